@@ -1,0 +1,99 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A login. The person behind it (name, unit, mobile) is a directory Person."""
+
+    person = models.OneToOneField(
+        "directory.Person", verbose_name=_("人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        if self.person_id and self.person:
+            return self.person.name
+        return self.first_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+    OFFICE = "office", _("活动办")
+    UNIT = "unit", _("派出单位")
+    GROUP_LEADER = "group_leader", _("工作组组长")
+    MEMBER = "member", _("工作组组员")
+    HANDLER = "handler", _("承办人")
+    LEADER = "leader", _("领导")
+
+
+# Which scope field each role's grant must carry; the rest must be empty.
+ROLE_SCOPE_FIELD = {
+    Role.ADMIN: None,
+    Role.SECURITY: None,
+    Role.AUDITOR: None,
+    Role.OFFICE: "region",
+    Role.LEADER: "region",
+    Role.UNIT: "organization",
+    Role.HANDLER: "organization",
+    Role.GROUP_LEADER: "work_group",
+    Role.MEMBER: "work_group",
+}
+
+
+def _scope_condition() -> Q:
+    condition = Q()
+    for role, field in ROLE_SCOPE_FIELD.items():
+        empty = {f"{f}__isnull": True for f in ("region", "organization", "work_group") if f != field}
+        required = {f"{field}__isnull": False} if field else {}
+        condition |= Q(role=role, **empty, **required)
+    return condition
+
+
+class RoleGrant(models.Model):
+    """A role a user holds, with its scope: a region subtree, an organization, or a work group."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    region = models.ForeignKey(
+        "directory.Region", verbose_name=_("区划范围"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    organization = models.ForeignKey(
+        "directory.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    work_group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=_scope_condition(),
+                name="rolegrant_scope_matches_role",
+                violation_error_message=_(
+                    "授权范围与角色不符:活动办和领导须指定区划,派出单位和承办人须指定单位,组长和组员须指定工作组,管理员不指定范围。"
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "organization", "work_group"],
+                name="rolegrant_unique",
+                violation_error_message=_("该用户已有相同的授权。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.region or self.organization or self.work_group or ""
+        return f"{self.user} · {self.get_role_display()} {scope}".strip()

@@ -1,0 +1,236 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignLevel(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+
+
+class Campaign(models.Model):
+    """行动: a campaign such as 山东省“四进”攻坚行动, with its own kinds, categories, indicators and deadlines."""
+
+    name = models.CharField(_("行动名称"), max_length=100, unique=True)
+    level = models.CharField(_("层级"), max_length=10, choices=CampaignLevel.choices)
+    region = models.ForeignKey("directory.Region", verbose_name=_("组织区划"), on_delete=models.PROTECT)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    deployment = models.CharField(_("部署依据"), max_length=200, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    # Deadline defaults in working days (Shandong enterprise platform practice, 2020).
+    accept_days = models.PositiveSmallIntegerField(_("签收时限(工作日)"), default=1)
+    answer_days = models.PositiveSmallIntegerField(_("首次答复时限(工作日)"), default=3)
+    solve_days = models.PositiveSmallIntegerField(_("办结时限(工作日)"), default=15)
+    complex_days = models.PositiveSmallIntegerField(_("复杂问题办结时限(工作日)"), default=30)
+    yellow_days = models.PositiveSmallIntegerField(_("黄灯提前(工作日)"), default=2)
+
+    class Meta:
+        verbose_name = _("行动")
+        verbose_name_plural = _("行动")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="campaign_end_after_start",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", _("文本")
+    NUMBER = "number", _("数值")
+    QUANTITY = "quantity", _("数量(可带单位和约/余/多)")
+    PERCENT = "percent", _("百分比")
+    DATE = "date", _("日期")
+    BOOL = "bool", _("是/否")
+
+
+class TargetKind(models.Model):
+    """帮扶对象类型 (企业/项目/乡村/社区) with its slogan and attribute schema.
+
+    ``schema`` is a list of {"key", "label", "type", "unit", "required"}; see campaigns.attributes.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="kinds")
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=20)
+    focus = models.CharField(_("着力点"), max_length=4, blank=True)
+    slogan = models.CharField(_("口号"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    schema = models.JSONField(_("属性定义"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("帮扶对象类型")
+        verbose_name_plural = _("帮扶对象类型")
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="targetkind_unique_code", violation_error_message=_("该行动已有此代码的对象类型。")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """问题类别, optionally with its own solve deadline."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("类别名称"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    solve_days = models.PositiveSmallIntegerField(_("办结时限(工作日)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        ordering = ["campaign", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="category_unique_name", violation_error_message=_("该行动已有同名问题类别。")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    """成效指标: 挽回损失 (万元), 销售农产品 (斤) … outcomes roll up into these."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="indicators")
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("指标名称"), max_length=50)
+    unit = models.CharField(_("单位"), max_length=10)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("成效指标")
+        verbose_name_plural = _("成效指标")
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="indicator_unique_code", violation_error_message=_("该行动已有此代码的指标。")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.unit})"
+
+
+class GroupTier(models.TextChoices):
+    PROVINCE = "province", _("省派")
+    CITY = "city", _("市派")
+    COUNTY = "county", _("县派")
+
+
+class WorkGroup(models.Model):
+    """工作组: sent by a dispatching unit into a region for a period."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(_("工作组名称"), max_length=100)
+    dispatching_org = models.ForeignKey(
+        "directory.Organization", verbose_name=_("派出单位"), on_delete=models.PROTECT, related_name="dispatched_groups"
+    )
+    region = models.ForeignKey("directory.Region", verbose_name=_("驻点区划"), on_delete=models.PROTECT)
+    tier = models.CharField(_("派驻层级"), max_length=10, choices=GroupTier.choices)
+    start = models.DateField(_("进驻日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    approach = models.TextField(_("工作思路"), blank=True)
+
+    class Meta:
+        verbose_name = _("工作组")
+        verbose_name_plural = _("工作组")
+        ordering = ["campaign", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="workgroup_unique_name", violation_error_message=_("该行动已有同名工作组。")
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="workgroup_end_after_start",
+                violation_error_message=_("结束日期不能早于进驻日期。"),
+            ),
+        ]
+        # Serves region-subtree scoping of groups.
+        indexes = [models.Index(fields=["region"], name="workgroup_region_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def leader(self):
+        m = self.memberships.filter(role=MemberRole.LEADER).select_related("person").first()
+        return m.person if m else None
+
+
+class MemberRole(models.TextChoices):
+    LEADER = "leader", _("组长")
+    DEPUTY = "deputy", _("副组长")
+    MEMBER = "member", _("组员")
+    SUPERVISOR = "supervisor", _("带队领导")
+
+
+class Membership(models.Model):
+    """A person in a work group, with a duty (联络员 for a target, 政策宣传员 …)."""
+
+    group = models.ForeignKey(WorkGroup, verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey("directory.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("组内角色"), max_length=12, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    duty = models.CharField(_("分工"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("工作组成员")
+        verbose_name_plural = _("工作组成员")
+        ordering = ["group", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "person"], name="membership_unique", violation_error_message=_("此人已是该工作组成员。")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}({self.get_role_display()})"
+
+
+class Target(models.Model):
+    """帮扶对象: an enterprise, project, village or community that a group serves."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="targets")
+    kind = models.ForeignKey(TargetKind, verbose_name=_("类型"), on_delete=models.PROTECT, related_name="targets")
+    name = models.CharField(_("名称"), max_length=100)
+    region = models.ForeignKey("directory.Region", verbose_name=_("所在区划"), on_delete=models.PROTECT)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    attributes = models.JSONField(_("属性"), default=dict, blank=True)
+    group = models.ForeignKey(
+        WorkGroup, verbose_name=_("工作组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
+    )
+    responsible = models.ForeignKey(
+        "directory.Person", verbose_name=_("包保责任人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="responsible_for",
+    )
+    contacts = models.TextField(_("联系人"), blank=True)
+    profile = models.TextField(_("基本情况"), blank=True)
+
+    class Meta:
+        verbose_name = _("帮扶对象")
+        verbose_name_plural = _("帮扶对象")
+        ordering = ["kind__order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "name"], name="target_unique_name", violation_error_message=_("该行动下已有同名同类帮扶对象。")
+            )
+        ]
+        indexes = [
+            models.Index(fields=["group", "kind"], name="target_group_kind_idx"),  # a group's target list by kind
+            models.Index(fields=["region"], name="target_region_idx", opclasses=["varchar_pattern_ops"]),  # subtree
+        ]
+
+    def __str__(self) -> str:
+        return self.name

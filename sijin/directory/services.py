@@ -1,0 +1,60 @@
+"""Writes for regions, organizations and people."""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from sijin.core.audit import audit
+from sijin.core.services import validated
+from sijin.core.validators import normalize_mobile
+
+from .models import Organization, Person, Region
+
+REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
+
+
+@transaction.atomic
+def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
+    """Load (or refresh) the administrative divisions from the CSV; returns how many rows were new."""
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    existing = set(Region.objects.values_list("code", flat=True))
+    new = [r for r in rows if r["code"] not in existing]
+    # Parents precede children in the file's level order, so one bulk insert per level keeps FKs valid.
+    for level in ("1", "2", "3", "4", "5"):
+        Region.objects.bulk_create(
+            [Region(code=r["code"], name=r["name"], level=int(r["level"]), parent_id=r["parent"] or None)
+             for r in new if r["level"] == level],
+            batch_size=1000,
+        )
+    if new:
+        audit(actor, "regions_load", None, f"导入行政区划 {len(new)} 条", source=str(path.name))
+    return len(new)
+
+
+@transaction.atomic
+def organization_ensure(*, actor, name: str, region: Region, kind: str = "department",
+                        parent: Organization | None = None) -> Organization:
+    org = Organization.objects.filter(name=name, region=region).first()
+    if org:
+        return org
+    org = Organization(name=name, region=region, kind=kind, parent=parent)
+    validated(org)
+    org.save()
+    audit(actor, "organization_create", org, f"新增单位 {name}")
+    return org
+
+
+@transaction.atomic
+def person_ensure(*, actor, name: str, organization: Organization | None, title: str = "", mobile: str = "",
+                  is_expert: bool = False, expertise: str = "") -> Person:
+    person = Person.objects.filter(name=name, organization=organization).first()
+    if person:
+        return person
+    person = Person(name=name, organization=organization, title=title, mobile=normalize_mobile(mobile),
+                    is_expert=is_expert, expertise=expertise)
+    validated(person)
+    person.save()
+    audit(actor, "person_create", person, f"新增人员 {name}")
+    return person

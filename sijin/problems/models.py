@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sijin.fieldwork.models import Satisfaction
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("已上报")
+    ASSIGNED = "assigned", _("已交办")
+    RETURNED = "returned", _("已退回")
+    ACCEPTED = "accepted", _("已签收")
+    IN_PROGRESS = "in_progress", _("办理中")
+    RESOLVED = "resolved", _("已办结")
+    REOPENED = "reopened", _("重办")
+    CLOSED = "closed", _("已销号")
+    DEFERRED = "deferred", _("长期推进")
+    ESCALATED = "escalated", _("已提级")
+    CANCELLED = "cancelled", _("已撤销")
+    MERGED = "merged", _("已合并")
+
+
+# Bootstrap colour of each status badge.
+STATUS_COLOUR = {
+    "reported": "secondary", "assigned": "info", "returned": "warning", "accepted": "primary",
+    "in_progress": "primary", "resolved": "success", "reopened": "danger", "closed": "dark",
+    "deferred": "warning", "escalated": "info", "cancelled": "light", "merged": "light",
+}
+OPEN_STATUSES = ("reported", "assigned", "returned", "accepted", "in_progress", "reopened", "escalated")
+SOLVED_STATUSES = ("resolved", "closed")
+
+
+class Level(models.TextChoices):
+    ON_SITE = "on_site", _("现场解决")
+    GROUP = "group", _("工作组协调")
+    COUNTY = "county", _("县级")
+    CITY = "city", _("市级")
+    PROVINCE = "province", _("省级")
+    NOT_READY = "not_ready", _("暂不具备条件")
+
+
+class Problem(models.Model):
+    """问题/诉求 found on a visit, handed to a unit with a deadline, supervised until 销号.
+
+    ``status`` changes only through problems.workflow.problem_transition(); ``version`` guards concurrent edits.
+    ``region`` copies the target's region so that scope filters need no join.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("行动"), on_delete=models.PROTECT)
+    target = models.ForeignKey("campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.PROTECT, related_name="problems")
+    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="problems")
+    visit = models.ForeignKey(
+        "fieldwork.Visit", verbose_name=_("发现于走访"), null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
+    )
+    region = models.ForeignKey("directory.Region", verbose_name=_("所在区划"), on_delete=models.PROTECT)
+    category = models.ForeignKey(
+        "campaigns.Category", verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    title = models.CharField(_("问题"), max_length=200)
+    description = models.TextField(_("问题描述"), blank=True)
+    level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices, blank=True)
+    handling_org = models.ForeignKey(
+        "directory.Organization", verbose_name=_("承办单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="problems",
+    )
+    handler = models.ForeignKey(
+        "directory.Person", verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
+    )
+    responsible = models.ForeignKey(
+        "directory.Person", verbose_name=_("包联组员"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="followed_problems",
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    reported_on = models.DateField(_("发现日期"))
+    assigned_on = models.DateField(_("交办日期"), null=True, blank=True)
+    accept_by = models.DateField(_("签收时限"), null=True, blank=True)
+    accepted_on = models.DateField(_("签收日期"), null=True, blank=True)
+    deadline_days = models.PositiveSmallIntegerField(_("办理时限(工作日)"), null=True, blank=True)
+    deadline = models.DateField(_("办结期限"), null=True, blank=True)
+    resolved_on = models.DateField(_("办结日期"), null=True, blank=True)
+    closed_on = models.DateField(_("销号日期"), null=True, blank=True)
+    review_on = models.DateField(_("下次研判日期"), null=True, blank=True)
+    measures = models.TextField(_("办理措施"), blank=True)
+    resolution = models.TextField(_("办理结果"), blank=True)
+    coordinated_with = models.CharField(_("协调对象"), max_length=200, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人"), null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__isnull=True) | models.Q(assigned_on__isnull=False),
+                name="problem_deadline_needs_assignment",
+                violation_error_message=_("设置办结期限前须先交办。"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="problem_status_deadline_idx"),  # sweep, 督办 page
+            models.Index(fields=["handling_org", "status"], name="problem_org_status_idx"),  # handler's to-dos
+            models.Index(fields=["group", "status"], name="problem_group_status_idx"),  # group ledger
+            models.Index(fields=["region", "reported_on"], name="problem_region_idx", opclasses=["varchar_pattern_ops", "date_ops"]),
+            models.Index(fields=["target"], name="problem_target_idx"),  # target timeline
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOUR[self.status]
+
+
+class ProblemEvent(models.Model):
+    """One step of a problem's life: the timeline is the audit trail of the case."""
+
+    problem = models.ForeignKey(Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(_("操作"), max_length=24)
+    from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
+    comment = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("字段"), default=dict, blank=True)
+    on_date = models.DateField(_("业务日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("问题事件")
+        verbose_name_plural = _("问题事件")
+        ordering = ["problem", "at", "id"]
+        indexes = [models.Index(fields=["problem", "at"], name="problemevent_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status}→{self.to_status}"
+
+
+class ProblemAttachment(models.Model):
+    """Evidence attached to an event (办结材料, photos); served only through a scoped view."""
+
+    event = models.ForeignKey(ProblemEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="problems/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MethodStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已报送")
+    RECOMMENDED = "recommended", _("已推荐")
+    SELECTED = "selected", _("已入选")
+
+
+class SelectionLevel(models.TextChoices):
+    COUNTY = "county", _("县级")
+    CITY = "city", _("市级")
+    PROVINCE = "province", _("省级")
+
+
+class WorkMethod(models.Model):
+    """工作法 (帮引扶细, 树党旗、抓六点): written up by a group, possibly selected at some level."""
+
+    title = models.CharField(_("工作法名称"), max_length=100)
+    summary = models.CharField(_("概要"), max_length=300, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("总结工作组"), on_delete=models.CASCADE, related_name="methods")
+    target = models.ForeignKey(
+        "campaigns.Target", verbose_name=_("形成于帮扶对象"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="methods",
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=MethodStatus.choices, default=MethodStatus.DRAFT)
+    selected_level = models.CharField(_("入选层级"), max_length=10, choices=SelectionLevel.choices, blank=True)
+    selected_as = models.CharField(_("入选名目"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作法")
+        verbose_name_plural = _("工作法")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "title"], name="workmethod_unique_title", violation_error_message=_("该工作组已有同名工作法。")),
+            models.CheckConstraint(
+                condition=~models.Q(status="selected") | ~models.Q(selected_level=""),
+                name="workmethod_selected_has_level",
+                violation_error_message=_("已入选的工作法须注明入选层级。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BriefingScope(models.TextChoices):
+    GROUP = "group", _("工作组")
+    UNIT = "unit", _("单位")
+    REGION = "region", _("区划")
+
+
+class BriefingStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已报送")
+
+
+class Briefing(models.Model):
+    """工作简报: generated from the data for a scope and period, edited, then submitted (frozen)."""
+
+    scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
+    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE)
+    organization = models.ForeignKey("directory.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE)
+    region = models.ForeignKey("directory.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.PROTECT)
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    status = models.CharField(_("状态"), max_length=10, choices=BriefingStatus.choices, default=BriefingStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("起草人"), null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工作简报")
+        verbose_name_plural = _("工作简报")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="briefing_period_order",
+                violation_error_message=_("截止日期不能早于起始日期。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope="group", group__isnull=False)
+                | models.Q(scope="unit", organization__isnull=False)
+                | models.Q(scope="region", region__isnull=False),
+                name="briefing_scope_object",
+                violation_error_message=_("请指定简报范围对应的工作组、单位或区划。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
