@@ -1,4 +1,15 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("sijin.core.urls")),
+    path("", include("sijin.campaigns.urls")),
+    path("visits/", include("sijin.fieldwork.urls")),
+    path("problems/", include("sijin.problems.urls")),
+    path("reports/", include("sijin.reports.urls")),
+]

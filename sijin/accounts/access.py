@@ -10,7 +10,9 @@ targets of those problems). Security admin and auditor see no case data (三员�
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sijin.campaigns.models import Target, WorkGroup
@@ -43,11 +45,11 @@ def is_admin(user) -> bool:
     return Role.ADMIN in roles(user)
 
 
-def _ids(user, role_set: set[str], attr: str) -> list:
+def _ids(user, role_set: set[str] | set[Role], attr: str) -> list:
     return [getattr(g, attr) for g in grants(user) if g.role in role_set]
 
 
-def _prefixes(user, role_set: set[str]) -> list[str]:
+def _prefixes(user, role_set: set[str] | set[Role]) -> list[str]:
     return [g.region.prefix for g in grants(user) if g.role in role_set and g.region is not None]
 
 
@@ -68,7 +70,7 @@ def group_q(user, prefix: str = "") -> Q:
         return Q()
     q = NOTHING
     if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q(f"{prefix}region_id", prefixes)
+        q |= _region_q(f"{prefix}region__code", prefixes)
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(**{f"{prefix}dispatching_org_id__in": orgs})
     if groups := _ids(user, GROUP_ROLES, "work_group_id"):
@@ -81,7 +83,7 @@ def problem_q(user) -> Q:
         return Q()
     q = group_q(user, "group__")
     if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q("region_id", prefixes)
+        q |= _region_q("region__code", prefixes)
     if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
         q |= Q(handling_org_id__in=orgs)
     return q
@@ -92,7 +94,7 @@ def target_q(user) -> Q:
         return Q()
     q = group_q(user, "group__")
     if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q("region_id", prefixes)
+        q |= _region_q("region__code", prefixes)
     if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
         q |= Q(problems__handling_org_id__in=orgs)
     return q
@@ -133,7 +135,7 @@ def visible_groups_for_write(user) -> QuerySet[WorkGroup]:
         return WorkGroup.objects.all()
     q = NOTHING
     if prefixes := _prefixes(user, {Role.OFFICE}):
-        q |= _region_q("region_id", prefixes)
+        q |= _region_q("region__code", prefixes)
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(dispatching_org_id__in=orgs)
     if groups := _ids(user, GROUP_ROLES, "work_group_id"):
@@ -141,7 +143,7 @@ def visible_groups_for_write(user) -> QuerySet[WorkGroup]:
     return WorkGroup.objects.filter(q)
 
 
-def _get(qs: QuerySet, pk) -> Model:
+def _get(qs: QuerySet, pk) -> Any:
     try:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
@@ -156,7 +158,9 @@ def get_group_for(user, pk, write: bool = False) -> WorkGroup:
 
 
 def get_target_for(user, pk, write: bool = False) -> Target:
-    target = _get(visible_targets(user).select_related("kind", "region", "group", "responsible", "campaign"), pk)
+    target = _get(
+        visible_targets(user).select_related("kind", "region", "group", "responsible", "campaign"), pk
+    )
     if write and not (target.group_id and can_write(user, target.group_id)):
         raise PermissionDenied("只读权限,不能修改")
     return target

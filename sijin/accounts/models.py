@@ -8,7 +8,12 @@ class User(AbstractUser):
     """A login. The person behind it (name, unit, mobile) is a directory Person."""
 
     person = models.OneToOneField(
-        "directory.Person", verbose_name=_("人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+        "directory.Person",
+        verbose_name=_("人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
 
     class Meta:

@@ -9,14 +9,29 @@ from .models import RoleGrant, User
 
 
 @transaction.atomic
-def user_ensure(*, actor, username: str, password: str, person=None, is_staff: bool = False,
-                is_superuser: bool = False, email: str = "", display_name: str = "") -> User:
+def user_ensure(
+    *,
+    actor,
+    username: str,
+    password: str,
+    person=None,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    email: str = "",
+    display_name: str = "",
+) -> User:
     """Create a login if it does not exist; an existing one is left as it is."""
     user = User.objects.filter(username=username).first()
     if user:
         return user
-    user = User(username=username, person=person, is_staff=is_staff, is_superuser=is_superuser, email=email,
-                first_name=display_name)
+    user = User(
+        username=username,
+        person=person,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+        email=email,
+        first_name=display_name,
+    )
     user.set_password(password)
     validated(user, exclude=["password"])
     user.save()

@@ -96,7 +96,9 @@ def display_attributes(schema: list[dict], values: dict[str, Any]) -> list[tuple
             continue
         v = values[item["key"]]
         if isinstance(v, dict):
-            text = v.get("as_typed") or format_quantity(Decimal(v["value"]), v["unit"], v.get("qualifier", ""))
+            text = v.get("as_typed") or format_quantity(
+                Decimal(v["value"]), v["unit"], v.get("qualifier", "")
+            )
         elif isinstance(v, bool):
             text = "是" if v else "否"
         else:

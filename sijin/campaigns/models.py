@@ -56,7 +56,9 @@ class TargetKind(models.Model):
     ``schema`` is a list of {"key", "label", "type", "unit", "required"}; see campaigns.attributes.
     """
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="kinds")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="kinds"
+    )
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=20)
     focus = models.CharField(_("着力点"), max_length=4, blank=True)
@@ -70,7 +72,9 @@ class TargetKind(models.Model):
         ordering = ["campaign", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "code"], name="targetkind_unique_code", violation_error_message=_("该行动已有此代码的对象类型。")
+                fields=["campaign", "code"],
+                name="targetkind_unique_code",
+                violation_error_message=_("该行动已有此代码的对象类型。"),
             )
         ]
 
@@ -81,7 +85,9 @@ class TargetKind(models.Model):
 class Category(models.Model):
     """问题类别, optionally with its own solve deadline."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="categories")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="categories"
+    )
     name = models.CharField(_("类别名称"), max_length=50)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     solve_days = models.PositiveSmallIntegerField(_("办结时限(工作日)"), null=True, blank=True)
@@ -92,7 +98,9 @@ class Category(models.Model):
         ordering = ["campaign", "order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "name"], name="category_unique_name", violation_error_message=_("该行动已有同名问题类别。")
+                fields=["campaign", "name"],
+                name="category_unique_name",
+                violation_error_message=_("该行动已有同名问题类别。"),
             )
         ]
 
@@ -103,7 +111,9 @@ class Category(models.Model):
 class Indicator(models.Model):
     """成效指标: 挽回损失 (万元), 销售农产品 (斤) … outcomes roll up into these."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="indicators")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="indicators"
+    )
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("指标名称"), max_length=50)
     unit = models.CharField(_("单位"), max_length=10)
@@ -115,7 +125,9 @@ class Indicator(models.Model):
         ordering = ["campaign", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "code"], name="indicator_unique_code", violation_error_message=_("该行动已有此代码的指标。")
+                fields=["campaign", "code"],
+                name="indicator_unique_code",
+                violation_error_message=_("该行动已有此代码的指标。"),
             )
         ]
 
@@ -132,10 +144,15 @@ class GroupTier(models.TextChoices):
 class WorkGroup(models.Model):
     """工作组: sent by a dispatching unit into a region for a period."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="groups")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="groups"
+    )
     name = models.CharField(_("工作组名称"), max_length=100)
     dispatching_org = models.ForeignKey(
-        "directory.Organization", verbose_name=_("派出单位"), on_delete=models.PROTECT, related_name="dispatched_groups"
+        "directory.Organization",
+        verbose_name=_("派出单位"),
+        on_delete=models.PROTECT,
+        related_name="dispatched_groups",
     )
     region = models.ForeignKey("directory.Region", verbose_name=_("驻点区划"), on_delete=models.PROTECT)
     tier = models.CharField(_("派驻层级"), max_length=10, choices=GroupTier.choices)
@@ -149,7 +166,9 @@ class WorkGroup(models.Model):
         ordering = ["campaign", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "name"], name="workgroup_unique_name", violation_error_message=_("该行动已有同名工作组。")
+                fields=["campaign", "name"],
+                name="workgroup_unique_name",
+                violation_error_message=_("该行动已有同名工作组。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
@@ -179,9 +198,15 @@ class MemberRole(models.TextChoices):
 class Membership(models.Model):
     """A person in a work group, with a duty (联络员 for a target, 政策宣传员 …)."""
 
-    group = models.ForeignKey(WorkGroup, verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="memberships")
-    person = models.ForeignKey("directory.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(_("组内角色"), max_length=12, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    group = models.ForeignKey(
+        WorkGroup, verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    person = models.ForeignKey(
+        "directory.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(
+        _("组内角色"), max_length=12, choices=MemberRole.choices, default=MemberRole.MEMBER
+    )
     duty = models.CharField(_("分工"), max_length=100, blank=True)
 
     class Meta:
@@ -190,7 +215,9 @@ class Membership(models.Model):
         ordering = ["group", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["group", "person"], name="membership_unique", violation_error_message=_("此人已是该工作组成员。")
+                fields=["group", "person"],
+                name="membership_unique",
+                violation_error_message=_("此人已是该工作组成员。"),
             )
         ]
 
@@ -201,18 +228,31 @@ class Membership(models.Model):
 class Target(models.Model):
     """帮扶对象: an enterprise, project, village or community that a group serves."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="targets")
-    kind = models.ForeignKey(TargetKind, verbose_name=_("类型"), on_delete=models.PROTECT, related_name="targets")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="targets"
+    )
+    kind = models.ForeignKey(
+        TargetKind, verbose_name=_("类型"), on_delete=models.PROTECT, related_name="targets"
+    )
     name = models.CharField(_("名称"), max_length=100)
     region = models.ForeignKey("directory.Region", verbose_name=_("所在区划"), on_delete=models.PROTECT)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     attributes = models.JSONField(_("属性"), default=dict, blank=True)
     group = models.ForeignKey(
-        WorkGroup, verbose_name=_("工作组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
+        WorkGroup,
+        verbose_name=_("工作组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
     )
     responsible = models.ForeignKey(
-        "directory.Person", verbose_name=_("包保责任人"), null=True, blank=True, on_delete=models.SET_NULL,
+        "directory.Person",
+        verbose_name=_("包保责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="responsible_for",
     )
     contacts = models.TextField(_("联系人"), blank=True)
@@ -224,12 +264,18 @@ class Target(models.Model):
         ordering = ["kind__order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "kind", "name"], name="target_unique_name", violation_error_message=_("该行动下已有同名同类帮扶对象。")
+                fields=["campaign", "kind", "name"],
+                name="target_unique_name",
+                violation_error_message=_("该行动下已有同名同类帮扶对象。"),
             )
         ]
         indexes = [
-            models.Index(fields=["group", "kind"], name="target_group_kind_idx"),  # a group's target list by kind
-            models.Index(fields=["region"], name="target_region_idx", opclasses=["varchar_pattern_ops"]),  # subtree
+            models.Index(
+                fields=["group", "kind"], name="target_group_kind_idx"
+            ),  # a group's target list by kind
+            models.Index(
+                fields=["region"], name="target_region_idx", opclasses=["varchar_pattern_ops"]
+            ),  # subtree
         ]
 
     def __str__(self) -> str:

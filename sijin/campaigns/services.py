@@ -18,13 +18,29 @@ from .models import Campaign, Category, Indicator, Membership, Target, TargetKin
 
 
 @transaction.atomic
-def campaign_ensure(*, actor, name: str, level: str, region, start: date, end: date | None = None,
-                    deployment: str = "", description: str = "") -> Campaign:
+def campaign_ensure(
+    *,
+    actor,
+    name: str,
+    level: str,
+    region,
+    start: date,
+    end: date | None = None,
+    deployment: str = "",
+    description: str = "",
+) -> Campaign:
     campaign = Campaign.objects.filter(name=name).first()
     if campaign:
         return campaign
-    campaign = Campaign(name=name, level=level, region=region, start=start, end=end, deployment=deployment,
-                        description=description)
+    campaign = Campaign(
+        name=name,
+        level=level,
+        region=region,
+        start=start,
+        end=end,
+        deployment=deployment,
+        description=description,
+    )
     validated(campaign)
     campaign.save()
     audit(actor, "campaign_create", campaign, f"新建行动 {name}")
@@ -32,8 +48,17 @@ def campaign_ensure(*, actor, name: str, level: str, region, start: date, end: d
 
 
 @transaction.atomic
-def target_kind_ensure(*, actor, campaign: Campaign, code: str, name: str, focus: str = "", slogan: str = "",
-                       order: int = 0, schema: list[dict] | None = None) -> TargetKind:
+def target_kind_ensure(
+    *,
+    actor,
+    campaign: Campaign,
+    code: str,
+    name: str,
+    focus: str = "",
+    slogan: str = "",
+    order: int = 0,
+    schema: list[dict] | None = None,
+) -> TargetKind:
     kind = TargetKind.objects.filter(campaign=campaign, code=code).first()
     if kind:
         return kind
@@ -42,7 +67,9 @@ def target_kind_ensure(*, actor, campaign: Campaign, code: str, name: str, focus
         validate_schema(schema)
     except ValidationError as exc:
         raise ValidationError({"schema": exc.messages}) from None
-    kind = TargetKind(campaign=campaign, code=code, name=name, focus=focus, slogan=slogan, order=order, schema=schema)
+    kind = TargetKind(
+        campaign=campaign, code=code, name=name, focus=focus, slogan=slogan, order=order, schema=schema
+    )
     validated(kind)
     kind.save()
     audit(actor, "target_kind_create", kind, f"新增对象类型 {name}")
@@ -50,7 +77,9 @@ def target_kind_ensure(*, actor, campaign: Campaign, code: str, name: str, focus
 
 
 @transaction.atomic
-def category_ensure(*, actor, campaign: Campaign, name: str, order: int = 0, solve_days: int | None = None) -> Category:
+def category_ensure(
+    *, actor, campaign: Campaign, name: str, order: int = 0, solve_days: int | None = None
+) -> Category:
     category = Category.objects.filter(campaign=campaign, name=name).first()
     if category:
         return category
@@ -62,7 +91,9 @@ def category_ensure(*, actor, campaign: Campaign, name: str, order: int = 0, sol
 
 
 @transaction.atomic
-def indicator_ensure(*, actor, campaign: Campaign, code: str, name: str, unit: str, order: int = 0) -> Indicator:
+def indicator_ensure(
+    *, actor, campaign: Campaign, code: str, name: str, unit: str, order: int = 0
+) -> Indicator:
     indicator = Indicator.objects.filter(campaign=campaign, code=code).first()
     if indicator:
         return indicator
@@ -74,13 +105,31 @@ def indicator_ensure(*, actor, campaign: Campaign, code: str, name: str, unit: s
 
 
 @transaction.atomic
-def group_ensure(*, actor, campaign: Campaign, name: str, dispatching_org, region, tier: str, start: date,
-                 end: date | None = None, approach: str = "") -> WorkGroup:
+def group_ensure(
+    *,
+    actor,
+    campaign: Campaign,
+    name: str,
+    dispatching_org,
+    region,
+    tier: str,
+    start: date,
+    end: date | None = None,
+    approach: str = "",
+) -> WorkGroup:
     group = WorkGroup.objects.filter(campaign=campaign, name=name).first()
     if group:
         return group
-    group = WorkGroup(campaign=campaign, name=name, dispatching_org=dispatching_org, region=region, tier=tier,
-                      start=start, end=end, approach=approach)
+    group = WorkGroup(
+        campaign=campaign,
+        name=name,
+        dispatching_org=dispatching_org,
+        region=region,
+        tier=tier,
+        start=start,
+        end=end,
+        approach=approach,
+    )
     validated(group)
     group.save()
     audit(actor, "group_create", group, f"组建工作组 {name}")
@@ -125,12 +174,33 @@ def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def target_create(*, actor, campaign: Campaign, kind: TargetKind, name: str, region, group: WorkGroup | None = None,
-                  responsible=None, address: str = "", credit_code: str = "", attributes: dict | None = None,
-                  contacts: str = "", profile: str = "") -> Target:
-    target = Target(campaign=campaign, kind=kind, name=name.strip(), region=region, group=group,
-                    responsible=responsible, address=address, credit_code=credit_code, contacts=contacts,
-                    profile=profile)
+def target_create(
+    *,
+    actor,
+    campaign: Campaign,
+    kind: TargetKind,
+    name: str,
+    region,
+    group: WorkGroup | None = None,
+    responsible=None,
+    address: str = "",
+    credit_code: str = "",
+    attributes: dict | None = None,
+    contacts: str = "",
+    profile: str = "",
+) -> Target:
+    target = Target(
+        campaign=campaign,
+        kind=kind,
+        name=name.strip(),
+        region=region,
+        group=group,
+        responsible=responsible,
+        address=address,
+        credit_code=credit_code,
+        contacts=contacts,
+        profile=profile,
+    )
     _check_target(target, attributes or {})
     target.save()
     audit(actor, "target_create", target, f"新增帮扶对象 {target.name}")
@@ -149,9 +219,14 @@ def target_update(*, actor, target: Target, attributes: dict | None = None, **fi
     before = {k: str(getattr(target, k)) for k in fields}
     for key, value in fields.items():
         setattr(target, key, value)
-    raw = attributes if attributes is not None else {
-        k: (v.get("as_typed") or v["value"]) if isinstance(v, dict) else v for k, v in target.attributes.items()
-    }
+    raw = (
+        attributes
+        if attributes is not None
+        else {
+            k: (v.get("as_typed") or v["value"]) if isinstance(v, dict) else v
+            for k, v in target.attributes.items()
+        }
+    )
     _check_target(target, raw)
     target.save()
     audit(actor, "target_update", target, f"修改帮扶对象 {target.name}", before=before)

@@ -7,7 +7,9 @@ from django.db import models
 from .models import AuditLog
 
 
-def audit(actor: Any, action: str, obj: models.Model | None = None, summary: str = "", **data: Any) -> AuditLog:
+def audit(
+    actor: Any, action: str, obj: models.Model | None = None, summary: str = "", **data: Any
+) -> AuditLog:
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

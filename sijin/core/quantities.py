@@ -13,7 +13,13 @@ from django.core.exceptions import ValidationError
 
 QUALIFIERS = ("约", "余", "多")
 QUALIFIER_CHOICES = [("", "精确"), ("约", "约"), ("余", "余"), ("多", "多")]
-MAGNITUDES = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(10**8)}
+MAGNITUDES = {
+    "十": Decimal(10),
+    "百": Decimal(100),
+    "千": Decimal(1000),
+    "万": Decimal(10_000),
+    "亿": Decimal(10**8),
+}
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万亿点]+"
 _QUANTITY_RE = re.compile(
@@ -37,7 +43,9 @@ class Quantity:
             for c in unit[: -len(self.unit)]:
                 factor *= MAGNITUDES[c]
             return clean_decimal(self.value / factor)
-        raise ValidationError("单位“%(u)s”无法换算为“%(t)s”。", code="unit", params={"u": self.unit, "t": unit})
+        raise ValidationError(
+            "单位“%(u)s”无法换算为“%(t)s”。", code="unit", params={"u": self.unit, "t": unit}
+        )
 
     def display(self) -> str:
         return self.raw or format_quantity(self.value, self.unit, self.qualifier)
@@ -65,7 +73,9 @@ def parse_quantity(text: str, default_unit: str = "") -> Quantity:
     m = _QUANTITY_RE.match(raw)
     if not m:
         raise ValidationError(
-            "无法识别“%(t)s”,请写成数字加单位,例如“2万斤”“1.8亿元”“3000多人”。", code="format", params={"t": raw}
+            "无法识别“%(t)s”,请写成数字加单位,例如“2万斤”“1.8亿元”“3000多人”。",
+            code="format",
+            params={"t": raw},
         )
     value = _number(m["num"])
     for c in m["mag"]:

@@ -13,7 +13,7 @@ def validated(obj: models.Model, exclude: list[str] | None = None) -> models.Mod
 def error_text(exc: ValidationError) -> str:
     """One readable line from a ValidationError, for command-line output and messages."""
     if hasattr(exc, "error_dict"):
-        parts = []
+        parts: list[str] = []
         for field, errors in exc.message_dict.items():
             label = "" if field == "__all__" else f"{field}: "
             parts.extend(f"{label}{e}" for e in errors)

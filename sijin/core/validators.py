@@ -19,18 +19,24 @@ def credit_code_check_char(first17: str) -> str:
 def validate_credit_code(value: str) -> None:
     code = (value or "").strip().upper()
     if len(code) != 18:
-        raise ValidationError("统一社会信用代码应为18位,当前为%(n)d位。", code="length", params={"n": len(code)})
+        raise ValidationError(
+            "统一社会信用代码应为18位,当前为%(n)d位。", code="length", params={"n": len(code)}
+        )
     bad = [c for c in code if c not in CREDIT_CODE_ALPHABET]
     if bad:
         raise ValidationError(
-            "统一社会信用代码含有不允许的字符“%(c)s”(不使用 I、O、Z、S、V)。", code="charset", params={"c": bad[0]}
+            "统一社会信用代码含有不允许的字符“%(c)s”(不使用 I、O、Z、S、V)。",
+            code="charset",
+            params={"c": bad[0]},
         )
     if not code[2:8].isdigit():
         raise ValidationError("统一社会信用代码第3至8位应为行政区划代码(数字)。", code="region")
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            "统一社会信用代码校验位不正确(末位应为“%(e)s”),请核对是否录入有误。", code="checksum", params={"e": expected}
+            "统一社会信用代码校验位不正确(末位应为“%(e)s”),请核对是否录入有误。",
+            code="checksum",
+            params={"e": expected},
         )
 
 

@@ -24,7 +24,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("级别"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -39,7 +44,9 @@ class Region(models.Model):
             )
         ]
         # Serves LIKE 'prefix%' subtree scoping on PostgreSQL (ignored elsewhere).
-        indexes = [models.Index(fields=["code"], name="region_code_prefix_idx", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["code"], name="region_code_prefix_idx", opclasses=["varchar_pattern_ops"])
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -49,7 +56,8 @@ class Region(models.Model):
         return self.code[: PREFIX_LENGTH[self.level]]
 
     def full_name(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: Region | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -73,7 +81,12 @@ class Organization(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=OrganizationKind.choices, default="department")
     region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
     )
     email = models.EmailField(_("电子邮箱"), blank=True)
 
@@ -99,7 +112,12 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     mobile = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_mobile])
     organization = models.ForeignKey(
-        Organization, verbose_name=_("所在单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+        Organization,
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
     )
     title = models.CharField(_("职务"), max_length=100, blank=True)
     is_expert = models.BooleanField(_("专家"), default=False)

@@ -24,8 +24,11 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
     # Parents precede children in the file's level order, so one bulk insert per level keeps FKs valid.
     for level in ("1", "2", "3", "4", "5"):
         Region.objects.bulk_create(
-            [Region(code=r["code"], name=r["name"], level=int(r["level"]), parent_id=r["parent"] or None)
-             for r in new if r["level"] == level],
+            [
+                Region(code=r["code"], name=r["name"], level=int(r["level"]), parent_id=r["parent"] or None)
+                for r in new
+                if r["level"] == level
+            ],
             batch_size=1000,
         )
     if new:
@@ -34,8 +37,9 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
 
 
 @transaction.atomic
-def organization_ensure(*, actor, name: str, region: Region, kind: str = "department",
-                        parent: Organization | None = None) -> Organization:
+def organization_ensure(
+    *, actor, name: str, region: Region, kind: str = "department", parent: Organization | None = None
+) -> Organization:
     org = Organization.objects.filter(name=name, region=region).first()
     if org:
         return org
@@ -47,13 +51,27 @@ def organization_ensure(*, actor, name: str, region: Region, kind: str = "depart
 
 
 @transaction.atomic
-def person_ensure(*, actor, name: str, organization: Organization | None, title: str = "", mobile: str = "",
-                  is_expert: bool = False, expertise: str = "") -> Person:
+def person_ensure(
+    *,
+    actor,
+    name: str,
+    organization: Organization | None,
+    title: str = "",
+    mobile: str = "",
+    is_expert: bool = False,
+    expertise: str = "",
+) -> Person:
     person = Person.objects.filter(name=name, organization=organization).first()
     if person:
         return person
-    person = Person(name=name, organization=organization, title=title, mobile=normalize_mobile(mobile),
-                    is_expert=is_expert, expertise=expertise)
+    person = Person(
+        name=name,
+        organization=organization,
+        title=title,
+        mobile=normalize_mobile(mobile),
+        is_expert=is_expert,
+        expertise=expertise,
+    )
     validated(person)
     person.save()
     audit(actor, "person_create", person, f"新增人员 {name}")

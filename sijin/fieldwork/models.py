@@ -19,7 +19,9 @@ class Visit(models.Model):
     ``occasions`` with a qualifier records a report's vague “先后10余次深入工地” as one entry, not ten invented ones.
     """
 
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="visits")
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="visits"
+    )
     targets = models.ManyToManyField("campaigns.Target", verbose_name=_("走访对象"), related_name="visits")
     date = models.DateField(_("走访日期"))
     end_date = models.DateField(_("截止日期"), null=True, blank=True)
@@ -36,14 +38,18 @@ class Visit(models.Model):
     notes = models.TextField(_("走访记录"), blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("走访")
         verbose_name_plural = _("走访")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["group", "date"], name="visit_group_date_idx")]  # a group's visits by period
+        indexes = [
+            models.Index(fields=["group", "date"], name="visit_group_date_idx")
+        ]  # a group's visits by period
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_mode_display()}"
@@ -67,7 +73,7 @@ class VisitPhoto(models.Model):
         verbose_name_plural = _("走访照片")
 
     def __str__(self) -> str:
-        return self.caption or self.file.name
+        return self.caption or self.file.name or ""
 
 
 class StepStatus(models.TextChoices):
@@ -79,11 +85,15 @@ class StepStatus(models.TextChoices):
 class SupportPlan(models.Model):
     """帮扶方案 (三步递进, 三早二申一扶): ordered steps with owners and due dates."""
 
-    target = models.ForeignKey("campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="plans")
+    target = models.ForeignKey(
+        "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="plans"
+    )
     name = models.CharField(_("方案名称"), max_length=100)
     goal = models.CharField(_("目标"), max_length=200, blank=True)
     summary = models.TextField(_("方案要点"), blank=True)
-    owner = models.ForeignKey("directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL)
+    owner = models.ForeignKey(
+        "directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -92,7 +102,9 @@ class SupportPlan(models.Model):
         ordering = ["target", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["target", "name"], name="supportplan_unique_name", violation_error_message=_("该帮扶对象已有同名方案。")
+                fields=["target", "name"],
+                name="supportplan_unique_name",
+                violation_error_message=_("该帮扶对象已有同名方案。"),
             )
         ]
 
@@ -103,11 +115,15 @@ class SupportPlan(models.Model):
 class PlanStep(models.Model):
     """One step of a support plan."""
 
-    plan = models.ForeignKey(SupportPlan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="steps")
+    plan = models.ForeignKey(
+        SupportPlan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="steps"
+    )
     order = models.PositiveSmallIntegerField(_("序号"))
     group_label = models.CharField(_("分组"), max_length=20, blank=True, help_text=_("如“三早”“二申”“一扶”"))
     title = models.CharField(_("步骤"), max_length=200)
-    owner = models.ForeignKey("directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL)
+    owner = models.ForeignKey(
+        "directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     due = models.DateField(_("计划完成"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=StepStatus.choices, default=StepStatus.TODO)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
@@ -118,14 +134,20 @@ class PlanStep(models.Model):
         verbose_name_plural = _("方案步骤")
         ordering = ["plan", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "order"], name="planstep_unique_order", violation_error_message=_("步骤序号重复。")),
+            models.UniqueConstraint(
+                fields=["plan", "order"],
+                name="planstep_unique_order",
+                violation_error_message=_("步骤序号重复。"),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="done") | models.Q(done_on__isnull=False),
                 name="planstep_done_has_date",
                 violation_error_message=_("已完成的步骤须填写完成日期。"),
             ),
         ]
-        indexes = [models.Index(fields=["status", "due"], name="planstep_due_idx")]  # steps due on the dashboard
+        indexes = [
+            models.Index(fields=["status", "due"], name="planstep_due_idx")
+        ]  # steps due on the dashboard
 
     def __str__(self) -> str:
         return self.title
@@ -134,11 +156,22 @@ class PlanStep(models.Model):
 class Outcome(models.Model):
     """成效: a number against an indicator (2万斤, 3.5万元), kept with its vagueness; rolls up with no second entry."""
 
-    target = models.ForeignKey("campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="outcomes")
-    indicator = models.ForeignKey("campaigns.Indicator", verbose_name=_("指标"), on_delete=models.PROTECT, related_name="outcomes")
-    plan = models.ForeignKey(SupportPlan, verbose_name=_("方案"), null=True, blank=True, on_delete=models.SET_NULL)
+    target = models.ForeignKey(
+        "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="outcomes"
+    )
+    indicator = models.ForeignKey(
+        "campaigns.Indicator", verbose_name=_("指标"), on_delete=models.PROTECT, related_name="outcomes"
+    )
+    plan = models.ForeignKey(
+        SupportPlan, verbose_name=_("方案"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     problem = models.ForeignKey(
-        "problems.Problem", verbose_name=_("问题"), null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+        "problems.Problem",
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcomes",
     )
     value = models.DecimalField(_("数值"), max_digits=18, decimal_places=4, help_text=_("以指标单位计"))
     qualifier = models.CharField(_("修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
@@ -153,10 +186,14 @@ class Outcome(models.Model):
         ordering = ["target", "indicator__order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(value__gte=0), name="outcome_value_nonnegative", violation_error_message=_("成效数值不能为负数。")
+                condition=models.Q(value__gte=0),
+                name="outcome_value_nonnegative",
+                violation_error_message=_("成效数值不能为负数。"),
             )
         ]
-        indexes = [models.Index(fields=["indicator", "date"], name="outcome_indicator_date_idx")]  # sums by indicator
+        indexes = [
+            models.Index(fields=["indicator", "date"], name="outcome_indicator_date_idx")
+        ]  # sums by indicator
 
     def __str__(self) -> str:
         return f"{self.indicator.name} {self.display_value}"
@@ -175,8 +212,12 @@ class Satisfaction(models.TextChoices):
 class Feedback(models.Model):
     """评价: what the target's people said of the group (回访, testimonials)."""
 
-    target = models.ForeignKey("campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="feedback")
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="feedback")
+    target = models.ForeignKey(
+        "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="feedback"
+    )
     speaker_name = models.CharField(_("评价人"), max_length=50)
     speaker_role = models.CharField(_("评价人身份"), max_length=100, blank=True)
     addressee = models.CharField(_("对谁说"), max_length=100, blank=True)
@@ -202,14 +243,23 @@ class ChecklistKind(models.TextChoices):
 class Checklist(models.Model):
     """清单: a named list grouping problems or rectification items (e.g. 防控盲点问题清单)."""
 
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="checklists")
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="checklists"
+    )
     target = models.ForeignKey(
-        "campaigns.Target", verbose_name=_("帮扶对象"), null=True, blank=True, on_delete=models.CASCADE, related_name="checklists"
+        "campaigns.Target",
+        verbose_name=_("帮扶对象"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checklists",
     )
     name = models.CharField(_("清单名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=ChecklistKind.choices)
     note = models.TextField(_("说明"), blank=True)
-    problems = models.ManyToManyField("problems.Problem", verbose_name=_("问题"), blank=True, related_name="checklists")
+    problems = models.ManyToManyField(
+        "problems.Problem", verbose_name=_("问题"), blank=True, related_name="checklists"
+    )
     supervised = models.BooleanField(_("督促整改"), default=False)
     created_on = models.DateField(_("形成日期"))
 
@@ -219,7 +269,9 @@ class Checklist(models.Model):
         ordering = ["group", "created_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["group", "name"], name="checklist_unique_name", violation_error_message=_("该工作组已有同名清单。")
+                fields=["group", "name"],
+                name="checklist_unique_name",
+                violation_error_message=_("该工作组已有同名清单。"),
             )
         ]
 
@@ -230,7 +282,9 @@ class Checklist(models.Model):
 class ChecklistItem(models.Model):
     """One rectification item on a checklist."""
 
-    checklist = models.ForeignKey(Checklist, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items")
+    checklist = models.ForeignKey(
+        Checklist, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items"
+    )
     text = models.CharField(_("事项"), max_length=300)
     responsible = models.CharField(_("责任人/单位"), max_length=100, blank=True)
     due = models.DateField(_("整改时限"), null=True, blank=True)

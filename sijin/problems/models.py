@@ -22,9 +22,18 @@ class Status(models.TextChoices):
 
 # Bootstrap colour of each status badge.
 STATUS_COLOUR = {
-    "reported": "secondary", "assigned": "info", "returned": "warning", "accepted": "primary",
-    "in_progress": "primary", "resolved": "success", "reopened": "danger", "closed": "dark",
-    "deferred": "warning", "escalated": "info", "cancelled": "light", "merged": "light",
+    "reported": "secondary",
+    "assigned": "info",
+    "returned": "warning",
+    "accepted": "primary",
+    "in_progress": "primary",
+    "resolved": "success",
+    "reopened": "danger",
+    "closed": "dark",
+    "deferred": "warning",
+    "escalated": "info",
+    "cancelled": "light",
+    "merged": "light",
 }
 OPEN_STATUSES = ("reported", "assigned", "returned", "accepted", "in_progress", "reopened", "escalated")
 SOLVED_STATUSES = ("resolved", "closed")
@@ -47,10 +56,19 @@ class Problem(models.Model):
     """
 
     campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("行动"), on_delete=models.PROTECT)
-    target = models.ForeignKey("campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.PROTECT, related_name="problems")
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="problems")
+    target = models.ForeignKey(
+        "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.PROTECT, related_name="problems"
+    )
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="problems"
+    )
     visit = models.ForeignKey(
-        "fieldwork.Visit", verbose_name=_("发现于走访"), null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
+        "fieldwork.Visit",
+        verbose_name=_("发现于走访"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
     )
     region = models.ForeignKey("directory.Region", verbose_name=_("所在区划"), on_delete=models.PROTECT)
     category = models.ForeignKey(
@@ -60,14 +78,27 @@ class Problem(models.Model):
     description = models.TextField(_("问题描述"), blank=True)
     level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices, blank=True)
     handling_org = models.ForeignKey(
-        "directory.Organization", verbose_name=_("承办单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "directory.Organization",
+        verbose_name=_("承办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="problems",
     )
     handler = models.ForeignKey(
-        "directory.Person", verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
+        "directory.Person",
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
     )
     responsible = models.ForeignKey(
-        "directory.Person", verbose_name=_("包联组员"), null=True, blank=True, on_delete=models.SET_NULL,
+        "directory.Person",
+        verbose_name=_("包联组员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="followed_problems",
     )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
@@ -85,10 +116,21 @@ class Problem(models.Model):
     coordinated_with = models.CharField(_("协调对象"), max_length=200, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
     )
+    # The deadline each reminder was sent for: the sweep claims a problem by setting these with a conditional
+    # UPDATE, so each 催办/督办 goes out once per deadline (an approved extension or 重办 arms them again).
+    urged_for = models.DateField(_("已催办(期限)"), null=True, blank=True, editable=False)
+    supervised_for = models.DateField(_("已督办(期限)"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人"), null=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), null=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -104,10 +146,18 @@ class Problem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "deadline"], name="problem_status_deadline_idx"),  # sweep, 督办 page
-            models.Index(fields=["handling_org", "status"], name="problem_org_status_idx"),  # handler's to-dos
+            models.Index(
+                fields=["status", "deadline"], name="problem_status_deadline_idx"
+            ),  # sweep, 督办 page
+            models.Index(
+                fields=["handling_org", "status"], name="problem_org_status_idx"
+            ),  # handler's to-dos
             models.Index(fields=["group", "status"], name="problem_group_status_idx"),  # group ledger
-            models.Index(fields=["region", "reported_on"], name="problem_region_idx", opclasses=["varchar_pattern_ops", "date_ops"]),
+            models.Index(
+                fields=["region", "reported_on"],
+                name="problem_region_idx",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
             models.Index(fields=["target"], name="problem_target_idx"),  # target timeline
         ]
 
@@ -122,9 +172,13 @@ class Problem(models.Model):
 class ProblemEvent(models.Model):
     """One step of a problem's life: the timeline is the audit trail of the case."""
 
-    problem = models.ForeignKey(Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events")
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events"
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     action = models.CharField(_("操作"), max_length=24)
     from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
@@ -145,7 +199,9 @@ class ProblemEvent(models.Model):
 class ProblemAttachment(models.Model):
     """Evidence attached to an event (办结材料, photos); served only through a scoped view."""
 
-    event = models.ForeignKey(ProblemEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        ProblemEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("文件"), upload_to="problems/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)

@@ -12,21 +12,46 @@ from .models import Problem, ProblemEvent, Status
 
 
 @transaction.atomic
-def problem_report(*, actor, target, title: str, reported_on: date, visit=None, category=None,
-                   description: str = "", responsible=None) -> Problem:
+def problem_report(
+    *,
+    actor,
+    target,
+    title: str,
+    reported_on: date,
+    visit=None,
+    category=None,
+    description: str = "",
+    responsible=None,
+) -> Problem:
     """上报: a problem found at a target, optionally on a visit. Starts as 已上报 with one event."""
     if target.group_id is None:
         raise ValidationError({"target": ["该帮扶对象尚未分配工作组,不能上报问题。"]})
     if category is not None and category.campaign_id != target.campaign_id:
         raise ValidationError({"category": ["问题类别不属于该行动。"]})
-    problem = Problem(campaign_id=target.campaign_id, target=target, group_id=target.group_id, visit=visit,
-                      region_id=target.region_id, category=category, title=title.strip(),
-                      description=description, reported_on=reported_on, responsible=responsible,
-                      created_by=actor if getattr(actor, "pk", None) else None)
+    problem = Problem(
+        campaign_id=target.campaign_id,
+        target=target,
+        group_id=target.group_id,
+        visit=visit,
+        region_id=target.region_id,
+        category=category,
+        title=title.strip(),
+        description=description,
+        reported_on=reported_on,
+        responsible=responsible,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     validated(problem, exclude=["created_by"])
     problem.save()
-    ProblemEvent.objects.create(problem=problem, actor=problem.created_by, action="report", from_status="",
-                                to_status=Status.REPORTED, comment=description, on_date=reported_on)
+    ProblemEvent.objects.create(
+        problem=problem,
+        actor=problem.created_by,
+        action="report",
+        from_status="",
+        to_status=Status.REPORTED,
+        comment=description,
+        on_date=reported_on,
+    )
     audit(actor, "problem_report", problem, f"上报问题 {problem.title}")
     return problem
 

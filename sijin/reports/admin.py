@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from sijin.core.admin import AuditedAdmin
+
+from .models import Briefing, WorkMethod
+
+
+@admin.register(WorkMethod)
+class WorkMethodAdmin(AuditedAdmin):
+    list_display = ["title", "group", "status", "selected_level"]
+    list_filter = ["status", "selected_level"]
+
+
+@admin.register(Briefing)
+class BriefingAdmin(AuditedAdmin):
+    list_display = ["title", "scope", "period_start", "period_end", "status"]

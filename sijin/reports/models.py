@@ -22,13 +22,23 @@ class WorkMethod(models.Model):
     title = models.CharField(_("工作法名称"), max_length=100)
     summary = models.CharField(_("概要"), max_length=300, blank=True)
     body = models.TextField(_("正文"), blank=True)
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("总结工作组"), on_delete=models.CASCADE, related_name="methods")
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("总结工作组"), on_delete=models.CASCADE, related_name="methods"
+    )
     target = models.ForeignKey(
-        "campaigns.Target", verbose_name=_("形成于帮扶对象"), null=True, blank=True, on_delete=models.SET_NULL,
+        "campaigns.Target",
+        verbose_name=_("形成于帮扶对象"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="methods",
     )
-    status = models.CharField(_("状态"), max_length=12, choices=MethodStatus.choices, default=MethodStatus.DRAFT)
-    selected_level = models.CharField(_("入选层级"), max_length=10, choices=SelectionLevel.choices, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=MethodStatus.choices, default=MethodStatus.DRAFT
+    )
+    selected_level = models.CharField(
+        _("入选层级"), max_length=10, choices=SelectionLevel.choices, blank=True
+    )
     selected_as = models.CharField(_("入选名目"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -37,7 +47,11 @@ class WorkMethod(models.Model):
         verbose_name_plural = _("工作法")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "title"], name="workmethod_unique_title", violation_error_message=_("该工作组已有同名工作法。")),
+            models.UniqueConstraint(
+                fields=["group", "title"],
+                name="workmethod_unique_title",
+                violation_error_message=_("该工作组已有同名工作法。"),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="selected") | ~models.Q(selected_level=""),
                 name="workmethod_selected_has_level",
@@ -64,15 +78,25 @@ class Briefing(models.Model):
     """工作简报: generated from the data for a scope and period, edited, then submitted (frozen)."""
 
     scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE)
-    organization = models.ForeignKey("directory.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE)
-    region = models.ForeignKey("directory.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.PROTECT)
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    organization = models.ForeignKey(
+        "directory.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    region = models.ForeignKey(
+        "directory.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.PROTECT
+    )
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"))
-    status = models.CharField(_("状态"), max_length=10, choices=BriefingStatus.choices, default=BriefingStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("起草人"), null=True, on_delete=models.SET_NULL)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=BriefingStatus.choices, default=BriefingStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("起草人"), null=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
 

@@ -1,13 +1,16 @@
 """Writes for work methods and briefings."""
 
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from sijin.core.audit import audit
 from sijin.core.services import validated
 
-from .models import WorkMethod
+from .models import Briefing, BriefingScope, BriefingStatus, WorkMethod
 
 
 @transaction.atomic
@@ -23,3 +26,49 @@ def work_method_ensure(*, actor, group, title: str, **fields: Any) -> WorkMethod
     return WorkMethod.objects.filter(group=group, title=title).first() or work_method_create(
         actor=actor, group=group, title=title, **fields
     )
+
+
+FROZEN_MESSAGE = "简报已报送,不能再修改。"
+
+
+@transaction.atomic
+def briefing_generate(*, actor, period_start: date, period_end: date, group=None, organization=None,
+                      region=None) -> Briefing:
+    """Write a draft briefing from the data the actor may see (see reports.briefing)."""
+    from .briefing import briefing_text
+
+    scope = BriefingScope.GROUP if group is not None else BriefingScope.UNIT if organization is not None \
+        else BriefingScope.REGION
+    text = briefing_text(actor, period_start=period_start, period_end=period_end, group=group,
+                         organization=organization, region=region)
+    briefing = Briefing(scope=scope, group=group, organization=organization, region=region,
+                        period_start=period_start, period_end=period_end, title=text.title[:200], body=text.body,
+                        created_by=actor if getattr(actor, "pk", None) else None)
+    validated(briefing, exclude=["created_by"])
+    briefing.save()
+    audit(actor, "briefing_generate", briefing, f"生成简报 {briefing.title}")
+    return briefing
+
+
+@transaction.atomic
+def briefing_update(*, actor, briefing: Briefing, title: str, body: str) -> Briefing:
+    briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
+    if briefing.status == BriefingStatus.SUBMITTED:
+        raise ValidationError(FROZEN_MESSAGE)
+    briefing.title, briefing.body = title.strip(), body
+    validated(briefing, exclude=["created_by"])
+    briefing.save(update_fields=["title", "body"])
+    audit(actor, "briefing_update", briefing, f"修改简报 {briefing.title}")
+    return briefing
+
+
+@transaction.atomic
+def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
+    briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
+    if briefing.status == BriefingStatus.SUBMITTED:
+        raise ValidationError("简报已报送。")
+    briefing.status = BriefingStatus.SUBMITTED
+    briefing.submitted_at = timezone.now()
+    briefing.save(update_fields=["status", "submitted_at"])
+    audit(actor, "briefing_submit", briefing, f"报送简报 {briefing.title}")
+    return briefing

@@ -1,0 +1,31 @@
+# Sijin — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint bench venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/sijin demo --if-empty
+	$(VENV)/bin/sijin serve
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check sijin bench
+	$(VENV)/bin/ruff format --check sijin bench
+	$(VENV)/bin/mypy sijin
+
+bench: venv
+	$(PY) bench/run.py

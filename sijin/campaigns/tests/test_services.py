@@ -1,0 +1,71 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from sijin.campaigns.models import Target, TargetKind
+from sijin.campaigns.services import target_create, target_update
+from sijin.core.models import AuditLog
+
+
+@pytest.fixture
+def project_kind(demo):
+    return TargetKind.objects.get(campaign=demo["campaign"], code="project")
+
+
+def _create(demo, kind, **fields):
+    return target_create(actor=demo["users"]["member"], campaign=demo["campaign"], kind=kind,
+                         region=demo["group"].region, group=demo["group"], **fields)
+
+
+def test_it_keeps_attribute_values_as_given_and_converts_units(demo, project_kind):
+    target = _create(demo, project_kind, name="新项目", attributes={"investment": "2.5亿元", "scale": "500多人"})
+    assert target.attributes["investment"] == {"value": "25000", "unit": "万元", "qualifier": "", "as_typed": "2.5亿元"}
+    assert target.attributes["scale"]["qualifier"] == "多"
+    assert AuditLog.objects.filter(action="target_create", object_id=str(target.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"investment": "很多钱"}, "“规划投资”:无法识别"),
+        ({"progress": "120"}, "“进度”:百分比应在0到100之间"),
+        ({"investment": "2万斤"}, "无法换算"),
+        ({"color": "红"}, "未定义的属性"),
+    ],
+)
+def test_it_rejects_bad_attributes_and_saves_nothing(demo, project_kind, attributes, message):
+    before = Target.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        _create(demo, project_kind, name="坏项目", attributes=attributes)
+    assert any(message in m for m in exc.value.message_dict["attributes"])
+    assert Target.objects.count() == before
+
+
+def test_it_checks_required_attributes(demo):
+    kind = TargetKind.objects.create(campaign=demo["campaign"], code="school", name="学校", schema=[
+        {"key": "students", "label": "在校生", "type": "quantity", "unit": "人", "required": True}])
+    with pytest.raises(ValidationError) as exc:
+        _create(demo, kind, name="某学校")
+    assert "请填写“在校生”。" in exc.value.message_dict["attributes"]
+
+
+def test_it_validates_an_enterprise_credit_code(demo):
+    kind = TargetKind.objects.get(campaign=demo["campaign"], code="enterprise")
+    with pytest.raises(ValidationError) as exc:
+        _create(demo, kind, name="某企业", credit_code="91350100M000100Y44")
+    assert "校验位不正确" in exc.value.message_dict["credit_code"][0]
+    target = _create(demo, kind, name="某企业", credit_code="91350100m000100y43")
+    assert target.credit_code == "91350100M000100Y43"
+
+
+def test_it_refuses_a_duplicate_target_with_a_readable_message(demo, project_kind):
+    with pytest.raises(ValidationError) as exc:
+        _create(demo, project_kind, name="惠民县职业中专智能制造综合实训基地")
+    assert "已有同名同类帮扶对象" in str(exc.value)
+
+
+def test_it_updates_a_target_keeping_its_attributes(demo):
+    target = Target.objects.get(name="惠民县职业中专智能制造综合实训基地")
+    target_update(actor=demo["users"]["member"], target=target, address="惠民县")
+    target.refresh_from_db()
+    assert target.address == "惠民县"
+    assert target.attributes["investment"]["as_typed"] == "1.8亿元"

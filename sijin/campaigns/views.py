@@ -1,0 +1,89 @@
+"""Work groups and targets: lists through the scope module, details through access functions."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from sijin.accounts import access
+from sijin.fieldwork.models import Checklist
+from sijin.problems.rates import compute_rates
+from sijin.reports.models import WorkMethod
+
+from .attributes import display_attributes
+from .models import TargetKind
+from .timeline import target_timeline
+
+
+@login_required
+def group_list(request):
+    groups = (
+        access.visible_groups(request.user)
+        .select_related("dispatching_org", "region", "campaign")
+        .annotate(n_targets=Count("targets", distinct=True))
+    )
+    return render(request, "campaigns/group_list.html", {"groups": groups})
+
+
+@login_required
+def group_detail(request, pk):
+    group = access.get_group_for(request.user, pk)
+    targets = group.targets.select_related("kind", "responsible").order_by("kind__order", "name")
+    problems = access.visible_problems(request.user).filter(group=group)
+    visits = group.visits.all()
+    context = {
+        "group": group,
+        "memberships": group.memberships.select_related("person", "person__organization"),
+        "targets": targets,
+        "visit_count": sum(v.occasions for v in visits),
+        "visits": visits.prefetch_related("targets", "accompanying_leaders")[:50],
+        "problem_count": problems.count(),
+        "rates": compute_rates(problems),
+        "methods": WorkMethod.objects.filter(group=group).select_related("target"),
+        "checklists": Checklist.objects.filter(group=group).select_related("target"),
+        "leadership_visits": visits.filter(accompanying_leaders__isnull=False)
+        .distinct()
+        .prefetch_related("accompanying_leaders", "targets"),
+    }
+    return render(request, "campaigns/group_detail.html", context)
+
+
+@login_required
+def target_list(request):
+    targets = access.visible_targets(request.user).select_related("kind", "region", "group", "responsible")
+    kinds = TargetKind.objects.filter(targets__in=targets).distinct()
+    if kind := request.GET.get("kind"):
+        targets = targets.filter(kind__code=kind)
+    if q := request.GET.get("q", "").strip():
+        targets = targets.filter(Q(name__contains=q) | Q(address__contains=q))
+    if request.GET.get("red"):
+        from sijin.problems.models import OPEN_STATUSES
+
+        targets = targets.filter(
+            problems__status__in=OPEN_STATUSES, problems__deadline__lt=_today()
+        ).distinct()
+    targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
+    return render(request, "campaigns/target_list.html", {"page_obj": page, "kinds": kinds, "q": q})
+
+
+@login_required
+def target_detail(request, pk):
+    target = access.get_target_for(request.user, pk)
+    context = {
+        "target": target,
+        "attributes": display_attributes(target.kind.schema, target.attributes),
+        "timeline": target_timeline(target),
+        "problems": access.visible_problems(request.user).filter(target=target),
+        "plans": target.plans.prefetch_related("steps", "steps__owner"),
+        "outcomes": target.outcomes.select_related("indicator"),
+        "checklists": target.checklists.all(),
+        "methods": target.methods.all(),
+    }
+    return render(request, "campaigns/target_detail.html", context)
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()

@@ -1,0 +1,64 @@
+"""工作台: my to-dos and my numbers."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, Sum
+from django.shortcuts import render
+from django.utils import timezone
+
+from sijin.accounts import access
+from sijin.accounts.models import Role
+from sijin.fieldwork.models import Outcome, PlanStep
+from sijin.problems.rates import compute_rates
+
+
+@login_required
+def workbench(request):
+    user = request.user
+    roles = access.roles(user)
+    problems = access.visible_problems(user).select_related("target", "handling_org")
+    todo = Q(pk__in=[])
+    if roles & {Role.OFFICE, Role.ADMIN}:
+        todo |= Q(status__in=("reported", "returned", "escalated"))
+    if roles & {Role.GROUP_LEADER, Role.MEMBER}:
+        todo |= Q(
+            status__in=("reported", "resolved"),
+            group_id__in=access._ids(user, access.GROUP_ROLES, "work_group_id"),
+        )
+    if Role.HANDLER in roles:
+        orgs = access._ids(user, {Role.HANDLER}, "organization_id")
+        todo |= Q(status__in=("assigned", "accepted", "in_progress", "reopened"), handling_org_id__in=orgs)
+    my_problems = problems.filter(todo).order_by("deadline", "reported_on")[:30]
+    targets = access.visible_targets(user)
+    visits = access.visible_visits(user)
+    steps = (
+        PlanStep.objects.filter(plan__target__in=targets)
+        .exclude(status="done")
+        .select_related("plan", "plan__target")
+        .order_by("due", "plan_id", "order")[:20]
+    )
+    outcomes = (
+        Outcome.objects.filter(target__in=targets)
+        .values("indicator__name", "indicator__unit")
+        .annotate(total=Sum("value"))
+        .order_by("indicator__order")
+    )
+    numbers = {
+        "groups": access.visible_groups(user).count(),
+        "targets": targets.count(),
+        "visits": visits.aggregate(n=Sum("occasions"))["n"] or 0,
+        "problems": problems.count(),
+        "solved": problems.filter(status__in=("resolved", "closed")).count(),
+    }
+    return render(
+        request,
+        "core/workbench.html",
+        {
+            "my_problems": my_problems,
+            "steps": steps,
+            "numbers": numbers,
+            "rates": compute_rates(problems),
+            "outcomes": outcomes,
+            "today": timezone.localdate(),
+            "recent": problems.order_by("-updated_at")[:10],
+        },
+    )

@@ -1,0 +1,21 @@
+"""``sijin sweep [--date YYYY-MM-DD]``: 临期催办 and 超期督办, once per deadline; safe to run twice or in parallel."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sijin.core.workdays import parse_date
+from sijin.problems.supervision import supervision_sweep
+
+
+class Command(BaseCommand):
+    help = "督办巡检:临期问题向承办人催办,超期问题向承办单位和活动办督办(可重复运行)"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="按该日期巡检(YYYY-MM-DD),默认今天")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            today = parse_date(options["date"]) if options["date"] else None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        result = supervision_sweep(today=today)
+        self.stdout.write(f"催办 {result.urged} 件,督办 {result.supervised} 件,发送邮件 {result.emails} 封。")

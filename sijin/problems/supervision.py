@@ -1,0 +1,211 @@
+"""Supervision: deadline lights and the daily sweep (催办 at yellow, 督办 at red).
+
+Lights: ``green`` on track (or solved by the deadline), ``yellow`` when at most ``campaign.yellow_days``
+working days are left (the deadline day itself counts as 0 left), ``red`` when overdue, ``closed_late`` when
+solved after the deadline, ``none`` without a deadline or when nothing runs (长期推进, 撤销, 合并, 未交办).
+
+For lists the lights are plain date comparisons: the first day that is no longer yellow is
+``add_workdays(today, yellow_days + 1)``, computed once per distinct ``yellow_days`` (so once per campaign at
+most), never per row — the ledger can filter a million rows by light on the (status, deadline) index.
+
+The sweep claims each reminder with a conditional UPDATE of ``urged_for``/``supervised_for`` (the deadline the
+reminder was for), so it runs safely twice or from two processes at once, and arms again when the deadline
+moves (延期 approved, 重办).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from sijin.accounts.models import Role, RoleGrant, User
+from sijin.campaigns.models import Campaign
+from sijin.core.audit import audit
+from sijin.core.models import Notification
+from sijin.core.workdays import add_workdays
+
+from .models import SOLVED_STATUSES, Problem, ProblemEvent
+
+log = logging.getLogger(__name__)
+
+LIGHTS = ("green", "yellow", "red", "closed_late", "none")
+# States in which a deadline runs (and so a light shows).
+RUNNING_STATUSES = ("assigned", "returned", "accepted", "in_progress", "reopened", "escalated")
+# States in which the handler is expected to act: the sweep reminds only these.
+SWEPT_STATUSES = ("assigned", "accepted", "in_progress", "reopened")
+
+
+def yellow_until(today: date, yellow_days: int) -> date:
+    """The first deadline that is still green today: deadlines in [today, this) are yellow."""
+    return add_workdays(today, yellow_days + 1)
+
+
+def _thresholds(today: date) -> dict[int, tuple[date, list[int]]]:
+    """For each distinct yellow_days: (the first green deadline, the campaigns using it). One clock per value."""
+    groups: dict[int, list[int]] = {}
+    for pk, days in Campaign.objects.values_list("id", "yellow_days"):
+        groups.setdefault(days, []).append(pk)
+    return {days: (yellow_until(today, days), ids) for days, ids in groups.items()}
+
+
+def _conditions(today: date) -> dict[str, Q]:
+    running = Q(status__in=RUNNING_STATUSES, deadline__isnull=False)
+    before_green = Q(pk__in=[])
+    for until, ids in _thresholds(today).values():
+        before_green |= Q(campaign_id__in=ids, deadline__lt=until)
+    solved = Q(status__in=SOLVED_STATUSES, deadline__isnull=False, resolved_on__isnull=False)
+    red = running & Q(deadline__lt=today)
+    yellow = running & Q(deadline__gte=today) & before_green
+    closed_late = solved & Q(resolved_on__gt=F("deadline"))
+    green = (running & Q(deadline__gte=today) & ~before_green) | (solved & Q(resolved_on__lte=F("deadline")))
+    return {"red": red, "yellow": yellow, "closed_late": closed_late, "green": green}
+
+
+def light_q(light: str, today: date | None = None) -> Q:
+    """A filter condition for one light (``none`` = none of the others)."""
+    conditions = _conditions(today or timezone.localdate())
+    if light == "none":
+        return ~(conditions["red"] | conditions["yellow"] | conditions["closed_late"] | conditions["green"])
+    if light not in conditions:
+        raise ValueError(f"unknown light {light!r}")
+    return conditions[light]
+
+
+def filter_light(problems: QuerySet[Problem], light: str, today: date | None = None) -> QuerySet[Problem]:
+    return problems.filter(light_q(light, today))
+
+
+def annotate_light(problems: QuerySet[Problem], today: date | None = None) -> QuerySet[Problem]:
+    """Add ``light`` to each row, computed by the database (for ``{% include "includes/light.html" %}``)."""
+    conditions = _conditions(today or timezone.localdate())
+    whens = [When(conditions[name], then=Value(name)) for name in ("red", "yellow", "closed_late", "green")]
+    return problems.annotate(light=Case(*whens, default=Value("none"), output_field=CharField()))
+
+
+def problem_light(problem: Problem, today: date | None = None) -> str:
+    """The light of one problem (for a detail page); the same rules as ``light_q``."""
+    today = today or timezone.localdate()
+    if problem.deadline is None:
+        return "none"
+    if problem.status in SOLVED_STATUSES and problem.resolved_on:
+        return "closed_late" if problem.resolved_on > problem.deadline else "green"
+    if problem.status not in RUNNING_STATUSES:
+        return "none"
+    if problem.deadline < today:
+        return "red"
+    if problem.deadline < yellow_until(today, problem.campaign.yellow_days):
+        return "yellow"
+    return "green"
+
+
+# --- who is told ---------------------------------------------------------------------------------------------
+
+
+def office_users(problem: Problem, office_grants: list[RoleGrant] | None = None) -> list[tuple[User, object]]:
+    """(user, region) of every office cadre whose region subtree holds the problem."""
+    if office_grants is None:
+        office_grants = list(RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True)
+                             .select_related("user", "region"))
+    return [(g.user, g.region) for g in office_grants if problem.region_id.startswith(g.region.prefix)]
+
+
+def handler_users(problem: Problem) -> list[User]:
+    """The handler's logins; else the handling unit's handlers; for a group-handled problem, the group."""
+    active = User.objects.filter(is_active=True)
+    if problem.handler_id and (users := list(active.filter(person_id=problem.handler_id))):
+        return users
+    if problem.handling_org_id:
+        return list(active.filter(grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id)
+                    .distinct())
+    return list(active.filter(grants__role__in=(Role.GROUP_LEADER, Role.MEMBER), grants__work_group_id=problem.group_id)
+                .distinct())
+
+
+def unit_users(problem: Problem) -> list[User]:
+    """The handling unit: its handlers (and the named handler's login)."""
+    users = {u.pk: u for u in handler_users(problem)}
+    if problem.handling_org_id:
+        for u in User.objects.filter(is_active=True, grants__role=Role.HANDLER,
+                                     grants__organization_id=problem.handling_org_id):
+            users[u.pk] = u
+    return list(users.values())
+
+
+# --- the sweep ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    urged: int
+    supervised: int
+    emails: int
+
+
+KINDS = {
+    # kind: (light, mark field, notification title)
+    "urge": ("yellow", "urged_for", "催办"),
+    "supervise": ("red", "supervised_for", "督办"),
+}
+
+
+def supervision_sweep(*, today: date | None = None) -> SweepResult:
+    """催办 every yellow problem and 督办 every red one not yet reminded for its deadline. Idempotent."""
+    today = today or timezone.localdate()
+    office_grants = list(RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True)
+                         .select_related("user", "region"))
+    mails: list[EmailMessage] = []
+    counts = {}
+    for kind, (light, mark, _title) in KINDS.items():
+        condition = light_q(light, today) & Q(status__in=SWEPT_STATUSES)
+        due = (Problem.objects.filter(condition).exclude(**{mark: F("deadline")})
+               .order_by("pk").values_list("pk", flat=True))
+        counts[kind] = sum(_remind(pk, kind, condition, today, office_grants, mails) for pk in due.iterator())
+    sent = 0
+    if mails:
+        try:
+            sent = get_connection().send_messages(mails) or 0
+        except Exception:  # the in-app notifications and events are committed; mail is best effort
+            log.exception("督办巡检:邮件发送失败")
+    return SweepResult(urged=counts["urge"], supervised=counts["supervise"], emails=sent)
+
+
+@transaction.atomic
+def _remind(pk: int, kind: str, condition: Q, today: date, office_grants: list[RoleGrant],
+            mails: list[EmailMessage]) -> bool:
+    """Claim one reminder (conditional UPDATE); if this process won it, notify and write the event."""
+    _light, mark, title = KINDS[kind]
+    claimed = (Problem.objects.filter(condition, pk=pk).exclude(**{mark: F("deadline")})
+               .update(**{mark: F("deadline")}))
+    if not claimed:
+        return False
+    problem = Problem.objects.select_related("target", "handling_org", "handler", "campaign").get(pk=pk)
+    if kind == "urge":
+        recipients = handler_users(problem)
+        text = (f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
+                f"已临近,请抓紧办理。")
+    else:
+        people = {u.pk: u for u in unit_users(problem)}
+        people |= {u.pk: u for u, _region in office_users(problem, office_grants)}
+        recipients = list(people.values())
+        text = (f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
+                f"已超期,请{problem.handling_org or '承办单位'}立即办理并报告办理情况。")
+    subject = f"【{title}】{problem.title}"[:200]
+    url = f"/problems/{problem.pk}/"
+    Notification.objects.bulk_create(
+        Notification(user=u, kind=kind, title=subject, body=text, url=url) for u in recipients
+    )
+    ProblemEvent.objects.create(
+        problem=problem, action=kind, from_status=problem.status, to_status=problem.status, comment=text,
+        on_date=today, data={"deadline": problem.deadline.isoformat(), "recipients": [u.pk for u in recipients]},
+    )
+    audit(None, f"problem_{kind}", problem, f"{title}:{problem.title}")
+    addresses = sorted({u.email for u in recipients if u.email})
+    if kind == "supervise" and problem.handling_org and problem.handling_org.email:
+        addresses = sorted({*addresses, problem.handling_org.email})
+    if addresses:
+        mails.append(EmailMessage(subject=subject, body=f"{text}\n\n{url}", to=addresses))
+    return True

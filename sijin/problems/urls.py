@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views, views_supervision
+
+app_name = "problems"
+urlpatterns: list = [
+    path("supervision/", views_supervision.supervision, name="supervision"),
+    path("supervision/<int:org_id>/notice.docx", views_supervision.supervision_notice, name="supervision_notice"),
+]

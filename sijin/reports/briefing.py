@@ -1,0 +1,479 @@
+"""工作简报 written by the system from the data, in the shape of the reports offices send upward.
+
+``briefing_text()`` gathers the facts of one scope (a group, a dispatching unit or a region subtree) and a
+period, through the actor's scope (sijin.accounts.access), and returns a title and an editable body.
+The body is plain text: a line starting with ``# `` is a section heading, every other non-empty line is a
+paragraph. ``briefing_docx()`` lays such a body out as an official-style Word document.
+
+Every sentence is built from recorded fields (names, plans and steps, coordinated units, outcomes as typed,
+feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩).
+"""
+
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import cn2an
+from django.db.models import Q, QuerySet
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from sijin.accounts import access
+from sijin.campaigns.attributes import display_attributes
+from sijin.campaigns.models import Target, WorkGroup
+from sijin.core.quantities import format_quantity
+from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit
+from sijin.problems.models import OPEN_STATUSES, SOLVED_STATUSES, Problem
+from sijin.problems.rates import compute_rates
+
+from .models import MethodStatus, WorkMethod
+
+HEADING_MARK = "# "
+# Measure words for counting targets of a kind; anything else is counted with 个.
+MEASURE_WORDS = {"企业": "家"}
+ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
+
+
+@dataclass(frozen=True)
+class BriefingText:
+    title: str
+    body: str
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_period(start: date, end: date) -> str:
+    tail = f"{end.month}月{end.day}日" if end.year == start.year else cn_date(end)
+    return f"{cn_date(start)}至{tail}"
+
+
+def duration_text(days: int) -> str:
+    """Whole weeks as an office writes them (三周), otherwise days."""
+    if days >= 7 and days % 7 == 0:
+        return f"{cn2an.an2cn(days // 7)}周"
+    return f"{days}天"
+
+
+def quote(text: str) -> str:
+    return f"“{text}”"
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。!?!?”" else f"{text}。"
+
+
+def scoped_groups(actor, *, group=None, organization=None, region=None) -> QuerySet[WorkGroup]:
+    """The groups a briefing covers, always within the actor's scope."""
+    groups = access.visible_groups(actor).select_related("dispatching_org", "region", "campaign")
+    if group is not None:
+        return groups.filter(pk=group.pk)
+    if organization is not None:
+        return groups.filter(dispatching_org=organization)
+    if region is not None:
+        return groups.filter(region__code__startswith=region.prefix)
+    return groups.none()
+
+
+def briefing_text(
+    actor, *, period_start: date, period_end: date, group=None, organization=None, region=None
+) -> BriefingText:
+    groups = list(scoped_groups(actor, group=group, organization=organization, region=region))
+    return _Writer(
+        actor, groups, period_start, period_end, group=group, organization=organization, region=region
+    ).write()
+
+
+class _Writer:
+    def __init__(
+        self, actor, groups: list[WorkGroup], start: date, end: date, *, group, organization, region
+    ):
+        self.groups, self.start, self.end = groups, start, end
+        self.scope_group, self.scope_org, self.scope_region = group, organization, region
+        ids = [g.id for g in groups]
+        self.problems = access.visible_problems(actor).filter(
+            group_id__in=ids, reported_on__range=(start, end)
+        )
+        self.visits = (
+            access.visible_visits(actor)
+            .filter(group_id__in=ids)
+            .filter(Q(date__range=(start, end)) | Q(date__lte=end, end_date__gte=start))
+            .prefetch_related("targets", "accompanying_leaders__organization")
+            .order_by("date", "id")
+        )
+        self.targets = (
+            access.visible_targets(actor)
+            .filter(group_id__in=ids)
+            .select_related("kind", "campaign")
+            .order_by("kind__order", "id")
+        )
+        self.lines: list[str] = []
+
+    # ---- the whole text -------------------------------------------------------------------------------------
+    def write(self) -> BriefingText:
+        if not self.groups:
+            return BriefingText(self.title(), "范围内没有可查看的工作组。")
+        self.overview()
+        targets = list(self.targets)
+        kinds = []
+        for t in targets:
+            if t.kind not in kinds:
+                kinds.append(t.kind)
+        for kind in sorted(kinds, key=lambda k: k.order):
+            self.heading(kind.slogan or f"进{kind.name}")
+            for target in (t for t in targets if t.kind_id == kind.id):
+                self.target_section(target)
+        self.feedback()
+        self.overdue()
+        self.methods()
+        return BriefingText(self.title(), "\n\n".join(self.lines))
+
+    def title(self) -> str:
+        if self.scope_group is not None:
+            name = self.scope_group.name
+        elif self.scope_org is not None:
+            name = f"{self.scope_org.name}驻点帮扶"
+        else:
+            name = f"{self.scope_region.name}驻点帮扶" if self.scope_region else "驻点帮扶"
+        return f"{name}工作简报({cn_period(self.start, self.end)})"
+
+    def heading(self, text: str) -> None:
+        self.lines.append(f"{HEADING_MARK}{text}")
+
+    def para(self, text: str) -> None:
+        if text.strip():
+            self.lines.append(sentence(text))
+
+    # ---- overview -------------------------------------------------------------------------------------------
+    def overview(self) -> None:
+        parts = [f"{cn_period(self.start, self.end)}"]
+        for g in self.groups:
+            campaign = g.campaign
+            deployment = f"{campaign.deployment}," if campaign.deployment else ""
+            parts.append(f",{g.dispatching_org.name}{deployment}派出{g.get_tier_display()}工作组入驻{g.region.name},"
+                         f"开展{campaign.name}")
+            if g.approach:
+                parts.append(f"。工作组确定了{quote(g.approach)}的思路")
+        parts.append(f",在{self.duration()}时间里")
+        visits = list(self.visits)
+        if visits:
+            parts.append(f",累计走访{self.visit_count(visits)}")
+            modes = defaultdict(list)
+            for v in visits:
+                modes[v.get_mode_display()].append(v)
+            parts.append("(" + "、".join(f"{mode}{self.visit_count(vs)}" for mode, vs in modes.items()) + ")")
+        targets = list(self.targets)
+        if targets:
+            counts: dict[str, int] = {}
+            for t in targets:
+                counts[t.kind.name] = counts.get(t.kind.name, 0) + 1
+            covered = "、".join(f"{name}{n}{MEASURE_WORDS.get(name, '个')}" for name, n in counts.items())
+            parts.append(f",覆盖{covered},共{len(targets)}个帮扶对象")
+        rates = compute_rates(self.problems)
+        if rates.total:
+            parts.append(f";发现问题{rates.total}个,已办结{rates.solved}个,办结率{rates.solve_rate}%")
+            if rates.response_rate is not None:
+                parts.append(f",响应率{rates.response_rate}%")
+            if rates.satisfaction_rate is not None:
+                parts.append(f",满意率{rates.satisfaction_rate}%")
+        outcomes = self.outcome_totals()
+        if outcomes:
+            parts.append(";取得成效:" + "、".join(outcomes))
+        selected = self.selected_methods()
+        if selected:
+            names = "、".join(quote(m.title) for m in selected)
+            parts.append(
+                f"。总结的{names}工作法入选了{selected[0].selected_as or selected[0].get_selected_level_display()}"
+            )
+        self.para("".join(parts))
+
+    def duration(self) -> str:
+        first = max([self.start, *(g.start for g in self.groups)])
+        last = min([self.end, *(g.end or self.end for g in self.groups)])
+        return duration_text(max((last - first).days + 1, 0))
+
+    @staticmethod
+    def visit_count(visits: list[Visit]) -> str:
+        total = sum(v.occasions for v in visits)
+        qualifier = next((v.occasions_qualifier for v in visits if v.occasions_qualifier), "")
+        return format_quantity(total, "次", qualifier)
+
+    def outcome_rows(self) -> QuerySet[Outcome]:
+        return (
+            Outcome.objects.filter(target__in=self.targets.values("id"), date__range=(self.start, self.end))
+            .select_related("indicator", "target")
+            .order_by("indicator__order", "id")
+        )
+
+    def outcome_totals(self) -> list[str]:
+        by_indicator: dict[int, list[Outcome]] = defaultdict(list)
+        for o in self.outcome_rows():
+            by_indicator[o.indicator_id].append(o)
+        out = []
+        for rows in by_indicator.values():
+            ind = rows[0].indicator
+            if len(rows) == 1:
+                out.append(f"{ind.name}{rows[0].display_value}")
+            else:
+                total = sum((o.value for o in rows), Decimal(0))
+                qualifier = next((o.qualifier for o in rows if o.qualifier), "")
+                out.append(f"{ind.name}{format_quantity(total, ind.unit, qualifier)}")
+        return out
+
+    # ---- one target -----------------------------------------------------------------------------------------
+    def target_section(self, target: Target) -> None:
+        types = {item["label"]: item["type"] for item in target.kind.schema}
+        attrs = display_attributes(target.kind.schema, target.attributes)
+        profile = ",".join(f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs)
+        self.para(f"{target.name}" + (f":{profile}" if profile else ""))
+        self.target_visits(target)
+        problems = list(
+            self.problems.filter(target=target)
+            .select_related("handling_org", "handler", "category")
+            .prefetch_related("events")
+            .order_by("reported_on", "id")
+        )
+        if problems:
+            found = "、".join(quote(p.title) for p in problems)
+            self.para(f"工作组在{target.name}发现{found}等{len(problems)}个问题")
+        for plan in SupportPlan.objects.filter(target=target).prefetch_related("steps").order_by("id"):
+            self.plan(target, plan)
+        for p in problems:
+            self.problem(p)
+        self.target_checklists(target)
+        for m in WorkMethod.objects.filter(target=target, group__in=self.groups).order_by("id"):
+            self.para(f"工作组帮助制定了{quote(m.title)}工作法" + (f":{m.summary}" if m.summary else ""))
+        outcomes = [o for o in self.outcome_rows() if o.target_id == target.id]
+        if outcomes:
+            self.para(
+                f"{target.name}取得成效:"
+                + "、".join(
+                    f"{o.indicator.name}{o.display_value}" + (f"({o.note})" if o.note else "")
+                    for o in outcomes
+                )
+            )
+
+    def target_visits(self, target: Target) -> None:
+        for v in self.visits:
+            if target not in v.targets.all():
+                continue
+            leaders = list(v.accompanying_leaders.all())
+            if leaders:
+                who = "、".join(
+                    f"{p.organization.name if p.organization else ''}{p.name}{p.title}" for p in leaders
+                )
+                self.para(f"{cn_date(v.date)},{who}到{target.name}{v.get_mode_display()}")
+            elif v.occasions > 1 or v.occasions_qualifier:
+                self.para(f"工作组先后{v.occasions_display}{v.purpose or v.get_mode_display()}")
+
+    def plan(self, target: Target, plan: SupportPlan) -> None:
+        steps = list(plan.steps.all())
+        text = f"工作组为{target.name}制定了{quote(plan.name)}帮扶方案"
+        if plan.goal:
+            text += f",{plan.goal}"
+        if steps:
+            labels = []
+            for s in steps:
+                if s.group_label not in labels:
+                    labels.append(s.group_label)
+            if len(labels) > 1 or (labels[0] and labels[0] != plan.name):
+                chunks = [
+                    f"{label}:" + "、".join(self.step_text(s) for s in steps if s.group_label == label)
+                    for label in labels
+                ]
+                text += ",即" + ";".join(chunks)
+            elif all(ORDINAL_STEP.fullmatch(s.title) for s in steps):
+                text += f",分{cn2an.an2cn(len(steps))}步推进"
+            else:
+                text += f",共{len(steps)}步:" + "、".join(self.step_text(s) for s in steps)
+        self.para(text)
+
+    @staticmethod
+    def step_text(step) -> str:
+        status = {"done": "(已完成)", "doing": "(推进中)"}.get(step.status, "")
+        return f"{step.title}{status}"
+
+    def problem(self, p: Problem) -> None:
+        with_whom = (
+            f",协调{p.coordinated_with}"
+            if p.coordinated_with and p.coordinated_with not in (p.resolution or "")
+            else ""
+        )
+        if p.status in SOLVED_STATUSES:
+            text = (
+                f"{quote(p.title)}问题已解决{with_whom}:{p.resolution}"
+                if p.resolution
+                else f"{quote(p.title)}问题已解决{with_whom}"
+            )
+            if p.measures and not all(m.strip() in p.resolution for m in re.split("[;;]", p.measures)):
+                text = f"{sentence(text)}办理措施:{p.measures}"
+            self.para(text)
+            return
+        text = f"{quote(p.title)}问题"
+        if p.handling_org:
+            text += f"交{p.handling_org.name}办理({p.get_level_display()})"
+            if p.deadline:
+                text += f",办结期限{cn_date(p.deadline)}"
+        text += f"{with_whom},目前{p.get_status_display()}"
+        progress = [e.comment for e in p.events.all() if e.action == "progress" and e.comment]
+        if progress:
+            text += ":" + ";".join(c.rstrip("。") for c in progress)
+        if p.measures:
+            text = f"{sentence(text)}办理措施:{p.measures}"
+        self.para(text)
+
+    def target_checklists(self, target: Target) -> None:
+        lists = list(
+            Checklist.objects.filter(
+                target=target, group__in=self.groups, created_on__range=(self.start, self.end)
+            ).order_by("id")
+        )
+        if not lists:
+            return
+        names = "、".join(quote(c.name) for c in lists)
+        text = f"工作组形成{names}{len(lists)}项清单"
+        if any(c.supervised for c in lists):
+            text += ",及时督促整改"
+        self.para(text)
+
+    # ---- feedback, 通报, 工作法 -------------------------------------------------------------------------------
+    def feedback(self) -> None:
+        rows = list(
+            Feedback.objects.filter(
+                group__in=self.groups,
+                date__range=(self.start, self.end),
+                target__in=self.targets.values("id"),
+            )
+            .select_related("target")
+            .order_by("date", "id")
+        )
+        if not rows:
+            return
+        self.heading("各方评价")
+        for f in rows:
+            to = f"对{f.addressee}" if f.addressee else ""
+            self.lines.append(
+                f"{f.target.name}{f.speaker_role}{f.speaker_name}{to}说:{quote(f.quote.strip())}"
+            )
+
+    def overdue(self) -> None:
+        as_of = self.end
+        late = list(
+            self.problems.filter(status__in=OPEN_STATUSES, deadline__lt=as_of)
+            .select_related("target", "handling_org")
+            .order_by("deadline", "id")
+        )
+        self.heading("超期问题通报")
+        if not late:
+            self.para(f"截至{cn_date(as_of)},无超期未办结问题")
+            return
+        self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报")
+        for i, p in enumerate(late, 1):
+            org = p.handling_org.name if p.handling_org else "未交办"
+            self.para(
+                f"{i}. {p.target.name}:{quote(p.title)},承办单位{org},办结期限{cn_date(p.deadline)},"
+                f"超期{(as_of - p.deadline).days}天"
+            )
+
+    def selected_methods(self) -> list[WorkMethod]:
+        return list(
+            WorkMethod.objects.filter(group__in=self.groups, status=MethodStatus.SELECTED).order_by("id")
+        )
+
+    def methods(self) -> None:
+        selected = self.selected_methods()
+        if not selected:
+            return
+        self.heading("工作法入选情况")
+        for m in selected:
+            text = f"{m.group.name}总结的{quote(m.title)}工作法入选{m.selected_as or m.get_selected_level_display()}"
+            if m.summary:
+                text += f"。{m.summary}"
+            self.para(text)
+
+
+# ---- Word ---------------------------------------------------------------------------------------------------
+TITLE_FONT = "方正小标宋简体"
+HEADING_FONT = "黑体"
+BODY_FONT = "仿宋"
+BODY_SIZE = Pt(16)  # 三号
+
+
+def _fonts(run, east_asian: str, size, bold: bool = False) -> None:
+    run.font.name = east_asian
+    run.font.size = size
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), east_asian)
+
+
+def _page_number_footer(section) -> None:
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _fonts(paragraph.add_run("— "), BODY_FONT, Pt(14))
+    run = paragraph.add_run()
+    _fonts(run, BODY_FONT, Pt(14))
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._element.append(el)
+    _fonts(paragraph.add_run(" —"), BODY_FONT, Pt(14))
+
+
+def briefing_docx(title: str, body: str) -> bytes:
+    """The briefing as an A4 Word document: 小标宋 title, 黑体 headings, 仿宋 三号 body, page numbers."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    normal = doc.styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = BODY_SIZE
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_after = Pt(16)
+    _fonts(heading.add_run(title), TITLE_FONT, Pt(22))
+    for block in body.replace("\r\n", "\n").split("\n"):
+        text = block.strip()
+        if not text:
+            continue
+        p = doc.add_paragraph()
+        fmt = p.paragraph_format
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(28)
+        fmt.space_after = Pt(0)
+        if text.startswith(HEADING_MARK.strip()):
+            fmt.space_before = Pt(8)
+            fmt.first_line_indent = Pt(32)
+            _fonts(p.add_run(text.lstrip("#").strip()), HEADING_FONT, BODY_SIZE)
+        else:
+            fmt.first_line_indent = Pt(32)
+            _fonts(p.add_run(text), BODY_FONT, BODY_SIZE)
+    _page_number_footer(section)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

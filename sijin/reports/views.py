@@ -1,0 +1,1 @@
+"""HTML views (thin: access, form, service, render)."""
