@@ -78,12 +78,25 @@ def group_q(user, prefix: str = "") -> Q:
     return q
 
 
+def _case_q(user, region_field: str) -> Q:
+    """Condition on a case row (problem, target) that carries its own region and group.
+
+    The office's region prefix applies to the row's own region, so the common case needs no join.
+    """
+    q = NOTHING
+    if prefixes := _prefixes(user, REGION_ROLES):
+        q |= _region_q(region_field, prefixes)
+    if orgs := _ids(user, {Role.UNIT}, "organization_id"):
+        q |= Q(group__dispatching_org_id__in=orgs)
+    if groups := _ids(user, GROUP_ROLES, "work_group_id"):
+        q |= Q(group_id__in=groups)
+    return q
+
+
 def problem_q(user) -> Q:
     if is_admin(user):
         return Q()
-    q = group_q(user, "group__")
-    if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q("region__code", prefixes)
+    q = _case_q(user, "region__code")
     if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
         q |= Q(handling_org_id__in=orgs)
     return q
@@ -92,9 +105,7 @@ def problem_q(user) -> Q:
 def target_q(user) -> Q:
     if is_admin(user):
         return Q()
-    q = group_q(user, "group__")
-    if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q("region__code", prefixes)
+    q = _case_q(user, "region__code")
     if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
         q |= Q(problems__handling_org_id__in=orgs)
     return q
