@@ -38,8 +38,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from datetime import date
 
-    from sijin.accounts.models import User
     from sijin.accounts.access import visible_problems
+    from sijin.accounts.models import User
     from sijin.demo import load_demo
     from sijin.problems.models import Problem
 

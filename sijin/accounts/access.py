@@ -9,9 +9,9 @@ it sent; group leader and member — their group; handler — problems assigned 
 targets of those problems). Security admin and auditor see no case data (三员分立). Leaders only read.
 """
 
-from django.core.exceptions import PermissionDenied
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 

@@ -1,1 +1,124 @@
 """HTML views (thin: access, form, service, render)."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from sijin.accounts import access
+
+from .forms import ProblemFoundFormSet, VisitForm
+from .models import VisitPhoto
+from .photos import visit_photo_add
+from .services import visit_record
+
+TOKENS_KEY = "visit_form_tokens"
+
+
+@login_required
+def visit_create(request):
+    groups = access.visible_groups_for_write(request.user).order_by("name")
+    if not groups.exists():
+        raise PermissionDenied("您没有可录入走访的工作组。")
+    group = _chosen_group(groups, request.POST.get("group") or request.GET.get("group"))
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = VisitForm(data, files, groups=groups, group=group, initial=_initial(request, group))
+    problems = ProblemFoundFormSet(data, prefix="problems", form_kwargs={"group": group})
+    if request.method == "POST":
+        if request.POST.get("token") not in request.session.get(TOKENS_KEY, []):
+            messages.warning(request, "该走访已提交,请勿重复提交。")
+            return redirect(f"/visits/new/?group={group.pk}")
+        if form.is_valid() and problems.is_valid():
+            try:
+                visit = _save(request.user, form.cleaned_data, problems)
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                _spend_token(request, form.cleaned_data["token"])
+                messages.success(request, f"走访已保存({visit.date},{len(visit.problems.all())}个问题)。")
+                return redirect(f"/visits/new/?group={group.pk}&saved={visit.pk}")
+    return render(
+        request,
+        "fieldwork/visit_form.html",
+        {
+            "form": form,
+            "problems": problems,
+            "group": group,
+            "groups": groups,
+            "saved": request.GET.get("saved"),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def visit_photo(request, pk):
+    photo = VisitPhoto.objects.filter(pk=pk).only("id", "visit_id", "file", "content_type").first()
+    if photo is None:
+        raise Http404("不存在或无权查看")
+    access.get_visit_for(request.user, photo.visit_id)
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _chosen_group(groups, raw):
+    chosen = groups.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+    return chosen or groups.first()
+
+
+def _initial(request, group) -> dict:
+    token = secrets.token_urlsafe(16)
+    tokens = request.session.get(TOKENS_KEY, [])[-19:]  # a few open tabs at most
+    request.session[TOKENS_KEY] = [*tokens, token]
+    return {"group": group, "date": timezone.localdate(), "token": token}
+
+
+def _spend_token(request, token: str) -> None:
+    request.session[TOKENS_KEY] = [t for t in request.session.get(TOKENS_KEY, []) if t != token]
+
+
+@transaction.atomic
+def _save(actor, data: dict, problems):
+    """The visit, its problems and its photos: all saved or none."""
+    specs = [
+        {
+            "target": row["target"],
+            "title": row["title"],
+            "description": row.get("description", ""),
+            "reported_on": data["date"],
+        }
+        for row in problems.cleaned_data
+        if row.get("title")
+    ]
+    visit = visit_record(
+        actor=actor,
+        group=data["group"],
+        targets=list(data["targets"]),
+        date=data["date"],
+        mode=data["mode"],
+        participants=list(data["participants"]),
+        notes=data["notes"],
+        problems=specs,
+    )
+    for uploaded in data["photos"]:
+        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
+    return visit
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

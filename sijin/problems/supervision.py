@@ -108,8 +108,9 @@ def problem_light(problem: Problem, today: date | None = None) -> str:
 def office_users(problem: Problem, office_grants: list[RoleGrant] | None = None) -> list[tuple[User, object]]:
     """(user, region) of every office cadre whose region subtree holds the problem."""
     if office_grants is None:
-        office_grants = list(RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True)
-                             .select_related("user", "region"))
+        office_grants = list(
+            RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
+        )
     return [(g.user, g.region) for g in office_grants if problem.region_id.startswith(g.region.prefix)]
 
 
@@ -119,18 +120,25 @@ def handler_users(problem: Problem) -> list[User]:
     if problem.handler_id and (users := list(active.filter(person_id=problem.handler_id))):
         return users
     if problem.handling_org_id:
-        return list(active.filter(grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id)
-                    .distinct())
-    return list(active.filter(grants__role__in=(Role.GROUP_LEADER, Role.MEMBER), grants__work_group_id=problem.group_id)
-                .distinct())
+        return list(
+            active.filter(
+                grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
+            ).distinct()
+        )
+    return list(
+        active.filter(
+            grants__role__in=(Role.GROUP_LEADER, Role.MEMBER), grants__work_group_id=problem.group_id
+        ).distinct()
+    )
 
 
 def unit_users(problem: Problem) -> list[User]:
     """The handling unit: its handlers (and the named handler's login)."""
     users = {u.pk: u for u in handler_users(problem)}
     if problem.handling_org_id:
-        for u in User.objects.filter(is_active=True, grants__role=Role.HANDLER,
-                                     grants__organization_id=problem.handling_org_id):
+        for u in User.objects.filter(
+            is_active=True, grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
+        ):
             users[u.pk] = u
     return list(users.values())
 
@@ -155,14 +163,19 @@ KINDS = {
 def supervision_sweep(*, today: date | None = None) -> SweepResult:
     """催办 every yellow problem and 督办 every red one not yet reminded for its deadline. Idempotent."""
     today = today or timezone.localdate()
-    office_grants = list(RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True)
-                         .select_related("user", "region"))
+    office_grants = list(
+        RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
+    )
     mails: list[EmailMessage] = []
     counts = {}
     for kind, (light, mark, _title) in KINDS.items():
         condition = light_q(light, today) & Q(status__in=SWEPT_STATUSES)
-        due = (Problem.objects.filter(condition).exclude(**{mark: F("deadline")})
-               .order_by("pk").values_list("pk", flat=True))
+        due = (
+            Problem.objects.filter(condition)
+            .exclude(**{mark: F("deadline")})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         counts[kind] = sum(_remind(pk, kind, condition, today, office_grants, mails) for pk in due.iterator())
     sent = 0
     if mails:
@@ -174,33 +187,46 @@ def supervision_sweep(*, today: date | None = None) -> SweepResult:
 
 
 @transaction.atomic
-def _remind(pk: int, kind: str, condition: Q, today: date, office_grants: list[RoleGrant],
-            mails: list[EmailMessage]) -> bool:
+def _remind(
+    pk: int, kind: str, condition: Q, today: date, office_grants: list[RoleGrant], mails: list[EmailMessage]
+) -> bool:
     """Claim one reminder (conditional UPDATE); if this process won it, notify and write the event."""
     _light, mark, title = KINDS[kind]
-    claimed = (Problem.objects.filter(condition, pk=pk).exclude(**{mark: F("deadline")})
-               .update(**{mark: F("deadline")}))
+    claimed = (
+        Problem.objects.filter(condition, pk=pk)
+        .exclude(**{mark: F("deadline")})
+        .update(**{mark: F("deadline")})
+    )
     if not claimed:
         return False
     problem = Problem.objects.select_related("target", "handling_org", "handler", "campaign").get(pk=pk)
     if kind == "urge":
         recipients = handler_users(problem)
-        text = (f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
-                f"已临近,请抓紧办理。")
+        text = (
+            f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
+            f"已临近,请抓紧办理。"
+        )
     else:
         people = {u.pk: u for u in unit_users(problem)}
         people |= {u.pk: u for u, _region in office_users(problem, office_grants)}
         recipients = list(people.values())
-        text = (f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
-                f"已超期,请{problem.handling_org or '承办单位'}立即办理并报告办理情况。")
+        text = (
+            f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
+            f"已超期,请{problem.handling_org or '承办单位'}立即办理并报告办理情况。"
+        )
     subject = f"【{title}】{problem.title}"[:200]
     url = f"/problems/{problem.pk}/"
     Notification.objects.bulk_create(
         Notification(user=u, kind=kind, title=subject, body=text, url=url) for u in recipients
     )
     ProblemEvent.objects.create(
-        problem=problem, action=kind, from_status=problem.status, to_status=problem.status, comment=text,
-        on_date=today, data={"deadline": problem.deadline.isoformat(), "recipients": [u.pk for u in recipients]},
+        problem=problem,
+        action=kind,
+        from_status=problem.status,
+        to_status=problem.status,
+        comment=text,
+        on_date=today,
+        data={"deadline": problem.deadline.isoformat(), "recipients": [u.pk for u in recipients]},
     )
     audit(None, f"problem_{kind}", problem, f"{title}:{problem.title}")
     addresses = sorted({u.email for u in recipients if u.email})

@@ -1,1 +1,132 @@
 """HTML views (thin: access, form, service, render)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from sijin.accounts import access
+from sijin.fieldwork.models import VisitPhoto
+
+from .forms import SORTS, ActionForm, ProblemFilterForm
+from .models import Problem
+from .supervision import annotate_light, light_q, problem_light
+from .workflow import ACTION_LABELS, TRANSITIONS, StaleProblem, allowed_actions, problem_transition
+
+PAGE_SIZE = 50
+LIST_COLUMNS = (
+    "id", "title", "status", "level", "reported_on", "deadline", "resolved_on", "campaign_id",
+    "target__name", "handling_org__name", "category__name",
+)  # fmt: skip
+
+
+@login_required
+def problem_list(request):
+    visible = access.visible_problems(request.user)
+    form = ProblemFilterForm(request.GET or None, problems=visible)
+    problems = _filtered(visible, form)
+    problems = (
+        annotate_light(problems).select_related("target", "handling_org", "category").only(*LIST_COLUMNS)
+    )
+    ordering = form.ordering()
+    page = Paginator(problems.order_by(ordering, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "problems/problem_list.html",
+        {"form": form, "page_obj": page, "sort": ordering, "sorts": SORTS},
+    )
+
+
+@login_required
+def problem_detail(request, pk):
+    problem = access.get_problem_for(request.user, pk)
+    return _render_detail(request, problem)
+
+
+@login_required
+@require_POST
+def problem_act(request, pk, action):
+    problem = access.get_problem_for(request.user, pk, write=True)
+    if action not in ACTION_LABELS:
+        raise Http404("没有这个操作")
+    form = _action_form(request, problem, action, data=request.POST)
+    if not form.is_valid():
+        return _render_detail(request, problem, failed=form, status=400)
+    try:
+        problem_transition(
+            actor=request.user,
+            problem=problem,
+            action=action,
+            version=form.cleaned_data["version"],
+            **form.transition_fields(),
+        )
+    except StaleProblem as exc:
+        return _render_detail(request, problem, failed=form, error=exc.messages[0], status=409)
+    except ValidationError as exc:
+        return _render_detail(request, problem, failed=form, error="".join(exc.messages), status=400)
+    except PermissionDenied as exc:
+        return _render_detail(request, problem, failed=form, error=str(exc) or "无权操作。", status=403)
+    problem.refresh_from_db(fields=["status"])
+    messages.success(request, f"已{ACTION_LABELS[action]},当前状态:{problem.get_status_display()}。")
+    return redirect(f"/problems/{problem.pk}/")
+
+
+def _filtered(problems, form: ProblemFilterForm):
+    """Apply the filters that are valid; a mistyped one is ignored rather than hiding every row."""
+    if not form.is_bound:
+        return problems
+    form.is_valid()
+    data = form.cleaned_data
+    if q := data.get("q"):
+        problems = problems.filter(Q(title__contains=q) | Q(target__name__contains=q))
+    for name in ("status", "level", "category", "handling_org"):
+        if value := data.get(name):
+            problems = problems.filter(**{name: value})
+    if kind := data.get("kind"):
+        problems = problems.filter(target__kind=kind)
+    if light := data.get("light"):
+        problems = problems.filter(light_q(light))
+    if start := data.get("reported_from"):
+        problems = problems.filter(reported_on__gte=start)
+    if end := data.get("reported_to"):
+        problems = problems.filter(reported_on__lte=end)
+    return problems
+
+
+def _action_form(request, problem: Problem, action: str, data=None) -> ActionForm:
+    return ActionForm(
+        data,
+        action=action,
+        transition=TRANSITIONS.get((problem.status, action)),
+        user_problems=access.visible_problems(request.user).exclude(pk=problem.pk),
+        initial={"version": problem.version},
+    )
+
+
+def _render_detail(request, problem: Problem, failed: ActionForm | None = None, error: str = "", status=200):
+    actions = []
+    for action in allowed_actions(request.user, problem):
+        form = (
+            failed
+            if failed is not None and failed.action == action
+            else _action_form(request, problem, action)
+        )
+        actions.append({"action": action, "label": ACTION_LABELS[action], "form": form})
+    if failed is not None and failed.action not in {a["action"] for a in actions}:
+        error = error or f"您无权对此问题执行“{ACTION_LABELS[failed.action]}”。"
+    photos = VisitPhoto.objects.filter(visit_id=problem.visit_id).only("id") if problem.visit_id else []
+    context = {
+        "problem": problem,
+        "light": problem_light(problem, timezone.localdate()),
+        "events": problem.events.select_related("actor").order_by("at", "id"),
+        "actions": actions,
+        "error": error,
+        "failed_action": failed.action if failed is not None else "",
+        "photos": photos,
+    }
+    return render(request, "problems/problem_detail.html", context, status=status)

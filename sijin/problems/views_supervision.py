@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from sijin.accounts import access
 from sijin.accounts.models import Role
-from sijin.directory.models import Organization
 from sijin.core.workdays import add_workdays, workdays_between
+from sijin.directory.models import Organization
 
 from .rates import compute_rates
 from .supervision import annotate_light, light_q
@@ -25,8 +25,10 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 def _attention(user, today: date):
     """The user's visible near-due (yellow) and overdue (red) problems, most overdue first."""
     problems = access.visible_problems(user).filter(light_q("yellow", today) | light_q("red", today))
-    return annotate_light(problems, today).select_related("handling_org", "target").order_by(
-        "handling_org__name", "handling_org_id", "deadline", "id"
+    return (
+        annotate_light(problems, today)
+        .select_related("handling_org", "target")
+        .order_by("handling_org__name", "handling_org_id", "deadline", "id")
     )
 
 
@@ -38,14 +40,26 @@ def supervision(request: HttpRequest) -> HttpResponse:
     units = []
     for org_id, items in groupby(rows, key=lambda p: p.handling_org_id):
         problems = list(items)
-        units.append({"org": problems[0].handling_org, "problems": problems,
-                      "red": sum(p.light == "red" for p in problems),
-                      "yellow": sum(p.light == "yellow" for p in problems),
-                      "rates": compute_rates(visible.filter(handling_org_id=org_id)).as_list()})
-    return render(request, "problems/supervision.html", {
-        "units": units, "today": today, "rates": compute_rates(visible).as_list(),
-        "truncated": len(rows) == PAGE_LIMIT, "can_issue": _can_issue(request.user),
-    })
+        units.append(
+            {
+                "org": problems[0].handling_org,
+                "problems": problems,
+                "red": sum(p.light == "red" for p in problems),
+                "yellow": sum(p.light == "yellow" for p in problems),
+                "rates": compute_rates(visible.filter(handling_org_id=org_id)).as_list(),
+            }
+        )
+    return render(
+        request,
+        "problems/supervision.html",
+        {
+            "units": units,
+            "today": today,
+            "rates": compute_rates(visible).as_list(),
+            "truncated": len(rows) == PAGE_LIMIT,
+            "can_issue": _can_issue(request.user),
+        },
+    )
 
 
 def _can_issue(user) -> bool:
@@ -95,13 +109,20 @@ def _notice_docx(org: Organization, problems: list, today: date, issuer: str) ->
     )
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("序号", "帮扶对象", "问题", "交办日期", "办结期限", "超期(工作日)"),
-                          strict=True):
+    for cell, text in zip(
+        table.rows[0].cells, ("序号", "帮扶对象", "问题", "交办日期", "办结期限", "超期(工作日)"), strict=True
+    ):
         cell.text = text
     for i, p in enumerate(problems, 1):
         late = workdays_between(p.deadline, today) if p.light == "red" else 0
-        values = (str(i), p.target.name, p.title, f"{p.assigned_on:%Y-%m-%d}" if p.assigned_on else "",
-                  f"{p.deadline:%Y-%m-%d}", str(late) if late > 0 else "临期")
+        values = (
+            str(i),
+            p.target.name,
+            p.title,
+            f"{p.assigned_on:%Y-%m-%d}" if p.assigned_on else "",
+            f"{p.deadline:%Y-%m-%d}",
+            str(late) if late > 0 else "临期",
+        )
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = text
     doc.add_paragraph("")

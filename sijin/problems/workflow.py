@@ -48,10 +48,25 @@ class Transition:
 
 
 ACTION_LABELS = {
-    "report": "上报", "triage": "分级交办", "resolve_on_site": "现场解决", "accept": "签收", "return": "退回",
-    "uphold": "维持交办", "progress": "报告进展", "request_extension": "申请延期", "approve_extension": "批准延期",
-    "reject_extension": "驳回延期", "resolve": "办结", "verify": "回访", "escalate": "提级", "defer": "长期推进",
-    "resume": "恢复办理", "cancel": "撤销", "merge": "合并", "urge": "催办", "supervise": "督办",
+    "report": "上报",
+    "triage": "分级交办",
+    "resolve_on_site": "现场解决",
+    "accept": "签收",
+    "return": "退回",
+    "uphold": "维持交办",
+    "progress": "报告进展",
+    "request_extension": "申请延期",
+    "approve_extension": "批准延期",
+    "reject_extension": "驳回延期",
+    "resolve": "办结",
+    "verify": "回访",
+    "escalate": "提级",
+    "defer": "长期推进",
+    "resume": "恢复办理",
+    "cancel": "撤销",
+    "merge": "合并",
+    "urge": "催办",
+    "supervise": "督办",
 }
 
 
@@ -93,22 +108,45 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     **{(s, "escalate"): Transition(S.ESCALATED, OFFICE | LEADER_OF_GROUP, ("comment",)) for s in _OPEN},
     **{(s, "defer"): Transition(S.DEFERRED, OFFICE, ("comment", "review_on")) for s in _OPEN},
     (S.DEFERRED, "resume"): Transition(S.ASSIGNED, OFFICE, (), ("deadline_days", "complex")),
-    **{(s, "cancel"): Transition(S.CANCELLED, OFFICE | LEADER_OF_GROUP, ("comment",))
-       for s in (S.REPORTED, S.ASSIGNED, S.RETURNED, S.ESCALATED, S.DEFERRED)},
+    **{
+        (s, "cancel"): Transition(S.CANCELLED, OFFICE | LEADER_OF_GROUP, ("comment",))
+        for s in (S.REPORTED, S.ASSIGNED, S.RETURNED, S.ESCALATED, S.DEFERRED)
+    },
     (S.REPORTED, "merge"): Transition(S.MERGED, OFFICE | LEADER_OF_GROUP, ("merged_into",)),
-    **{(s, "merge"): Transition(S.MERGED, OFFICE, ("merged_into",)) for s in (S.ASSIGNED, S.RETURNED, S.ESCALATED)},
+    **{
+        (s, "merge"): Transition(S.MERGED, OFFICE, ("merged_into",))
+        for s in (S.ASSIGNED, S.RETURNED, S.ESCALATED)
+    },
 }
 
 FIELD_LABELS = {
-    "level": "办理层级", "handling_org": "承办单位", "handler": "承办人", "deadline_days": "办理时限(工作日)",
-    "complex": "复杂问题", "resolution": "办理结果", "reason": "退回原因", "comment": "说明", "new_deadline": "延期至",
-    "satisfaction": "满意度", "review_on": "下次研判日期", "merged_into": "合并至", "evidence": "佐证材料",
-    "outcomes": "成效", "measures": "办理措施", "coordinated_with": "协调对象",
+    "level": "办理层级",
+    "handling_org": "承办单位",
+    "handler": "承办人",
+    "deadline_days": "办理时限(工作日)",
+    "complex": "复杂问题",
+    "resolution": "办理结果",
+    "reason": "退回原因",
+    "comment": "说明",
+    "new_deadline": "延期至",
+    "satisfaction": "满意度",
+    "review_on": "下次研判日期",
+    "merged_into": "合并至",
+    "evidence": "佐证材料",
+    "outcomes": "成效",
+    "measures": "办理措施",
+    "coordinated_with": "协调对象",
 }
 
 # 提级: the level a problem goes to, and the region level (RegionLevel) of the office that takes it there.
-NEXT_LEVEL = {"": Level.COUNTY, Level.ON_SITE: Level.COUNTY, Level.GROUP: Level.COUNTY,
-              Level.NOT_READY: Level.COUNTY, Level.COUNTY: Level.CITY, Level.CITY: Level.PROVINCE}
+NEXT_LEVEL = {
+    "": Level.COUNTY,
+    Level.ON_SITE: Level.COUNTY,
+    Level.GROUP: Level.COUNTY,
+    Level.NOT_READY: Level.COUNTY,
+    Level.COUNTY: Level.CITY,
+    Level.CITY: Level.PROVINCE,
+}
 OFFICE_REGION_LEVEL = {Level.COUNTY: 3, Level.CITY: 2, Level.PROVINCE: 1}
 
 
@@ -136,7 +174,8 @@ def acting_roles(user, problem: Problem) -> set[str]:
             if problem.handling_org_id is None and problem.status == S.REOPENED:
                 result.add(Role.HANDLER)
         elif (g.role == Role.HANDLER and g.organization_id == problem.handling_org_id) or (
-                g.role == Role.UNIT and g.organization_id == problem.group.dispatching_org_id):
+            g.role == Role.UNIT and g.organization_id == problem.group.dispatching_org_id
+        ):
             result.add(g.role)
     if access.is_admin(user):
         result.add(Role.ADMIN)
@@ -162,8 +201,15 @@ def default_deadline_days(problem: Problem, complex_problem: bool = False) -> in
 
 
 @transaction.atomic
-def problem_transition(*, actor, problem: Problem, action: str, version: int | None = None,
-                       on_date: date | None = None, **fields: Any) -> Problem:
+def problem_transition(
+    *,
+    actor,
+    problem: Problem,
+    action: str,
+    version: int | None = None,
+    on_date: date | None = None,
+    **fields: Any,
+) -> Problem:
     """Apply ``action`` to ``problem`` for ``actor``; raise ValidationError/PermissionDenied and change nothing.
 
     ``version`` is the version the actor saw (default: the loaded object's); ``on_date`` the business date
@@ -195,8 +241,14 @@ def problem_transition(*, actor, problem: Problem, action: str, version: int | N
         raise StaleProblem(STALE_MESSAGE)
     data |= {k: _plain(v) for k, v in fields.items() if k not in ("comment", "evidence", "outcomes")}
     event = ProblemEvent.objects.create(
-        problem=problem, actor=actor if getattr(actor, "pk", None) else None, action=action, from_status=before,
-        to_status=to, comment=fields.get("comment", "") or fields.get("resolution", ""), data=data, on_date=today,
+        problem=problem,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=before,
+        to_status=to,
+        comment=fields.get("comment", "") or fields.get("resolution", ""),
+        data=data,
+        on_date=today,
     )
     problem.refresh_from_db()
     extra = _record_evidence(event, fields.get("evidence") or ())
@@ -210,7 +262,9 @@ def problem_transition(*, actor, problem: Problem, action: str, version: int | N
     return problem
 
 
-def _apply(action: str, problem: Problem, fields: dict[str, Any], today: date) -> tuple[dict, dict, str | None]:
+def _apply(
+    action: str, problem: Problem, fields: dict[str, Any], today: date
+) -> tuple[dict, dict, str | None]:
     """Validate the fields of ``action``; return (column changes, extra event data, the state it leads to)."""
     changes: dict[str, Any] = {}
     data: dict[str, Any] = {}
@@ -221,8 +275,13 @@ def _apply(action: str, problem: Problem, fields: dict[str, Any], today: date) -
         elif problem.handling_org_id is None:
             raise ValidationError("该问题尚未交办承办单位,请分级交办。")
         days = _deadline_days(problem, fields)
-        changes |= {"assigned_on": today, "deadline_days": days, "deadline": add_workdays(today, days),
-                    "accept_by": add_workdays(today, problem.campaign.accept_days), "accepted_on": None}
+        changes |= {
+            "assigned_on": today,
+            "deadline_days": days,
+            "deadline": add_workdays(today, days),
+            "accept_by": add_workdays(today, problem.campaign.accept_days),
+            "accepted_on": None,
+        }
     elif action == "accept":
         changes["accepted_on"] = today
     elif action == "return":
@@ -287,7 +346,9 @@ def _routing(fields: dict[str, Any]) -> dict[str, Any]:
 def _deadline_days(problem: Problem, fields: dict[str, Any]) -> int:
     raw = fields.get("deadline_days")
     try:
-        days = int(raw) if raw not in (None, "") else default_deadline_days(problem, bool(fields.get("complex")))
+        days = (
+            int(raw) if raw not in (None, "") else default_deadline_days(problem, bool(fields.get("complex")))
+        )
     except (TypeError, ValueError):
         raise ValidationError("办理时限应为1至365个工作日。") from None
     if not 1 <= days <= 365:
@@ -341,9 +402,18 @@ def _record_outcomes(actor, problem: Problem, outcomes: Iterable[dict[str, Any]]
     """办结's outcomes land in the target's 成效 (one entry, linked to the problem)."""
     from sijin.fieldwork.services import outcome_record
 
-    ids = [outcome_record(actor=actor, target=problem.target, indicator=spec["indicator"], value=spec["value"],
-                          date=spec.get("date") or today, note=spec.get("note", ""), problem=problem).pk
-           for spec in outcomes]
+    ids = [
+        outcome_record(
+            actor=actor,
+            target=problem.target,
+            indicator=spec["indicator"],
+            value=spec["value"],
+            date=spec.get("date") or today,
+            note=spec.get("note", ""),
+            problem=problem,
+        ).pk
+        for spec in outcomes
+    ]
     return {"outcomes": ids} if ids else {}
 
 
@@ -351,9 +421,13 @@ def _record_evidence(event: ProblemEvent, files: Iterable[Any]) -> dict:
     names = []
     for f in files:
         name = getattr(f, "name", "") or "附件"
-        ProblemAttachment.objects.create(event=event, file=f, name=name[:200],
-                                         content_type=getattr(f, "content_type", "") or "application/octet-stream",
-                                         size=f.size)
+        ProblemAttachment.objects.create(
+            event=event,
+            file=f,
+            name=name[:200],
+            content_type=getattr(f, "content_type", "") or "application/octet-stream",
+            size=f.size,
+        )
         names.append(name)
     return {"evidence": names} if names else {}
 
@@ -367,9 +441,13 @@ def _notify_escalation(problem: Problem) -> None:
     required = OFFICE_REGION_LEVEL.get(problem.level, 3)
     users = [u for u, region in office_users(problem) if region.level <= required]
     Notification.objects.bulk_create(
-        Notification(user=u, kind="escalate", title=f"提级问题待交办:{problem.title}"[:200],
-                     body=f"{problem.target.name} 的问题提级至{problem.get_level_display()},请分级交办。",
-                     url=f"/problems/{problem.pk}/")
+        Notification(
+            user=u,
+            kind="escalate",
+            title=f"提级问题待交办:{problem.title}"[:200],
+            body=f"{problem.target.name} 的问题提级至{problem.get_level_display()},请分级交办。",
+            url=f"/problems/{problem.pk}/",
+        )
         for u in users
     )
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from sijin.core.audit import audit
 from sijin.core.services import validated
 
-from .models import Briefing, BriefingScope, BriefingStatus, WorkMethod
+from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMethod
 
 
 @transaction.atomic
@@ -72,3 +72,22 @@ def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
     briefing.save(update_fields=["status", "submitted_at"])
     audit(actor, "briefing_submit", briefing, f"报送简报 {briefing.title}")
     return briefing
+
+
+def export_job_start(*, actor, kind: str, group=None, period_start: date | None = None,
+                     period_end: date | None = None) -> ExportJob:
+    """Queue a large ledger export for the background worker (reports.tasks)."""
+    from .ledgers import KINDS
+    from .tasks import ledger_export_task
+
+    if kind not in KINDS:
+        raise ValidationError("没有这种清单。")
+    with transaction.atomic():
+        job = ExportJob.objects.create(user=actor, kind=kind, group=group, period_start=period_start,
+                                       period_end=period_end)
+        audit(actor, "export_job_start", job, f"后台导出{KINDS[kind]}")
+    # Enqueued after the commit so that the worker finds the job row.
+    result = ledger_export_task.enqueue(job.pk)
+    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.task_id = str(result.id)
+    return job

@@ -1,1 +1,321 @@
 """HTML views (thin: access, form, service, render)."""
+
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sijin.accounts import access
+from sijin.campaigns.models import Campaign, TargetKind
+from sijin.core.services import error_text
+from sijin.directory.models import Organization, Region
+
+from . import services
+from .briefing import briefing_docx
+from .dashboard import Filters, dashboard_data
+from .imports import problem_template, problems_import, target_template, targets_import
+from .ledgers import KINDS, ledger_build, ledger_export
+from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, WorkMethod
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SYNC_EXPORT_LIMIT = 20_000  # above this, the page offers the background export
+
+
+def attachment(response, filename: str):
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class PeriodForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=None, required=False, label="工作组", empty_label="全部(我的范围)")
+    start = forms.DateField(required=False, label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = access.visible_groups(user).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("截止日期不能早于起始日期。")
+        return data
+
+
+def _period(request) -> PeriodForm:
+    form = PeriodForm(request.user, request.GET or None)
+    if request.GET and not form.is_valid():
+        raise Http404("筛选条件不正确")
+    return form
+
+
+def _filters(form: PeriodForm) -> dict:
+    data = form.cleaned_data if form.is_bound else {}
+    return {"group": data.get("group"), "start": data.get("start"), "end": data.get("end")}
+
+
+# ---- 清单 ----------------------------------------------------------------------------------------------------
+@login_required
+def ledger_list(request):
+    form = _period(request)
+    filters = _filters(form)
+    counts = {kind: ledger_build(kind, request.user, **filters).total for kind in KINDS}
+    jobs = ExportJob.objects.filter(user=request.user)[:10]
+    return render(request, "reports/ledgers.html", {
+        "form": form, "ledgers": [(k, name, counts[k]) for k, name in KINDS.items()], "jobs": jobs,
+        "limit": SYNC_EXPORT_LIMIT, "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+def ledger_download(request, kind: str):
+    if kind not in KINDS:
+        raise Http404("没有这种清单")
+    filters = _filters(_period(request))
+    if ledger_build(kind, request.user, **filters).total > SYNC_EXPORT_LIMIT:
+        messages.info(request, f"超过{SYNC_EXPORT_LIMIT}行,请使用后台导出。")
+        return redirect(f"/reports/ledgers/?{request.GET.urlencode()}")
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it after streaming
+    ledger_export(kind, request.user, out, **filters)
+    out.seek(0)
+    return attachment(FileResponse(out, content_type=XLSX), f"{KINDS[kind]}.xlsx")
+
+
+@login_required
+@require_POST
+def export_job_start(request, kind: str):
+    if kind not in KINDS:
+        raise Http404("没有这种清单")
+    form = PeriodForm(request.user, request.POST)
+    if not form.is_valid():
+        messages.error(request, "筛选条件不正确。")
+        return redirect("/reports/ledgers/")
+    job = services.export_job_start(actor=request.user, kind=kind, group=form.cleaned_data["group"],
+                                    period_start=form.cleaned_data["start"], period_end=form.cleaned_data["end"])
+    messages.success(request, f"已开始后台导出{KINDS[kind]},完成后可在下方下载。")
+    return redirect(f"/reports/exports/{job.pk}/")
+
+
+def _job_for(user, pk) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, user=user).first()
+    if job is None:
+        raise Http404("不存在或无权查看")
+    return job
+
+
+@login_required
+def export_job_detail(request, pk: int):
+    job = _job_for(request.user, pk)
+    template = "reports/export_job.html#progress" if request.htmx else "reports/export_job.html"
+    return render(request, template, {"job": job, "kind_name": KINDS.get(job.kind, job.kind)})
+
+
+@login_required
+def export_job_download(request, pk: int):
+    job = _job_for(request.user, pk)
+    if job.status != ExportStatus.DONE or not Path(job.file).exists():
+        raise Http404("文件尚未生成")
+    return attachment(FileResponse(open(job.file, "rb"), content_type=XLSX), f"{KINDS[job.kind]}.xlsx")
+
+
+# ---- 导入 ----------------------------------------------------------------------------------------------------
+class ImportForm(forms.Form):
+    what = forms.ChoiceField(label="导入内容", choices=[("targets", "帮扶对象"), ("problems", "问题")])
+    campaign = forms.ModelChoiceField(queryset=None, label="行动")
+    file = forms.FileField(label="Excel 文件(.xlsx)")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = _campaigns(user)
+
+
+def _campaigns(user):
+    return Campaign.objects.filter(groups__in=access.visible_groups_for_write(user)).distinct().order_by("-start")
+
+
+@login_required
+def import_page(request):
+    if not access.can_write(request.user):
+        raise PermissionDenied("只读权限,不能导入")
+    form = ImportForm(request.user, request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
+        try:
+            result = run(actor=request.user, campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"])
+        except (ValidationError, OSError, KeyError, ValueError) as exc:
+            errors = [error_text(exc) if isinstance(exc, ValidationError) else "无法读取该文件,请上传 .xlsx 格式的 Excel 文件。"]
+        else:
+            if result.ok:
+                messages.success(request, f"已导入 {result.created} 行。")
+                return redirect("/reports/import/")
+            errors = result.errors
+    kinds = TargetKind.objects.filter(campaign__in=_campaigns(request.user)).select_related("campaign")
+    return render(request, "reports/import.html", {"form": form, "errors": errors, "kinds": kinds})
+
+
+@login_required
+def import_template(request, kind_id: int):
+    kind = TargetKind.objects.filter(pk=kind_id, campaign__in=_campaigns(request.user)).select_related("campaign").first()
+    if kind is None:
+        raise Http404("不存在或无权查看")
+    response = HttpResponse(content_type=XLSX)
+    target_template(kind, response)
+    return attachment(response, f"帮扶对象导入模板-{kind.name}.xlsx")
+
+
+@login_required
+def import_problem_template(request):
+    response = HttpResponse(content_type=XLSX)
+    problem_template(response)
+    return attachment(response, "问题导入模板.xlsx")
+
+
+# ---- 数据看板 ------------------------------------------------------------------------------------------------
+class DashboardForm(PeriodForm):
+    campaign = forms.ModelChoiceField(queryset=None, required=False, label="行动", empty_label="全部")
+    region = forms.CharField(required=False, label="区划代码", max_length=12,
+                             widget=forms.TextInput(attrs={"placeholder": "如 371621000000"}))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            groups__in=access.visible_groups(user)).distinct().order_by("-start")
+
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise ValidationError("区划代码不存在。")
+        return region
+
+
+@login_required
+def dashboard(request):
+    form = DashboardForm(request.user, request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = Filters(campaign=data.get("campaign"), region=data.get("region"), group=data.get("group"),
+                      start=data.get("start"), end=data.get("end"))
+    return render(request, "reports/dashboard.html", {"form": form, "data": dashboard_data(request.user, filters)})
+
+
+# ---- 简报 ----------------------------------------------------------------------------------------------------
+def visible_briefings(user):
+    """Briefings of groups in the user's scope, of the units that sent them, and the user's own."""
+    if access.is_admin(user):
+        return Briefing.objects.all()
+    groups = access.visible_groups(user)
+    return Briefing.objects.filter(
+        Q(scope="group", group__in=groups)
+        | Q(scope="unit", organization__in=groups.values("dispatching_org"))
+        | Q(created_by=user)
+    ).distinct()
+
+
+def get_briefing_for(user, pk, write: bool = False) -> Briefing:
+    briefing = visible_briefings(user).filter(pk=pk).first()
+    if briefing is None:
+        raise Http404("不存在或无权查看")
+    if write:
+        allowed = briefing.created_by_id == user.pk or (briefing.group_id and access.can_write(user, briefing.group_id))
+        if not (access.is_admin(user) or allowed):
+            raise PermissionDenied("只读权限,不能修改")
+    return briefing
+
+
+class BriefingNewForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=None, required=False, label="工作组")
+    organization = forms.ModelChoiceField(queryset=None, required=False, label="或:派出单位(汇总其全部工作组)")
+    start = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = access.visible_groups(user)
+        self.fields["group"].queryset = groups.order_by("name")
+        self.fields["organization"].queryset = Organization.objects.filter(
+            id__in=groups.values("dispatching_org")).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("group")) == bool(data.get("organization")):
+            raise ValidationError("请选择一个工作组或一个派出单位。")
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("截止日期不能早于起始日期。")
+        return data
+
+
+class BriefingEditForm(forms.Form):
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文(以“# ”开头的行为小标题)", widget=forms.Textarea(attrs={"rows": 24}))
+
+
+@login_required
+def briefing_list(request):
+    briefings = visible_briefings(request.user).select_related("group", "organization", "region", "created_by")
+    return render(request, "reports/briefing_list.html", {"briefings": briefings[:200]})
+
+
+@login_required
+def briefing_new(request):
+    form = BriefingNewForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        briefing = services.briefing_generate(actor=request.user, group=data["group"],
+                                              organization=data["organization"], period_start=data["start"],
+                                              period_end=data["end"])
+        messages.success(request, "简报已生成,请核对修改后报送。")
+        return redirect(f"/reports/briefings/{briefing.pk}/")
+    return render(request, "reports/briefing_new.html", {"form": form})
+
+
+@login_required
+def briefing_detail(request, pk: int):
+    briefing = get_briefing_for(request.user, pk, write=request.method == "POST")
+    form = BriefingEditForm(request.POST or None, initial={"title": briefing.title, "body": briefing.body})
+    if request.method == "POST":
+        try:
+            if "submit" in request.POST:
+                services.briefing_submit(actor=request.user, briefing=briefing)
+                messages.success(request, "简报已报送。")
+                return redirect(f"/reports/briefings/{pk}/")
+            if form.is_valid():
+                services.briefing_update(actor=request.user, briefing=briefing, **form.cleaned_data)
+                messages.success(request, "已保存。")
+                return redirect(f"/reports/briefings/{pk}/")
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+    return render(request, "reports/briefing_detail.html", {
+        "briefing": briefing, "form": form, "frozen": briefing.status == BriefingStatus.SUBMITTED,
+        "blocks": _blocks(briefing.body),
+    })
+
+
+def _blocks(body: str) -> list[tuple[bool, str]]:
+    return [(line.startswith("#"), line.lstrip("#").strip()) for line in body.splitlines() if line.strip()]
+
+
+@login_required
+def briefing_download(request, pk: int):
+    briefing = get_briefing_for(request.user, pk)
+    response = HttpResponse(briefing_docx(briefing.title, briefing.body), content_type=DOCX)
+    return attachment(response, f"{briefing.title}.docx")
+
+
+# ---- 工作法 --------------------------------------------------------------------------------------------------
+@login_required
+def method_list(request):
+    methods = (WorkMethod.objects.filter(group__in=access.visible_groups(request.user))
+               .select_related("group", "target").order_by("-status", "-created_at"))
+    return render(request, "reports/methods.html", {"methods": methods})

@@ -18,6 +18,15 @@ def run(*args: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([*SIJIN, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
 
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory):
+    """A fresh SQLite database of its own, so the commands never touch the database under test."""
+    env = {**os.environ, "SIJIN_VAR_DIR": str(tmp_path_factory.mktemp("var")), "SIJIN_SECRET_KEY": "test-only"}
+    env.pop("DATABASE_URL", None)
+    assert run("manage", "migrate", "--noinput", env=env).returncode == 0
+    return env
+
+
 def test_it_lists_the_subcommands():
     out = run("--help").stdout
     for name in ("demo", "serve", "load-regions", "check", "workdays", "manage"):
@@ -30,14 +39,14 @@ def test_it_refuses_an_unknown_command_in_chinese():
     assert "未知命令" in r.stderr
 
 
-def test_it_adds_working_days_across_national_day():
-    r = run("workdays", "add", "2025-09-30", "3")
-    assert r.stdout.startswith("2025-10-11")
-    assert run("workdays", "between", "2025-09-30", "2025-10-11").stdout.strip() == "3"
+def test_it_adds_working_days_across_national_day(cli_env):
+    r = run("workdays", "add", "2025-09-30", "3", env=cli_env)
+    assert r.stdout.startswith("2025-10-11"), r.stderr
+    assert run("workdays", "between", "2025-09-30", "2025-10-11", env=cli_env).stdout.strip() == "3"
 
 
-def test_it_explains_a_bad_date():
-    r = run("workdays", "add", "2025/09/30", "3")
+def test_it_explains_a_bad_date(cli_env):
+    r = run("workdays", "add", "2025/09/30", "3", env=cli_env)
     assert r.returncode != 0
     assert "YYYY-MM-DD" in r.stderr
 
@@ -49,10 +58,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_it_serves_the_login_page_from_a_fresh_database(tmp_path):
-    env = {**os.environ, "SIJIN_VAR_DIR": str(tmp_path), "SIJIN_SECRET_KEY": "test-only"}
-    env.pop("DATABASE_URL", None)
-    assert run("manage", "migrate", "--noinput", env=env).returncode == 0
+def test_it_serves_the_login_page_from_a_fresh_database(cli_env):
+    env = cli_env
     r = run("check", env=env)
     assert "检查完成" in r.stdout, r.stderr
     port = _free_port()

@@ -29,17 +29,23 @@ from sijin.problems.workflow import (
 )
 
 PERSONAS = {
-    "office": Role.OFFICE, "unit": Role.UNIT, "leader": Role.LEADER, "member": Role.MEMBER,
-    "group_leader": Role.GROUP_LEADER, "handler": Role.HANDLER, "auditor": Role.AUDITOR, "admin": Role.ADMIN,
+    "office": Role.OFFICE,
+    "unit": Role.UNIT,
+    "leader": Role.LEADER,
+    "member": Role.MEMBER,
+    "group_leader": Role.GROUP_LEADER,
+    "handler": Role.HANDLER,
+    "auditor": Role.AUDITOR,
+    "admin": Role.ADMIN,
     "outsider": None,  # an office cadre of 潍坊市: no role applies to a 滨州 problem
 }
 BUILD_DAY = date(2025, 9, 1)  # a Monday; deadlines of 10 working days fall on 2025-09-15
 ACT_DAY = date(2025, 9, 3)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def world(django_db_setup, django_db_blocker):
-    """The Binzhou demo plus a group leader, loaded once per module and rolled back after it."""
+    """The Binzhou demo plus a group leader, loaded once per test class and rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
         data = load_demo()
         leader = user_ensure(actor=None, username="group_leader", password="sijin-demo", display_name="组长")
@@ -65,7 +71,9 @@ def org(name: str = "惠民县教育局") -> Organization:
 def new_problem(title: str = "实训设备缺少安装场地") -> Problem:
     target = Target.objects.get(name="惠民县职业中专智能制造综合实训基地")
     category = Category.objects.get(name="土地与设施")
-    return problem_report(actor=user("member"), target=target, title=title, reported_on=BUILD_DAY, category=category)
+    return problem_report(
+        actor=user("member"), target=target, title=title, reported_on=BUILD_DAY, category=category
+    )
 
 
 def act(problem: Problem, action: str, username: str, on: date = BUILD_DAY, **fields) -> Problem:
@@ -74,7 +82,12 @@ def act(problem: Problem, action: str, username: str, on: date = BUILD_DAY, **fi
 
 def triage_fields() -> dict:
     handling = org()
-    return {"level": "county", "handling_org": handling, "handler": handling.people.get(), "deadline_days": 10}
+    return {
+        "level": "county",
+        "handling_org": handling,
+        "handler": handling.people.get(),
+        "deadline_days": 10,
+    }
 
 
 def problem_in(state: str) -> Problem:
@@ -139,220 +152,288 @@ def snapshot(problem: Problem) -> tuple:
 
 
 TABLE = sorted(TRANSITIONS)
-
-
-@pytest.mark.parametrize("persona", list(PERSONAS))
-@pytest.mark.parametrize(("state", "action"), TABLE, ids=[f"{s}-{a}" for s, a in TABLE])
-def test_it_enforces_the_table_for_each_role(w, state, action, persona):
-    transition = TRANSITIONS[(state, action)]
-    problem = problem_in(state)
-    fields = fields_for(action, problem)
-    actor = outsider() if persona == "outsider" else user(persona)
-    before = snapshot(problem)
-    if PERSONAS[persona] in transition.roles:
-        assert action in allowed_actions(actor, problem)
-        done = problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, **fields)
-        assert ProblemEvent.objects.count() == before[1] + 1
-        event = ProblemEvent.objects.filter(problem=problem).latest("id")
-        assert (event.action, event.from_status, event.to_status) == (action, state, done.status)
-        assert done.status == (transition.to or (Status.CLOSED if action == "verify" else state))
-        assert done.version == before[0]["version"] + 1
-    else:
-        assert action not in allowed_actions(actor, problem)
-        with pytest.raises(PermissionDenied, match=f"您无权对此问题执行“{ACTION_LABELS[action]}”"):
-            problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, **fields)
-        assert snapshot(problem) == before
-
-
 ALL_ACTIONS = sorted({a for _, a in TRANSITIONS})
 NOT_IN_TABLE = [(s, a) for s in Status.values for a in ALL_ACTIONS if (s, a) not in TRANSITIONS]
 
 
-@pytest.mark.parametrize(("state", "action"), NOT_IN_TABLE, ids=[f"{s}-{a}" for s, a in NOT_IN_TABLE])
-def test_it_refuses_every_action_the_table_lacks(w, state, action):
-    problem = problem_in(state)
-    before = snapshot(problem)
-    for persona in PERSONAS:
+class TestWorkflow:
+    """Runs on one demo per class (see ``world``)."""
+
+    @pytest.mark.parametrize("persona", list(PERSONAS))
+    @pytest.mark.parametrize(("state", "action"), TABLE, ids=[f"{s}-{a}" for s, a in TABLE])
+    def test_it_enforces_the_table_for_each_role(self, w, state, action, persona):
+        transition = TRANSITIONS[(state, action)]
+        problem = problem_in(state)
+        fields = fields_for(action, problem)
         actor = outsider() if persona == "outsider" else user(persona)
-        assert action not in allowed_actions(actor, problem)
-        with pytest.raises(ValidationError, match=f"当前状态“{problem.get_status_display()}”下不能"):
-            problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, comment="x")
-    assert snapshot(problem) == before
+        before = snapshot(problem)
+        if PERSONAS[persona] in transition.roles:
+            assert action in allowed_actions(actor, problem)
+            done = problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, **fields)
+            assert ProblemEvent.objects.count() == before[1] + 1
+            event = ProblemEvent.objects.filter(problem=problem).latest("id")
+            assert (event.action, event.from_status, event.to_status) == (action, state, done.status)
+            assert done.status == (transition.to or (Status.CLOSED if action == "verify" else state))
+            assert done.version == before[0]["version"] + 1
+        else:
+            assert action not in allowed_actions(actor, problem)
+            with pytest.raises(PermissionDenied, match=f"您无权对此问题执行“{ACTION_LABELS[action]}”"):
+                problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, **fields)
+            assert snapshot(problem) == before
 
+    @pytest.mark.parametrize(("state", "action"), NOT_IN_TABLE, ids=[f"{s}-{a}" for s, a in NOT_IN_TABLE])
+    def test_it_refuses_every_action_the_table_lacks(self, w, state, action):
+        problem = problem_in(state)
+        before = snapshot(problem)
+        for persona in PERSONAS:
+            actor = outsider() if persona == "outsider" else user(persona)
+            assert action not in allowed_actions(actor, problem)
+            with pytest.raises(ValidationError, match=f"当前状态“{problem.get_status_display()}”下不能"):
+                problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, comment="x")
+        assert snapshot(problem) == before
 
-def test_it_requires_the_fields_the_table_names(w):
-    problem = problem_in(Status.ASSIGNED)
-    before = snapshot(problem)
-    with pytest.raises(ValidationError, match="退回须填写:退回原因、说明"):
-        act(problem, "return", "handler")
-    with pytest.raises(ValidationError, match="退回原因应为:不属于本单位职责、信息不全、重复交办、其他"):
-        act(problem, "return", "handler", reason="太忙", comment="人手不够")
-    with pytest.raises(ValidationError, match="签收不接受这些字段:deadline"):
-        act(problem, "accept", "handler", deadline=date(2026, 1, 1))
-    assert snapshot(problem) == before
+    def test_it_requires_the_fields_the_table_names(self, w):
+        problem = problem_in(Status.ASSIGNED)
+        before = snapshot(problem)
+        with pytest.raises(ValidationError, match="退回须填写:退回原因、说明"):
+            act(problem, "return", "handler")
+        with pytest.raises(ValidationError, match="退回原因应为:不属于本单位职责、信息不全、重复交办、其他"):
+            act(problem, "return", "handler", reason="太忙", comment="人手不够")
+        with pytest.raises(ValidationError, match="签收不接受这些字段:deadline"):
+            act(problem, "accept", "handler", deadline=date(2026, 1, 1))
+        assert snapshot(problem) == before
 
+    def test_it_counts_the_deadline_across_national_day_to_the_make_up_saturday(self, w):
+        problem = act(
+            new_problem(), "triage", "office", on=date(2025, 9, 30), **triage_fields() | {"deadline_days": 3}
+        )
+        assert (problem.assigned_on, problem.deadline) == (date(2025, 9, 30), date(2025, 10, 11))
+        assert problem.accept_by == date(2025, 10, 9)  # 1 working day: the first one after the holiday
 
-def test_it_counts_the_deadline_across_national_day_to_the_make_up_saturday(w):
-    problem = act(new_problem(), "triage", "office", on=date(2025, 9, 30), **triage_fields() | {"deadline_days": 3})
-    assert (problem.assigned_on, problem.deadline) == (date(2025, 9, 30), date(2025, 10, 11))
-    assert problem.accept_by == date(2025, 10, 9)  # 1 working day: the first one after the holiday
+    def test_it_defaults_the_deadline_from_category_then_campaign_then_complex(self, w):
+        fields = triage_fields()
+        del fields["deadline_days"]
+        plain = act(new_problem(), "triage", "office", on=date(2025, 9, 1), **fields)
+        assert (plain.deadline_days, plain.deadline) == (15, date(2025, 9, 22))
+        complex_one = act(
+            new_problem("复杂问题"), "triage", "office", on=date(2025, 9, 1), complex=True, **fields
+        )
+        assert complex_one.deadline_days == 30
+        Category.objects.filter(name="土地与设施").update(solve_days=5)
+        by_category = act(new_problem("类别时限"), "triage", "office", on=date(2025, 9, 1), **fields)
+        assert (by_category.deadline_days, by_category.deadline) == (5, date(2025, 9, 8))
 
+    def test_it_lets_the_office_reassign_a_returned_problem(self, w):
+        problem = problem_in(Status.RETURNED)
+        event = problem.events.get(action="return")
+        assert event.data["reason"] == "信息不全"
+        other = org("惠民县国土资源自然局")
+        problem = act(problem, "triage", "office", on=ACT_DAY, level="county", handling_org=other)
+        assert (problem.status, problem.handling_org, problem.handler) == (Status.ASSIGNED, other, None)
+        assert "accept" not in allowed_actions(user("handler"), problem)  # no longer 惠民县教育局's
 
-def test_it_defaults_the_deadline_from_category_then_campaign_then_complex(w):
-    fields = triage_fields()
-    del fields["deadline_days"]
-    plain = act(new_problem(), "triage", "office", on=date(2025, 9, 1), **fields)
-    assert (plain.deadline_days, plain.deadline) == (15, date(2025, 9, 22))
-    complex_one = act(new_problem("复杂问题"), "triage", "office", on=date(2025, 9, 1), complex=True, **fields)
-    assert complex_one.deadline_days == 30
-    Category.objects.filter(name="土地与设施").update(solve_days=5)
-    by_category = act(new_problem("类别时限"), "triage", "office", on=date(2025, 9, 1), **fields)
-    assert (by_category.deadline_days, by_category.deadline) == (5, date(2025, 9, 8))
+    def test_it_lets_the_office_uphold_a_return(self, w):
+        problem = act(problem_in(Status.RETURNED), "uphold", "office", on=ACT_DAY, comment="属于教育局职责")
+        assert (problem.status, problem.handling_org) == (Status.ASSIGNED, org())
+        assert "accept" in allowed_actions(user("handler"), problem)
 
+    def test_it_changes_the_deadline_only_when_the_office_approves_an_extension(self, w):
+        problem = problem_in(Status.IN_PROGRESS)
+        assert problem.deadline == date(2025, 9, 15)
+        problem = act(
+            problem,
+            "request_extension",
+            "handler",
+            on=ACT_DAY,
+            new_deadline=date(2025, 10, 31),
+            comment="设备到货晚",
+        )
+        assert problem.deadline == date(2025, 9, 15)
+        with pytest.raises(ValidationError, match="已有待审批的延期申请"):
+            act(
+                problem,
+                "request_extension",
+                "handler",
+                on=ACT_DAY,
+                new_deadline=date(2025, 11, 30),
+                comment="再延",
+            )
+        problem = act(problem, "approve_extension", "office", on=ACT_DAY)
+        assert problem.deadline == date(2025, 10, 31)
+        event = problem.events.latest("id")
+        assert (event.data["old_deadline"], event.data["new_deadline"]) == ("2025-09-15", "2025-10-31")
+        with pytest.raises(ValidationError, match="没有待审批的延期申请"):
+            act(problem, "reject_extension", "office", on=ACT_DAY, comment="迟了")
 
-def test_it_lets_the_office_reassign_a_returned_problem(w):
-    problem = problem_in(Status.RETURNED)
-    event = problem.events.get(action="return")
-    assert event.data["reason"] == "信息不全"
-    other = org("惠民县国土资源自然局")
-    problem = act(problem, "triage", "office", on=ACT_DAY, level="county", handling_org=other)
-    assert (problem.status, problem.handling_org, problem.handler) == (Status.ASSIGNED, other, None)
-    assert "accept" not in allowed_actions(user("handler"), problem)  # no longer 惠民县教育局's
+    def test_it_refuses_an_extension_after_the_deadline(self, w):
+        problem = problem_in(Status.IN_PROGRESS)
+        before = snapshot(problem)
+        with pytest.raises(ValidationError, match="已超过办结期限,不能再申请延期"):
+            act(
+                problem,
+                "request_extension",
+                "handler",
+                on=date(2025, 9, 16),
+                new_deadline=date(2025, 10, 31),
+                comment="迟了",
+            )
+        with pytest.raises(ValidationError, match="延期日期应晚于原办结期限"):
+            act(
+                problem,
+                "request_extension",
+                "handler",
+                on=ACT_DAY,
+                new_deadline=date(2025, 9, 10),
+                comment="早",
+            )
+        assert snapshot(problem) == before
 
+    def test_it_records_evidence_and_outcomes_with_the_resolution(self, w):
+        problem = problem_in(Status.IN_PROGRESS)
+        indicator = Indicator.objects.get(code="funds")
+        photo = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8jpeg", content_type="image/jpeg")
+        problem = act(
+            problem,
+            "resolve",
+            "handler",
+            on=ACT_DAY,
+            resolution="争取专项资金建成场地",
+            evidence=[photo],
+            outcomes=[{"indicator": indicator, "value": "50万元", "note": "专项资金"}],
+        )
+        event = problem.events.latest("id")
+        attachment = ProblemAttachment.objects.get(event=event)
+        assert (attachment.name, attachment.content_type, attachment.size) == (
+            "现场照片.jpg",
+            "image/jpeg",
+            6,
+        )
+        outcome = Outcome.objects.get(problem=problem)
+        assert (outcome.target_id, outcome.indicator, outcome.value, outcome.date) == (
+            problem.target_id,
+            indicator,
+            50,
+            ACT_DAY,
+        )
+        assert event.data["outcomes"] == [outcome.pk]
+        attachment.file.delete()
 
-def test_it_lets_the_office_uphold_a_return(w):
-    problem = act(problem_in(Status.RETURNED), "uphold", "office", on=ACT_DAY, comment="属于教育局职责")
-    assert (problem.status, problem.handling_org) == (Status.ASSIGNED, org())
-    assert "accept" in allowed_actions(user("handler"), problem)
+    def test_it_rolls_back_the_resolution_when_an_outcome_is_invalid(self, w):
+        problem = problem_in(Status.IN_PROGRESS)
+        before = snapshot(problem)
+        with pytest.raises(ValidationError):
+            act(
+                problem,
+                "resolve",
+                "handler",
+                on=ACT_DAY,
+                resolution="办结",
+                outcomes=[{"indicator": Indicator.objects.get(code="funds"), "value": "很多"}],
+            )
+        assert snapshot(problem) == before
 
+    def test_it_reopens_a_dissatisfied_problem_with_a_new_deadline(self, w):
+        problem = act(
+            problem_in(Status.RESOLVED),
+            "verify",
+            "member",
+            on=date(2025, 9, 30),
+            satisfaction="dissatisfied",
+            deadline_days=3,
+        )
+        assert (problem.status, problem.deadline, problem.resolved_on) == (
+            Status.REOPENED,
+            date(2025, 10, 11),
+            None,
+        )
+        assert "resolve" in allowed_actions(user("handler"), problem)
 
-def test_it_changes_the_deadline_only_when_the_office_approves_an_extension(w):
-    problem = problem_in(Status.IN_PROGRESS)
-    assert problem.deadline == date(2025, 9, 15)
-    problem = act(problem, "request_extension", "handler", on=ACT_DAY, new_deadline=date(2025, 10, 31),
-                  comment="设备到货晚")
-    assert problem.deadline == date(2025, 9, 15)
-    with pytest.raises(ValidationError, match="已有待审批的延期申请"):
-        act(problem, "request_extension", "handler", on=ACT_DAY, new_deadline=date(2025, 11, 30), comment="再延")
-    problem = act(problem, "approve_extension", "office", on=ACT_DAY)
-    assert problem.deadline == date(2025, 10, 31)
-    event = problem.events.latest("id")
-    assert (event.data["old_deadline"], event.data["new_deadline"]) == ("2025-09-15", "2025-10-31")
-    with pytest.raises(ValidationError, match="没有待审批的延期申请"):
-        act(problem, "reject_extension", "office", on=ACT_DAY, comment="迟了")
+    def test_it_closes_a_satisfied_problem(self, w):
+        problem = act(problem_in(Status.RESOLVED), "verify", "member", on=ACT_DAY, satisfaction="basic")
+        assert (problem.status, problem.closed_on, problem.satisfaction) == (Status.CLOSED, ACT_DAY, "basic")
 
+    def test_it_lets_the_group_redo_its_own_on_site_problem(self, w):
+        problem = act(new_problem(), "resolve_on_site", "member", resolution="当场解决")
+        problem = act(problem, "verify", "member", on=ACT_DAY, satisfaction="dissatisfied")
+        assert (problem.status, problem.assigned_on, problem.deadline) == (
+            Status.REOPENED,
+            ACT_DAY,
+            date(2025, 9, 24),
+        )
+        assert "resolve" in allowed_actions(user("member"), problem)
+        assert act(problem, "resolve", "member", on=ACT_DAY, resolution="再次解决").status == Status.RESOLVED
 
-def test_it_refuses_an_extension_after_the_deadline(w):
-    problem = problem_in(Status.IN_PROGRESS)
-    before = snapshot(problem)
-    with pytest.raises(ValidationError, match="已超过办结期限,不能再申请延期"):
-        act(problem, "request_extension", "handler", on=date(2025, 9, 16), new_deadline=date(2025, 10, 31),
-            comment="迟了")
-    with pytest.raises(ValidationError, match="延期日期应晚于原办结期限"):
-        act(problem, "request_extension", "handler", on=ACT_DAY, new_deadline=date(2025, 9, 10), comment="早")
-    assert snapshot(problem) == before
+    def test_it_escalates_to_the_next_level_office_only(self, w):
+        problem = problem_in(Status.ASSIGNED)
+        problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须市级协调")
+        assert (problem.status, problem.level) == (Status.ESCALATED, "city")
+        assert Notification.objects.filter(user__username="office", kind="escalate").count() == 1
+        problem = act(problem, "triage", "office", on=ACT_DAY, level="city", handling_org=org("滨州市教育局"))
+        problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须省级协调")
+        assert problem.level == "province"
+        assert allowed_actions(user("office"), problem) == []  # 滨州's office is not the province's
+        assert "triage" in allowed_actions(user("admin"), problem)
 
+    def test_it_defers_with_a_review_date_and_resumes(self, w):
+        problem = act(
+            problem_in(Status.ASSIGNED),
+            "defer",
+            "office",
+            on=ACT_DAY,
+            comment="一时无法解决",
+            review_on=date(2026, 3, 1),
+        )
+        assert (problem.status, problem.review_on) == (Status.DEFERRED, date(2026, 3, 1))
+        problem = act(problem, "resume", "office", on=date(2026, 3, 2))
+        assert (problem.status, problem.assigned_on) == (Status.ASSIGNED, date(2026, 3, 2))
 
-def test_it_records_evidence_and_outcomes_with_the_resolution(w):
-    problem = problem_in(Status.IN_PROGRESS)
-    indicator = Indicator.objects.get(code="funds")
-    photo = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8jpeg", content_type="image/jpeg")
-    problem = act(problem, "resolve", "handler", on=ACT_DAY, resolution="争取专项资金建成场地", evidence=[photo],
-                  outcomes=[{"indicator": indicator, "value": "50万元", "note": "专项资金"}])
-    event = problem.events.latest("id")
-    attachment = ProblemAttachment.objects.get(event=event)
-    assert (attachment.name, attachment.content_type, attachment.size) == ("现场照片.jpg", "image/jpeg", 6)
-    outcome = Outcome.objects.get(problem=problem)
-    assert (outcome.target_id, outcome.indicator, outcome.value, outcome.date) == (
-        problem.target_id, indicator, 50, ACT_DAY)
-    assert event.data["outcomes"] == [outcome.pk]
-    attachment.file.delete()
+    def test_it_merges_a_duplicate_into_another_problem(self, w):
+        kept = new_problem("保留的问题")
+        problem = act(new_problem(), "merge", "office", merged_into=kept)
+        assert (problem.status, problem.merged_into) == (Status.MERGED, kept)
+        with pytest.raises(ValidationError, match="不能合并到自身"):
+            act(new_problem("第三条"), "merge", "office", merged_into=problem)
 
+    def test_it_refuses_a_stale_version(self, w):
+        problem = problem_in(Status.ASSIGNED)
+        seen = problem.version
+        act(problem, "accept", "handler", on=ACT_DAY)
+        before = snapshot(problem)
+        with pytest.raises(StaleProblem, match="该问题已被他人处理,请刷新后再操作。"):
+            problem_transition(
+                actor=user("office"),
+                problem=Problem.objects.get(pk=problem.pk),
+                action="escalate",
+                version=seen,
+                on_date=ACT_DAY,
+                comment="须市级协调",
+            )
+        assert snapshot(problem) == before
 
-def test_it_rolls_back_the_resolution_when_an_outcome_is_invalid(w):
-    problem = problem_in(Status.IN_PROGRESS)
-    before = snapshot(problem)
-    with pytest.raises(ValidationError):
-        act(problem, "resolve", "handler", on=ACT_DAY, resolution="办结",
-            outcomes=[{"indicator": Indicator.objects.get(code="funds"), "value": "很多"}])
-    assert snapshot(problem) == before
-
-
-def test_it_reopens_a_dissatisfied_problem_with_a_new_deadline(w):
-    problem = act(problem_in(Status.RESOLVED), "verify", "member", on=date(2025, 9, 30), satisfaction="dissatisfied",
-                  deadline_days=3)
-    assert (problem.status, problem.deadline, problem.resolved_on) == (Status.REOPENED, date(2025, 10, 11), None)
-    assert "resolve" in allowed_actions(user("handler"), problem)
-
-
-def test_it_closes_a_satisfied_problem(w):
-    problem = act(problem_in(Status.RESOLVED), "verify", "member", on=ACT_DAY, satisfaction="basic")
-    assert (problem.status, problem.closed_on, problem.satisfaction) == (Status.CLOSED, ACT_DAY, "basic")
-
-
-def test_it_lets_the_group_redo_its_own_on_site_problem(w):
-    problem = act(new_problem(), "resolve_on_site", "member", resolution="当场解决")
-    problem = act(problem, "verify", "member", on=ACT_DAY, satisfaction="dissatisfied")
-    assert (problem.status, problem.assigned_on, problem.deadline) == (Status.REOPENED, ACT_DAY, date(2025, 9, 24))
-    assert "resolve" in allowed_actions(user("member"), problem)
-    assert act(problem, "resolve", "member", on=ACT_DAY, resolution="再次解决").status == Status.RESOLVED
-
-
-def test_it_escalates_to_the_next_level_office_only(w):
-    problem = problem_in(Status.ASSIGNED)
-    problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须市级协调")
-    assert (problem.status, problem.level) == (Status.ESCALATED, "city")
-    assert Notification.objects.filter(user__username="office", kind="escalate").count() == 1
-    problem = act(problem, "triage", "office", on=ACT_DAY, level="city", handling_org=org("滨州市教育局"))
-    problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须省级协调")
-    assert problem.level == "province"
-    assert allowed_actions(user("office"), problem) == []  # 滨州's office is not the province's
-    assert "triage" in allowed_actions(user("admin"), problem)
-
-
-def test_it_defers_with_a_review_date_and_resumes(w):
-    problem = act(problem_in(Status.ASSIGNED), "defer", "office", on=ACT_DAY, comment="一时无法解决",
-                  review_on=date(2026, 3, 1))
-    assert (problem.status, problem.review_on) == (Status.DEFERRED, date(2026, 3, 1))
-    problem = act(problem, "resume", "office", on=date(2026, 3, 2))
-    assert (problem.status, problem.assigned_on) == (Status.ASSIGNED, date(2026, 3, 2))
-
-
-def test_it_merges_a_duplicate_into_another_problem(w):
-    kept = new_problem("保留的问题")
-    problem = act(new_problem(), "merge", "office", merged_into=kept)
-    assert (problem.status, problem.merged_into) == (Status.MERGED, kept)
-    with pytest.raises(ValidationError, match="不能合并到自身"):
-        act(new_problem("第三条"), "merge", "office", merged_into=problem)
-
-
-def test_it_refuses_a_stale_version(w):
-    problem = problem_in(Status.ASSIGNED)
-    seen = problem.version
-    act(problem, "accept", "handler", on=ACT_DAY)
-    before = snapshot(problem)
-    with pytest.raises(StaleProblem, match="该问题已被他人处理,请刷新后再操作。"):
-        problem_transition(actor=user("office"), problem=Problem.objects.get(pk=problem.pk), action="escalate",
-                           version=seen, on_date=ACT_DAY, comment="须市级协调")
-    assert snapshot(problem) == before
-
-
-def test_it_puts_the_binzhou_problems_in_the_states_the_report_implies(w):
-    group = w["group"]
-    status = dict(Problem.objects.filter(group=group).values_list("title", "status"))
-    assert status.pop("新校师资短缺") == Status.IN_PROGRESS
-    assert status.pop("专业设置不合理") == Status.IN_PROGRESS
-    assert set(status.values()) == {Status.RESOLVED}
-    assert len(status) == 6
-    for title in ("新校师资短缺", "专业设置不合理"):
-        problem = Problem.objects.get(group=group, title=title)
-        assert list(problem.events.values_list("action", flat=True)) == ["report", "triage", "accept", "progress"]
-        assert (problem.handling_org.name, problem.level, problem.deadline) == ("惠民县教育局", "county",
-                                                                             date(2020, 4, 2))
-    for problem in Problem.objects.filter(group=group, status=Status.RESOLVED):
-        assert list(problem.events.values_list("action", flat=True)) == ["report", "resolve_on_site"]
-        assert problem.level == "group"
-        assert problem.handling_org is None
+    def test_it_puts_the_binzhou_problems_in_the_states_the_report_implies(self, w):
+        group = w["group"]
+        status = dict(Problem.objects.filter(group=group).values_list("title", "status"))
+        assert status.pop("新校师资短缺") == Status.IN_PROGRESS
+        assert status.pop("专业设置不合理") == Status.IN_PROGRESS
+        assert set(status.values()) == {Status.RESOLVED}
+        assert len(status) == 6
+        for title in ("新校师资短缺", "专业设置不合理"):
+            problem = Problem.objects.get(group=group, title=title)
+            assert list(problem.events.values_list("action", flat=True)) == [
+                "report",
+                "triage",
+                "accept",
+                "progress",
+            ]
+            assert (problem.handling_org.name, problem.level, problem.deadline) == (
+                "惠民县教育局",
+                "county",
+                date(2020, 4, 2),
+            )
+        for problem in Problem.objects.filter(group=group, status=Status.RESOLVED):
+            assert list(problem.events.values_list("action", flat=True)) == ["report", "resolve_on_site"]
+            assert problem.level == "group"
+            assert problem.handling_org is None
 
 
 @pytest.fixture(scope="module")
@@ -366,8 +447,10 @@ def regions_back(django_db_blocker):
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
     if connection.vendor == "sqlite":
-        pytest.skip("SQLite's in-memory test database is one connection shared by threads; "
-                    "two real connections need PostgreSQL")
+        pytest.skip(
+            "SQLite's in-memory test database is one connection shared by threads; "
+            "two real connections need PostgreSQL"
+        )
     problem = Problem.objects.get(title="新校师资短缺")
     start = problem.events.count()
     barrier = threading.Barrier(2)
@@ -380,7 +463,9 @@ def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
             loaded = Problem.objects.get(pk=problem.pk)
             actor = User.objects.get(username=username)
             barrier.wait(timeout=10)
-            problem_transition(actor=actor, problem=loaded, action=action, on_date=date(2020, 3, 20), **fields)
+            problem_transition(
+                actor=actor, problem=loaded, action=action, on_date=date(2020, 3, 20), **fields
+            )
             outcomes.append("ok")
         except StaleProblem as exc:
             outcomes.append(exc.messages[0])

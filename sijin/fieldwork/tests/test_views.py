@@ -1,0 +1,149 @@
+"""走访 quick entry and photo serving, through literal URLs with the demo personas."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from sijin.core.models import AuditLog
+from sijin.core.testing import client_for
+from sijin.fieldwork.models import Visit, VisitPhoto
+from sijin.problems.models import Problem
+
+BASE = "惠民县职业中专智能制造综合实训基地"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def png(name="site.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def open_form(client):
+    r = client.get("/visits/new/")
+    assert r.status_code == 200
+    token = re.search(r'name="token" value="([^"]+)"', r.content.decode()).group(1)
+    return r, token
+
+
+def payload(demo, token, **overrides):
+    group = demo["group"]
+    base = group.targets.get(name=BASE)
+    data = {
+        "group": group.pk,
+        "token": token,
+        "targets": [base.pk],
+        "date": "2025-09-10",
+        "mode": "individual",
+        "participants": [],
+        "notes": "实训基地复工前检查",
+        "problems-TOTAL_FORMS": "3",
+        "problems-INITIAL_FORMS": "0",
+        "problems-MIN_NUM_FORMS": "0",
+        "problems-MAX_NUM_FORMS": "10",
+        "problems-0-target": base.pk,
+        "problems-0-title": "实训楼消防通道堵塞",
+        "problems-0-description": "杂物堆放",
+        "problems-1-target": base.pk,
+        "problems-1-title": "缺少测温设备",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_shows_the_group_targets_to_a_member(demo):
+    r, _ = open_form(client_for("member"))
+    assert BASE in r.content.decode()
+    assert "集体出动" in r.content.decode()
+
+
+def test_it_saves_a_visit_with_problems_and_a_photo(demo):
+    client = client_for("member")
+    _, token = open_form(client)
+    before = Visit.objects.count()
+    r = client.post("/visits/new/", payload(demo, token, photos=[png()]))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert Visit.objects.count() == before + 1
+    visit = Visit.objects.order_by("-id").first()
+    assert sorted(visit.problems.values_list("title", flat=True)) == ["实训楼消防通道堵塞", "缺少测温设备"]
+    photo = visit.photos.get()
+    assert photo.content_type == "image/png"
+    assert photo.file.name.endswith(".png") and "site" not in photo.file.name
+    assert AuditLog.objects.filter(action="visit_photo_add", object_id=str(photo.pk)).exists()
+
+
+def test_it_ignores_a_second_submit_of_the_same_form(demo):
+    client = client_for("member")
+    _, token = open_form(client)
+    before = Visit.objects.count()
+    assert client.post("/visits/new/", payload(demo, token)).status_code == 302
+    r = client.post("/visits/new/", payload(demo, token))
+    assert r.status_code == 302
+    assert Visit.objects.count() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"targets": []}, "请至少选择一个走访对象。"),
+        (
+            {"photos": [SimpleUploadedFile("fake.jpg", b"just some text", content_type="image/jpeg")]},
+            "不是JPEG、PNG或HEIC",
+        ),
+        (
+            {
+                "photos": [
+                    SimpleUploadedFile(
+                        "big.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024), content_type="image/jpeg"
+                    )
+                ]
+            },
+            "超过10MB",
+        ),
+        ({"problems-0-target": ""}, "请选择问题所在的帮扶对象。"),
+        ({"mode": ""}, "请选择走访方式。"),
+        ({"date": "2099-01-01"}, "走访日期不能晚于今天。"),
+    ],
+)
+def test_it_refuses_bad_input_and_saves_nothing(demo, overrides, message):
+    client = client_for("member")
+    _, token = open_form(client)
+    counts = (Visit.objects.count(), Problem.objects.count(), VisitPhoto.objects.count())
+    r = client.post("/visits/new/", payload(demo, token, **overrides))
+    assert r.status_code == 400
+    assert message in r.content.decode()
+    assert (Visit.objects.count(), Problem.objects.count(), VisitPhoto.objects.count()) == counts
+
+
+def test_it_refuses_a_target_of_another_group(demo):
+    client = client_for("member")
+    _, token = open_form(client)
+    before = Visit.objects.count()
+    r = client.post("/visits/new/", payload(demo, token, targets=["999999"]))
+    assert r.status_code == 400
+    assert Visit.objects.count() == before
+
+
+def test_it_forbids_the_read_only_leader(demo):
+    assert client_for("leader").get("/visits/new/").status_code == 403
+
+
+def test_it_serves_a_photo_only_to_people_who_see_the_visit(demo):
+    client = client_for("member")
+    _, token = open_form(client)
+    client.post("/visits/new/", payload(demo, token, photos=[png()]))
+    photo = VisitPhoto.objects.get()
+    r = client.get(f"/visits/photos/{photo.pk}/")
+    assert r.status_code == 200
+    assert r["Content-Type"] == "image/png"
+    assert b"".join(r.streaming_content).startswith(b"\x89PNG")
+    assert client_for("office").get(f"/visits/photos/{photo.pk}/").status_code == 200
+    assert client_for("outsider").get(f"/visits/photos/{photo.pk}/").status_code == 404
+    assert client_for("outsider").get("/visits/photos/999999/").status_code == 404

@@ -1,0 +1,263 @@
+"""Import 帮扶对象 and 问题 from the spreadsheets offices already keep.
+
+The layout is the ledgers' own (title row, header row, data), so an exported ledger imports back. Columns are
+found by their header, in any order; unknown columns are ignored. Every row is checked first — by the same
+service functions that create the rows, each in a savepoint — and nothing is kept unless every row is valid
+(one transaction). Errors read “第N行 第M列:原因”, N and M as Excel shows them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import load_workbook
+
+from sijin.accounts import access
+from sijin.campaigns.attributes import clean_attributes
+from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
+from sijin.campaigns.services import target_create
+from sijin.core.validators import validate_credit_code
+from sijin.directory.models import Person, Region
+from sijin.problems.services import problem_report
+
+from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Ledger, write_xlsx
+
+MAX_HEADER_ROW = 5
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Sheet:
+    """The rows of the first sheet, with the header row found and columns addressed by header text."""
+
+    def __init__(self, source: IO[bytes] | str, required: tuple[str, ...]):
+        wb = load_workbook(source, read_only=True, data_only=True)
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        self.header_row = next((i for i, row in enumerate(rows[:MAX_HEADER_ROW], 1)
+                                if set(required) <= {str(c).strip() for c in row if c is not None}), None)
+        if self.header_row is None:
+            raise ValidationError(f"找不到表头行:表头须包含{'、'.join(required)}。")
+        header = rows[self.header_row - 1]
+        self.columns = {str(c).strip(): i for i, c in enumerate(header) if c is not None and str(c).strip()}
+        self.rows = [(self.header_row + k, row) for k, row in enumerate(rows[self.header_row:], 1)
+                     if any(c not in (None, "") for c in row)]
+
+    def col(self, header: str) -> int | None:
+        """1-based column number of ``header``."""
+        return self.columns[header] + 1 if header in self.columns else None
+
+    def value(self, row: tuple, header: str) -> Any:
+        i = self.columns.get(header)
+        if i is None or i >= len(row):
+            return None
+        v = row[i]
+        return v.strip() if isinstance(v, str) else v
+
+    def text(self, row: tuple, header: str) -> str:
+        v = self.value(row, header)
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v).strip()
+
+
+class _Errors:
+    def __init__(self, sheet: _Sheet):
+        self.sheet, self.messages = sheet, []
+
+    def add(self, row_no: int, header: str, reason: str) -> None:
+        col = self.sheet.col(header) or 1
+        self.messages.append(f"第{row_no}行 第{col}列:{reason}")
+
+
+def _one(qs, what: str, name: str) -> tuple[Any, str]:
+    found = list(qs[:2])
+    if not found:
+        return None, f"{what}“{name}”不存在。"
+    if len(found) > 1:
+        return None, f"{what}“{name}”有重名,无法确定是哪一个。"
+    return found[0], ""
+
+
+def _service_errors(errors: _Errors, row_no: int, exc: ValidationError, fields: dict[str, str],
+                    default: str) -> None:
+    if hasattr(exc, "error_dict"):
+        for key, messages in exc.message_dict.items():
+            for m in messages:
+                errors.add(row_no, fields.get(key, default), m)
+    else:
+        for m in exc.messages:
+            errors.add(row_no, default, m)
+
+
+def _run(rows_fn) -> ImportResult:
+    """Create all rows in one transaction; roll everything back when any row failed."""
+    with transaction.atomic():
+        result = rows_fn()
+        if result.errors:
+            result.created = 0
+            transaction.set_rollback(True)
+    return result
+
+
+# ---- 帮扶对象 -------------------------------------------------------------------------------------------------
+TARGET_FIELDS = {"name": "名称", "kind": "类型", "region": "区划代码", "address": "地址", "credit_code": "统一社会信用代码",
+                 "group": "工作组", "responsible": "包保责任人", "contacts": "联系人", "profile": "基本情况",
+                 "__all__": "名称"}
+
+
+def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+    sheet = _Sheet(source, ("类型", "名称", "区划代码"))
+    kinds = {k.name: k for k in TargetKind.objects.filter(campaign=campaign)}
+    writable = access.visible_groups_for_write(actor)
+
+    def rows() -> ImportResult:
+        errors, created = _Errors(sheet), 0
+        for row_no, row in sheet.rows:
+            before = len(errors.messages)
+            kind_name, name = sheet.text(row, "类型"), sheet.text(row, "名称")
+            kind = kinds.get(kind_name)
+            if not kind_name:
+                errors.add(row_no, "类型", "请填写“类型”。")
+            elif kind is None:
+                errors.add(row_no, "类型", f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
+            if not name:
+                errors.add(row_no, "名称", "请填写“名称”。")
+            code = sheet.text(row, "区划代码")
+            region = Region.objects.filter(code=code).first() if code else None
+            if region is None:
+                errors.add(row_no, "区划代码", f"区划代码“{code}”不存在,应为12位统计用区划代码。" if code
+                           else "请填写“区划代码”。")
+            credit = sheet.text(row, "统一社会信用代码")
+            if credit:
+                try:
+                    validate_credit_code(credit.upper())
+                except ValidationError as exc:
+                    errors.add(row_no, "统一社会信用代码", ";".join(exc.messages))
+            group = None
+            if group_name := sheet.text(row, "工作组"):
+                group, why = _one(WorkGroup.objects.filter(campaign=campaign, name=group_name), "工作组", group_name)
+                if why:
+                    errors.add(row_no, "工作组", why)
+                elif not writable.filter(pk=group.pk).exists():
+                    errors.add(row_no, "工作组", f"无权向工作组“{group_name}”导入帮扶对象。")
+            elif not access.is_admin(actor):
+                errors.add(row_no, "工作组", "请填写“工作组”。")
+            responsible = None
+            if person := sheet.text(row, "包保责任人"):
+                responsible, why = _one(Person.objects.filter(name=person), "人员", person)
+                if why:
+                    errors.add(row_no, "包保责任人", why)
+            attributes = {}
+            if kind is not None:
+                labels = {item["label"]: item["key"] for item in kind.schema}
+                attributes = {key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)}
+                try:
+                    clean_attributes(kind.schema, attributes)
+                except ValidationError as exc:
+                    by_key = {v: k for k, v in labels.items()}
+                    for key, messages in exc.message_dict.items():
+                        for m in messages:
+                            errors.add(row_no, by_key.get(key, "类型"), m)
+            if len(errors.messages) > before:
+                continue
+            try:
+                with transaction.atomic():
+                    target_create(actor=actor, campaign=campaign, kind=kind, name=name, region=region, group=group,
+                                  responsible=responsible, address=sheet.text(row, "地址"), credit_code=credit,
+                                  attributes=attributes, contacts=sheet.text(row, "联系人"),
+                                  profile=sheet.text(row, "基本情况"))
+                created += 1
+            except ValidationError as exc:
+                _service_errors(errors, row_no, exc, TARGET_FIELDS, "名称")
+        return ImportResult(created, errors.messages)
+
+    return _run(rows)
+
+
+# ---- 问题 -----------------------------------------------------------------------------------------------------
+PROBLEM_FIELDS = {"title": "问题", "target": "帮扶对象", "category": "类别", "description": "问题描述",
+                  "reported_on": "发现日期", "__all__": "问题"}
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip().replace("/", "-").replace(".", "-"))
+    except ValueError:
+        return None
+
+
+def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+    sheet = _Sheet(source, ("帮扶对象", "问题", "发现日期"))
+    writable = access.visible_groups_for_write(actor)
+
+    def rows() -> ImportResult:
+        errors, created = _Errors(sheet), 0
+        for row_no, row in sheet.rows:
+            before = len(errors.messages)
+            target_name, title = sheet.text(row, "帮扶对象"), sheet.text(row, "问题")
+            target = None
+            if not target_name:
+                errors.add(row_no, "帮扶对象", "请填写“帮扶对象”。")
+            else:
+                targets = Target.objects.filter(campaign=campaign, name=target_name)
+                if kind_name := sheet.text(row, "对象类型"):
+                    targets = targets.filter(kind__name=kind_name)
+                target, why = _one(targets, "帮扶对象", target_name)
+                if why:
+                    errors.add(row_no, "帮扶对象", why)
+                elif target.group_id is None or not writable.filter(pk=target.group_id).exists():
+                    errors.add(row_no, "帮扶对象", f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。")
+            if not title:
+                errors.add(row_no, "问题", "请填写“问题”。")
+            raw_date = sheet.value(row, "发现日期")
+            reported_on = _date(raw_date) if raw_date not in (None, "") else None
+            if reported_on is None:
+                errors.add(row_no, "发现日期", "日期格式应为 YYYY-MM-DD,例如 2020-03-10。" if raw_date
+                           else "请填写“发现日期”。")
+            category = None
+            if category_name := sheet.text(row, "类别"):
+                category = Category.objects.filter(campaign=campaign, name=category_name).first()
+                if category is None:
+                    errors.add(row_no, "类别", f"问题类别“{category_name}”不存在。")
+            if len(errors.messages) > before:
+                continue
+            try:
+                with transaction.atomic():
+                    problem_report(actor=actor, target=target, title=title, reported_on=reported_on,
+                                   category=category, description=sheet.text(row, "问题描述"))
+                created += 1
+            except ValidationError as exc:
+                _service_errors(errors, row_no, exc, PROBLEM_FIELDS, "问题")
+        return ImportResult(created, errors.messages)
+
+    return _run(rows)
+
+
+# ---- templates ------------------------------------------------------------------------------------------------
+def target_template(kind: TargetKind, out: IO[bytes] | str) -> None:
+    """An empty 帮扶对象 sheet for one kind: the ledger's columns and the kind's schema fields."""
+    labels = [item["label"] for item in kind.schema]
+    ledger = Ledger("targets", f"帮扶对象导入模板({kind.name})", TARGET_COLUMNS + [Column(lb, 14) for lb in labels])
+    write_xlsx(ledger, out, f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“类型”填“{kind.name}”,区划代码为12位")
+
+
+def problem_template(out: IO[bytes] | str) -> None:
+    ledger = Ledger("problems", "问题导入模板", PROBLEM_COLUMNS)
+    write_xlsx(ledger, out, "问题导入模板:必填 帮扶对象、问题、发现日期(YYYY-MM-DD)")

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from sijin.reports.imports import problems_import, targets_import
+
+from ._cli import ADMIN_NOTE, admin_actor, find_campaign
+
+
+class Command(BaseCommand):
+    help = f"从 Excel 导入帮扶对象或问题:sijin import targets|problems FILE.xlsx [--campaign 行动]。先校验全部行,有错则一行也不导入。{ADMIN_NOTE}"
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["targets", "problems"], help="targets 帮扶对象;problems 问题")
+        parser.add_argument("file", help=".xlsx 文件(格式同导出的台账或下载的模板)")
+        parser.add_argument("--campaign", help="行动编号或名称的一部分(系统中只有一个行动时可省略)")
+        parser.add_argument("--user", help="以哪个系统管理员账号记入审计日志(默认第一个)")
+
+    def handle(self, *args, **options):
+        actor = admin_actor(options["user"])
+        campaign = find_campaign(options["campaign"])
+        run = targets_import if options["what"] == "targets" else problems_import
+        try:
+            with open(options["file"], "rb") as source:
+                result = run(actor=actor, campaign=campaign, source=source)
+        except FileNotFoundError:
+            raise CommandError(f"找不到文件 {options['file']}") from None
+        if result.errors:
+            for message in result.errors:
+                self.stderr.write(message)
+            raise CommandError(f"共 {len(result.errors)} 处错误,未导入任何数据。")
+        self.stdout.write(self.style.SUCCESS(f"已导入 {result.created} 行到“{campaign.name}”。"))

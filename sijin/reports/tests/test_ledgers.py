@@ -1,0 +1,196 @@
+"""Excel ledgers and imports: round trip, precise row errors, formula injection, scope."""
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from sijin.campaigns import services as campaigns
+from sijin.campaigns.models import Campaign, Target
+from sijin.problems.models import Problem
+from sijin.problems.services import problem_report
+from sijin.reports.imports import problems_import, target_template, targets_import
+from sijin.reports.ledgers import ledger_export
+
+
+def export(kind: str, user, **filters) -> bytes:
+    out = io.BytesIO()
+    ledger_export(kind, user, out, **filters)
+    return out.getvalue()
+
+
+def sheet_rows(data: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+
+
+def empty_copy_of(campaign: Campaign, admin, group_name: str) -> Campaign:
+    """A new campaign with the same kinds, categories and a same-named group, and no targets."""
+    new = campaigns.campaign_ensure(actor=admin, name="复制的行动", level=campaign.level, region=campaign.region,
+                                    start=campaign.start)
+    for k in campaign.kinds.all():
+        campaigns.target_kind_ensure(actor=admin, campaign=new, code=k.code, name=k.name, focus=k.focus,
+                                     slogan=k.slogan, order=k.order, schema=k.schema)
+    for c in campaign.categories.all():
+        campaigns.category_ensure(actor=admin, campaign=new, name=c.name, order=c.order)
+    old_group = campaign.groups.get(name=group_name)
+    campaigns.group_ensure(actor=admin, campaign=new, name=group_name, dispatching_org=old_group.dispatching_org,
+                           region=old_group.region, tier=old_group.tier, start=old_group.start)
+    return new
+
+
+def target_facts(campaign) -> set[tuple]:
+    return {(t.kind.name, t.name, t.region_id, t.address, t.credit_code, t.group.name, t.responsible.name,
+             t.contacts, t.profile, tuple(sorted((k, v["as_typed"] if isinstance(v, dict) else v)
+                                                 for k, v in t.attributes.items())))
+            for t in Target.objects.filter(campaign=campaign).select_related("kind", "group", "responsible")}
+
+
+def problem_facts(campaign) -> set[tuple]:
+    return {(p.target.name, p.title, p.description, p.category.name, p.reported_on)
+            for p in Problem.objects.filter(campaign=campaign).select_related("target", "category")}
+
+
+def test_it_round_trips_targets_and_problems_through_excel(demo):
+    admin, campaign = demo["users"]["admin"], demo["campaign"]
+    targets_xlsx, problems_xlsx = export("targets", admin), export("problems", admin)
+    new = empty_copy_of(campaign, admin, demo["group"].name)
+
+    result = targets_import(actor=admin, campaign=new, source=io.BytesIO(targets_xlsx))
+    assert result.errors == [] and result.created == 4
+    result = problems_import(actor=admin, campaign=new, source=io.BytesIO(problems_xlsx))
+    assert result.errors == [] and result.created == 8
+
+    assert target_facts(new) == target_facts(campaign)
+    assert problem_facts(new) == problem_facts(campaign)
+    attrs = Target.objects.get(campaign=new, name="惠民县职业中专智能制造综合实训基地").attributes
+    assert attrs["investment"]["value"] == "18000" and attrs["scale"]["qualifier"] == "多"
+
+
+def bad_targets_file(campaign) -> io.BytesIO:
+    kind = campaign.kinds.get(code="project")
+    out = io.BytesIO()
+    target_template(kind, out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[2]]
+    group = "滨州市教育局驻惠民县“四进”工作组"
+
+    def row(**values):
+        ws.append([values.get(h, "") for h in header])
+
+    ok = {"类型": "项目", "区划代码": "371621000000", "工作组": group}
+    row(**ok, 名称="新的实训楼项目", 规划投资="5000万元")                     # row 3: valid
+    row(**ok, 名称="")                                                       # row 4: no name
+    row(**{**ok, "类型": "工厂"}, 名称="某工厂")                              # row 5: unknown kind
+    row(**ok, 名称="信用代码错的项目", 统一社会信用代码="91371621MA3C000000")  # row 6: bad checksum
+    row(**ok, 名称="投资写错的项目", 规划投资="很多")                          # row 7: not a quantity
+    row(**{**ok, "区划代码": "379999000000"}, 名称="区划不存在的项目")        # row 8: no such region
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    return data
+
+
+def test_it_reports_each_bad_row_precisely_and_imports_nothing(demo):
+    campaign = demo["campaign"]
+    before = Target.objects.count()
+    result = targets_import(actor=demo["users"]["member"], campaign=campaign, source=bad_targets_file(campaign))
+    assert result.created == 0
+    assert len(result.errors) == 5, result.errors
+    name_col, kind_col, region_col, credit_col = 3, 2, 4, 7
+    investment_col = 12
+    assert result.errors[0] == f"第4行 第{name_col}列:请填写“名称”。"
+    assert result.errors[1].startswith(f"第5行 第{kind_col}列:对象类型“工厂”不存在")
+    assert result.errors[2].startswith(f"第6行 第{credit_col}列:")
+    assert result.errors[3].startswith(f"第7行 第{investment_col}列:“规划投资”")
+    assert result.errors[4].startswith(f"第8行 第{region_col}列:区划代码“379999000000”不存在")
+    assert Target.objects.count() == before  # not even the valid row 3
+
+
+def test_it_refuses_an_import_into_a_group_outside_the_actors_scope(demo):
+    from sijin.core.testing import outsider
+
+    campaign = demo["campaign"]
+    kind = campaign.kinds.get(code="village")
+    out = io.BytesIO()
+    target_template(kind, out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    wb.worksheets[0].append(["", "乡村", "外人加的村", "371621000000", "", "", "", demo["group"].name])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    result = targets_import(actor=outsider(), campaign=campaign, source=data)
+    assert result.errors == ["第3行 第8列:无权向工作组“滨州市教育局驻惠民县“四进”工作组”导入帮扶对象。"]
+    assert not Target.objects.filter(name="外人加的村").exists()
+
+
+def test_it_rejects_bad_problem_rows_with_their_cells(demo):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["问题清单"])
+    ws.append(["序号", "帮扶对象", "问题", "类别", "发现日期"])
+    ws.append([1, "官道李村", "缺少冷库", "技术服务", "2020-03-20"])
+    ws.append([2, "不存在的村", "x", "", "2020-03-20"])
+    ws.append([3, "官道李村", "y", "没有的类别", "2020-3-xx"])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    result = problems_import(actor=demo["users"]["member"], campaign=demo["campaign"], source=data)
+    assert result.errors == [
+        "第4行 第2列:帮扶对象“不存在的村”不存在。",
+        "第5行 第5列:日期格式应为 YYYY-MM-DD,例如 2020-03-10。",
+        "第5行 第4列:问题类别“没有的类别”不存在。",
+    ]
+    assert not Problem.objects.filter(title="缺少冷库").exists()
+
+
+def test_it_neutralises_formula_injection(demo):
+    member = demo["users"]["member"]
+    target = Target.objects.get(name="官道李村")
+    for title in ("=HYPERLINK(\"http://evil\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)"):
+        problem_report(actor=member, target=target, title=title, reported_on=date(2020, 3, 20))
+    data = export("problems", member)
+    titles = {row[6] for row in sheet_rows(data)[2:]}
+    assert "=HYPERLINK(\"http://evil\",\"点我\")" in titles and "@SUM(A1)" in titles
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    cells = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert len(cells) == 4
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+
+
+def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(demo):
+    data = export("handling", demo["users"]["office"], group=demo["group"], start=date(2020, 3, 9),
+                  end=date(2020, 3, 29))
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert ws.freeze_panes == "A3"
+    assert ws["A1"].value == "滨州市教育局驻惠民县“四进”工作组办理清单(2020-03-09 至 2020-03-29)"
+    assert [c.value for c in ws[2]][:4] == ["序号", "编号", "问题", "帮扶对象"]
+    assert ws.column_dimensions["C"].width == 36
+    rows = {r[2]: r for r in ws.iter_rows(min_row=3, values_only=True)}
+    teacher = rows["新校师资短缺"]
+    assert teacher[0] in range(1, 9) and teacher[4] == "惠民县教育局"
+    assert teacher[7].date() == Problem.objects.get(title="新校师资短缺").deadline
+    teacher_row = next(r for r in ws.iter_rows(min_row=3) if r[2].value == "新校师资短缺")
+    assert teacher_row[7].number_format == "yyyy-mm-dd"
+    assert teacher[9] == "帮助学校对接县教育局,部署研究新校教师招聘、配备工作。"
+
+
+def test_it_exports_each_ledger_within_the_users_scope(demo):
+    for kind, expected in (("problems", 8), ("handling", 8), ("effect", 8), ("targets", 4), ("visits", 7)):
+        assert len(sheet_rows(export(kind, demo["users"]["member"]))) - 2 == expected, kind
+    assert len(sheet_rows(export("problems", demo["users"]["handler"]))) - 2 == 2
+    assert len(sheet_rows(export("visits", demo["users"]["handler"]))) - 2 == 0
+    effect = sheet_rows(export("effect", demo["users"]["member"]))
+    outcomes = next(r for r in effect if r[2] == "受疫情影响,缺乏绿色果蔬种植技术")[7]
+    assert "销售农产品2万斤" in outcomes and "挽回损失3.5万元" in outcomes
+
+
+@pytest.mark.parametrize("kind", ["problems", "targets", "visits"])
+def test_it_gives_an_outsider_an_empty_ledger(demo, kind):
+    from sijin.core.testing import outsider
+
+    assert len(sheet_rows(export(kind, outsider()))) == 2

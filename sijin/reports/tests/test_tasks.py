@@ -1,0 +1,39 @@
+"""Large exports in the background: enqueued, run by the database worker, progress visible, owner only."""
+
+import io
+
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from sijin.core.testing import client_for
+from sijin.reports.models import ExportJob
+from sijin.reports.tasks import ledger_export_task
+
+
+def test_it_exports_in_the_background_with_progress(demo, django_capture_on_commit_callbacks, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for("member")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/reports/ledgers/problems/export/", {"group": demo["group"].pk, "start": "", "end": ""})
+    job = ExportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/reports/exports/{job.pk}/"
+    assert job.status == "queued" and job.task_id
+    assert "排队中" in client.get(f"/reports/exports/{job.pk}/").content.decode()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total, job.percent) == ("done", 8, 8, 100)
+    fragment = client.get(f"/reports/exports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "100%" in fragment and "<html" not in fragment
+    download = client.get(f"/reports/exports/{job.pk}.xlsx")
+    rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0].iter_rows(min_row=3))
+    assert len(rows) == 8
+    assert client_for("office").get(f"/reports/exports/{job.pk}.xlsx").status_code == 404  # not their job
+
+
+def test_it_runs_a_claimed_job_only_once(demo, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    job = ExportJob.objects.create(user=demo["users"]["member"], kind="visits")
+    assert ledger_export_task.call(job.pk) == 7
+    assert ledger_export_task.call(job.pk) == 0  # already claimed: a rerun does nothing

@@ -1,0 +1,124 @@
+"""Report pages: scope on every object, literal URLs, the demo personas."""
+
+import io
+from datetime import date
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from sijin.core.testing import client_for
+from sijin.reports.models import Briefing
+from sijin.reports.services import briefing_generate
+
+START, END = date(2020, 3, 9), date(2020, 3, 29)
+
+
+@pytest.fixture
+def briefing(demo) -> Briefing:
+    return briefing_generate(actor=demo["users"]["member"], group=demo["group"], period_start=START, period_end=END)
+
+
+def test_it_generates_a_briefing_from_the_page(demo):
+    r = client_for("member").post("/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09",
+                                                             "end": "2020-03-29"})
+    briefing = Briefing.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/reports/briefings/{briefing.pk}/"
+    page = client_for("member").get(f"/reports/briefings/{briefing.pk}/")
+    assert page.status_code == 200
+    assert "进项目真协调,在“引”上出主意" in page.content.decode()
+
+
+def test_it_rejects_a_briefing_for_a_group_outside_the_scope(demo):
+    r = client_for("outsider").post("/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09",
+                                                                "end": "2020-03-29"})
+    assert r.status_code == 200 and not Briefing.objects.exists()
+
+
+def test_it_edits_and_then_freezes_a_briefing(briefing):
+    client = client_for("member")
+    r = client.post(f"/reports/briefings/{briefing.pk}/", {"title": "新标题", "body": "# 小标题\n正文"})
+    assert r.status_code == 302
+    briefing.refresh_from_db()
+    assert briefing.title == "新标题"
+    client.post(f"/reports/briefings/{briefing.pk}/", {"submit": "1"})
+    r = client.post(f"/reports/briefings/{briefing.pk}/", {"title": "再改", "body": "x"}, follow=True)
+    assert "简报已报送,不能再修改" in r.content.decode()
+    briefing.refresh_from_db()
+    assert briefing.title == "新标题" and briefing.status == "submitted"
+
+
+def test_it_downloads_the_briefing_as_docx(briefing):
+    r = client_for("office").get(f"/reports/briefings/{briefing.pk}.docx")
+    assert r.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "3000多人" in text
+
+
+@pytest.mark.parametrize("url", ["/reports/briefings/{pk}/", "/reports/briefings/{pk}.docx"])
+def test_it_gives_an_outsider_404_on_a_briefing_outside_their_scope(briefing, url):
+    assert client_for("outsider").get(url.format(pk=briefing.pk)).status_code == 404
+    assert client_for("outsider").post(url.format(pk=briefing.pk), {"submit": "1"}).status_code in (404, 405)
+
+
+def test_it_lets_a_leader_read_but_not_change_a_briefing(briefing):
+    assert client_for("leader").get(f"/reports/briefings/{briefing.pk}/").status_code == 200
+    assert client_for("leader").post(f"/reports/briefings/{briefing.pk}/", {"submit": "1"}).status_code == 403
+
+
+def test_it_lists_only_briefings_in_scope(briefing):
+    assert briefing.title in client_for("unit").get("/reports/briefings/").content.decode()
+    assert briefing.title not in client_for("outsider").get("/reports/briefings/").content.decode()
+
+
+def test_it_downloads_a_ledger_for_the_users_scope(demo):
+    r = client_for("handler").get("/reports/ledgers/handling.xlsx")
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0].iter_rows(values_only=True))
+    assert {row[2] for row in rows[2:]} == {"新校师资短缺", "专业设置不合理"}
+    assert client_for("member").get("/reports/ledgers/nope.xlsx").status_code == 404
+
+
+def test_it_refuses_a_ledger_of_a_group_outside_the_scope(demo):
+    assert client_for("outsider").get(f"/reports/ledgers/problems.xlsx?group={demo['group'].pk}").status_code == 404
+
+
+def test_it_shows_the_ledger_page_with_counts(demo):
+    page = client_for("member").get("/reports/ledgers/").content.decode()
+    assert "办理清单" in page and "走访台账" in page
+
+
+def test_it_imports_through_the_page_and_lists_errors(demo):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["问题导入"])
+    wb.active.append(["帮扶对象", "问题", "发现日期"])
+    wb.active.append(["不存在的村", "x", "2020-03-20"])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    data.name = "问题.xlsx"
+    r = client_for("member").post("/reports/import/", {"what": "problems", "campaign": demo["campaign"].pk,
+                                                       "file": data})
+    assert "第3行 第1列:帮扶对象“不存在的村”不存在。" in r.content.decode()
+    assert client_for("leader").get("/reports/import/").status_code == 403
+
+
+def test_it_serves_a_template_per_target_kind(demo):
+    kind = demo["campaign"].kinds.get(code="project")
+    r = client_for("member").get(f"/reports/import/template/{kind.pk}.xlsx")
+    header = [c.value for c in load_workbook(io.BytesIO(r.content)).worksheets[0][2]]
+    assert header[:3] == ["序号", "类型", "名称"] and "规划投资" in header and "在校生及企业职工" in header
+    assert client_for("outsider").get(f"/reports/import/template/{kind.pk}.xlsx").status_code == 404
+
+
+def test_it_lists_work_methods_in_scope(demo):
+    assert "帮引扶细" in client_for("member").get("/reports/methods/").content.decode()
+    assert "帮引扶细" not in client_for("outsider").get("/reports/methods/").content.decode()
+
+
+def test_it_requires_login():
+    from django.test import Client
+
+    assert Client().get("/reports/dashboard/").status_code == 302
