@@ -17,6 +17,30 @@ class Entry:
     obj: Any = None
 
 
+def event_detail(event) -> str:
+    """What an event did, in words: the comment plus the fields it set (承办单位, 时限, 满意度 …)."""
+    from sijin.fieldwork.models import Satisfaction
+    from sijin.problems.models import Level
+
+    data = event.data or {}
+    parts = []
+    if org := data.get("handling_org"):
+        parts.append(f"承办单位:{org['name'] if isinstance(org, dict) else org}")
+    if level := data.get("level"):
+        parts.append(f"层级:{Level(level).label if level in Level.values else level}")
+    if days := data.get("deadline_days"):
+        parts.append(f"时限{days}个工作日")
+    if new := data.get("new_deadline"):
+        parts.append(f"延期至{new}")
+    if sat := data.get("satisfaction"):
+        parts.append(f"满意度:{Satisfaction(sat).label if sat in Satisfaction.values else sat}")
+    if who := data.get("coordinated_with"):
+        parts.append(f"协调:{who}")
+    if event.comment:
+        parts.append(event.comment)
+    return ";".join(parts)
+
+
 def target_timeline(target: Target) -> list[Entry]:
     entries: list[Entry] = []
     for v in target.visits.prefetch_related("participants", "accompanying_leaders").order_by("date"):
@@ -46,7 +70,7 @@ def target_timeline(target: Target) -> list[Entry]:
             )
     for plan in target.plans.prefetch_related("steps"):
         steps = ";".join(f"{s.group_label + ':' if s.group_label else ''}{s.title}" for s in plan.steps.all())
-        entries.append(Entry(plan.created_at.date(), "plan", "帮扶方案", f"“{plan.name}”", steps, plan))
+        entries.append(Entry(plan.made_on or plan.created_at.date(), "plan", "帮扶方案", f"“{plan.name}”", steps, plan))
     for o in target.outcomes.select_related("indicator"):
         entries.append(Entry(o.date, "outcome", "成效", f"{o.indicator.name} {o.display_value}", o.note, o))
     for f in target.feedback.all():

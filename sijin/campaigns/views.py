@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 
 from sijin.accounts import access
+from sijin.directory.models import Person, Region
 from sijin.fieldwork.models import Checklist
 from sijin.problems.rates import compute_rates
 from sijin.reports.models import WorkMethod
@@ -36,6 +37,8 @@ def group_detail(request, pk):
         "memberships": group.memberships.select_related("person", "person__organization"),
         "targets": targets,
         "visit_count": sum(v.occasions for v in visits),
+        # “10余次” stays vague in the total: 16余次, not a precise 16.
+        "visit_vague": visits.exclude(occasions_qualifier="").exists(),
         "visits": visits.prefetch_related("targets", "accompanying_leaders")[:50],
         "problem_count": problems.count(),
         "rates": compute_rates(problems),
@@ -56,6 +59,13 @@ def target_list(request):
         targets = targets.filter(kind__code=kind)
     if q := request.GET.get("q", "").strip():
         targets = targets.filter(Q(name__contains=q) | Q(address__contains=q))
+    filters = _target_filters(request.user)
+    if region := Region.objects.filter(pk=request.GET.get("region") or None).first():
+        targets = targets.filter(region__code__startswith=region.prefix)
+    if (group := request.GET.get("group", "")).isdigit():
+        targets = targets.filter(group_id=group)
+    if (responsible := request.GET.get("responsible", "")).isdigit():
+        targets = targets.filter(responsible_id=responsible)
     if request.GET.get("red"):
         from sijin.problems.models import OPEN_STATUSES
 
@@ -64,7 +74,24 @@ def target_list(request):
         ).distinct()
     targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
     page = Paginator(targets, 50).get_page(request.GET.get("page"))
-    return render(request, "campaigns/target_list.html", {"page_obj": page, "kinds": kinds, "q": q})
+    return render(
+        request,
+        "campaigns/target_list.html",
+        {"page_obj": page, "kinds": kinds, "q": q, "can_create": access.can_write(request.user), **filters},
+    )
+
+
+def _target_filters(user) -> dict:
+    """Options of the region, group and 包保责任人 filters: only what the user's targets use."""
+    visible = access.visible_targets(user)
+    groups = access.visible_groups(user)
+    return {
+        "regions": Region.objects.filter(
+            Q(code__in=visible.values("region_id")) | Q(code__in=groups.values("region_id"))
+        ).order_by("code"),
+        "groups": groups.order_by("name"),
+        "people": Person.objects.filter(responsible_for__in=visible).distinct().order_by("name"),
+    }
 
 
 @login_required
@@ -79,6 +106,7 @@ def target_detail(request, pk):
         "outcomes": target.outcomes.select_related("indicator"),
         "checklists": target.checklists.all(),
         "methods": target.methods.all(),
+        "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
     }
     return render(request, "campaigns/target_detail.html", context)
 

@@ -94,6 +94,7 @@ class SupportPlan(models.Model):
     owner = models.ForeignKey(
         "directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    made_on = models.DateField(_("制定日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

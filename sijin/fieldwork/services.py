@@ -82,9 +82,10 @@ def plan_create(
     goal: str = "",
     summary: str = "",
     owner=None,
+    made_on: date | None = None,
     steps: Sequence[dict[str, Any]] = (),
 ) -> SupportPlan:
-    plan = SupportPlan(target=target, name=name, goal=goal, summary=summary, owner=owner)
+    plan = SupportPlan(target=target, name=name, goal=goal, summary=summary, owner=owner, made_on=made_on)
     validated(plan)
     plan.save()
     for i, spec in enumerate(steps, 1):

@@ -27,6 +27,7 @@ from sijin.campaigns.models import Campaign
 from sijin.core.audit import audit
 from sijin.core.models import Notification
 from sijin.core.workdays import add_workdays
+from sijin.directory.models import Region
 
 from .models import SOLVED_STATUSES, Problem, ProblemEvent
 
@@ -105,13 +106,17 @@ def problem_light(problem: Problem, today: date | None = None) -> str:
 # --- who is told ---------------------------------------------------------------------------------------------
 
 
-def office_users(problem: Problem, office_grants: list[RoleGrant] | None = None) -> list[tuple[User, object]]:
+def office_users(problem: Problem, office_grants: list[RoleGrant] | None = None) -> list[tuple[User, Region]]:
     """(user, region) of every office cadre whose region subtree holds the problem."""
     if office_grants is None:
         office_grants = list(
             RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
         )
-    return [(g.user, g.region) for g in office_grants if problem.region_id.startswith(g.region.prefix)]
+    return [
+        (g.user, g.region)
+        for g in office_grants
+        if g.region is not None and problem.region_id.startswith(g.region.prefix)
+    ]
 
 
 def handler_users(problem: Problem) -> list[User]:

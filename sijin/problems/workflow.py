@@ -147,7 +147,7 @@ NEXT_LEVEL = {
     Level.COUNTY: Level.CITY,
     Level.CITY: Level.PROVINCE,
 }
-OFFICE_REGION_LEVEL = {Level.COUNTY: 3, Level.CITY: 2, Level.PROVINCE: 1}
+OFFICE_REGION_LEVEL: dict[str, int] = {Level.COUNTY: 3, Level.CITY: 2, Level.PROVINCE: 1}
 
 
 class StaleProblem(ValidationError):
@@ -372,9 +372,9 @@ def _verify(problem: Problem, fields: dict[str, Any], today: date, changes: dict
     return S.REOPENED
 
 
-def _merge_target(problem: Problem, target: Problem | int) -> Problem:
-    target = target if isinstance(target, Problem) else Problem.objects.filter(pk=target).first()
-    if target is None or target.pk == problem.pk or target.status in (S.MERGED, S.CANCELLED):
+def _merge_target(problem: Problem, given: Problem | int) -> Problem:
+    target = given if isinstance(given, Problem) else Problem.objects.filter(pk=given).first()
+    if target is None or target.pk == problem.pk or target.status in (S.MERGED.value, S.CANCELLED.value):
         raise ValidationError("不能合并到自身、已合并或已撤销的问题。")
     if target.campaign_id != problem.campaign_id:
         raise ValidationError("只能合并到同一行动的问题。")
