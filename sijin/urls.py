@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sijin.core.urls")),
     path("", include("sijin.campaigns.urls")),
+    path("", include("sijin.campaigns.urls_edit")),
+    path("support/", include("sijin.fieldwork.urls_support")),
     path("visits/", include("sijin.fieldwork.urls")),
     path("problems/", include("sijin.problems.urls")),
     path("reports/", include("sijin.reports.urls")),

@@ -158,8 +158,10 @@ class _Writer:
         for g in self.groups:
             campaign = g.campaign
             deployment = f"{campaign.deployment}," if campaign.deployment else ""
-            parts.append(f",{g.dispatching_org.name}{deployment}派出{g.get_tier_display()}工作组入驻{g.region.name},"
-                         f"开展{campaign.name}")
+            parts.append(
+                f",{g.dispatching_org.name}{deployment}派出{g.get_tier_display()}工作组入驻{g.region.name},"
+                f"开展{campaign.name}"
+            )
             if g.approach:
                 parts.append(f"。工作组确定了{quote(g.approach)}的思路")
         parts.append(f",在{self.duration()}时间里")
@@ -232,7 +234,9 @@ class _Writer:
     def target_section(self, target: Target) -> None:
         types = {item["label"]: item["type"] for item in target.kind.schema}
         attrs = display_attributes(target.kind.schema, target.attributes)
-        profile = ",".join(f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs)
+        profile = ",".join(
+            f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs
+        )
         self.para(f"{target.name}" + (f":{profile}" if profile else ""))
         self.target_visits(target)
         problems = list(

@@ -60,7 +60,9 @@ def scoped_outcomes(user, f: Filters) -> QuerySet[Outcome]:
     return qs
 
 
-def _pairs(qs: QuerySet, field: str, labels: dict | None = None, empty: str = "未填写") -> list[tuple[str, int]]:
+def _pairs(
+    qs: QuerySet, field: str, labels: dict | None = None, empty: str = "未填写"
+) -> list[tuple[str, int]]:
     rows = qs.order_by().values(field).annotate(n=Count("id")).order_by("-n", field)
     out = []
     for row in rows:
@@ -84,17 +86,31 @@ def rates_row(rates: Rates) -> dict:
 def dashboard_data(user, f: Filters) -> dict:
     problems = scoped_problems(user, f)
     statuses = dict(Status.choices)
-    weeks = (problems.order_by().annotate(week=TruncWeek("reported_on")).values("week")
-             .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=("resolved", "closed"))))
-             .order_by("week"))
+    weeks = (
+        problems.order_by()
+        .annotate(week=TruncWeek("reported_on"))
+        .values("week")
+        .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=("resolved", "closed"))))
+        .order_by("week")
+    )
     outcomes = []
-    for row in (scoped_outcomes(user, f).order_by().values("indicator__name", "indicator__unit", "indicator__order")
-                .annotate(total=Sum("value"), n=Count("id"), vague=Count("id", filter=~Q(qualifier="")))
-                .order_by("indicator__order", "indicator__name")):
+    for row in (
+        scoped_outcomes(user, f)
+        .order_by()
+        .values("indicator__name", "indicator__unit", "indicator__order")
+        .annotate(total=Sum("value"), n=Count("id"), vague=Count("id", filter=~Q(qualifier="")))
+        .order_by("indicator__order", "indicator__name")
+    ):
         qualifier = "余" if row["vague"] else ""
-        outcomes.append({"indicator": row["indicator__name"], "unit": row["indicator__unit"],
-                         "total": readable_total(row["total"], row["indicator__unit"], qualifier),
-                         "value": float(row["total"]), "count": row["n"]})
+        outcomes.append(
+            {
+                "indicator": row["indicator__name"],
+                "unit": row["indicator__unit"],
+                "total": readable_total(row["total"], row["indicator__unit"], qualifier),
+                "value": float(row["total"]),
+                "count": row["n"],
+            }
+        )
     return {
         "total": problems.count(),
         "by_kind": _pairs(problems, "target__kind__name"),
@@ -102,8 +118,14 @@ def dashboard_data(user, f: Filters) -> dict:
         "by_category": _pairs(problems, "category__name"),
         "by_level": _pairs(problems, "level", dict(Level.choices), empty="未分级"),
         "by_region": _pairs(problems, "region__name"),
-        "trend": [{"week": w["week"].strftime("%Y-%m-%d") if w["week"] else "", "found": w["found"],
-                   "solved": w["solved"]} for w in weeks],
+        "trend": [
+            {
+                "week": w["week"].strftime("%Y-%m-%d") if w["week"] else "",
+                "found": w["found"],
+                "solved": w["solved"],
+            }
+            for w in weeks
+        ],
         "rates": rates_row(compute_rates(problems)),
         "outcomes": outcomes,
         "groups": _compare(problems, "group_id", "group__name"),
@@ -112,5 +134,9 @@ def dashboard_data(user, f: Filters) -> dict:
 
 
 def _compare(problems: QuerySet[Problem], key: str, name: str) -> list[dict]:
-    busiest = (problems.order_by().values(key, name).annotate(n=Count("id")).order_by("-n", name)[:COMPARE_LIMIT])
-    return [{"name": row[name], **rates_row(compute_rates(problems.filter(**{key: row[key]})))} for row in busiest]
+    busiest = (
+        problems.order_by().values(key, name).annotate(n=Count("id")).order_by("-n", name)[:COMPARE_LIMIT]
+    )
+    return [
+        {"name": row[name], **rates_row(compute_rates(problems.filter(**{key: row[key]})))} for row in busiest
+    ]

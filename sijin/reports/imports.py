@@ -44,14 +44,23 @@ class _Sheet:
         wb = load_workbook(source, read_only=True, data_only=True)
         rows = list(wb.worksheets[0].iter_rows(values_only=True))
         wb.close()
-        self.header_row = next((i for i, row in enumerate(rows[:MAX_HEADER_ROW], 1)
-                                if set(required) <= {str(c).strip() for c in row if c is not None}), None)
+        self.header_row = next(
+            (
+                i
+                for i, row in enumerate(rows[:MAX_HEADER_ROW], 1)
+                if set(required) <= {str(c).strip() for c in row if c is not None}
+            ),
+            None,
+        )
         if self.header_row is None:
             raise ValidationError(f"找不到表头行:表头须包含{'、'.join(required)}。")
         header = rows[self.header_row - 1]
         self.columns = {str(c).strip(): i for i, c in enumerate(header) if c is not None and str(c).strip()}
-        self.rows = [(self.header_row + k, row) for k, row in enumerate(rows[self.header_row:], 1)
-                     if any(c not in (None, "") for c in row)]
+        self.rows = [
+            (self.header_row + k, row)
+            for k, row in enumerate(rows[self.header_row :], 1)
+            if any(c not in (None, "") for c in row)
+        ]
 
     def col(self, header: str) -> int | None:
         """1-based column number of ``header``."""
@@ -91,8 +100,9 @@ def _one(qs, what: str, name: str) -> tuple[Any, str]:
     return found[0], ""
 
 
-def _service_errors(errors: _Errors, row_no: int, exc: ValidationError, fields: dict[str, str],
-                    default: str) -> None:
+def _service_errors(
+    errors: _Errors, row_no: int, exc: ValidationError, fields: dict[str, str], default: str
+) -> None:
     if hasattr(exc, "error_dict"):
         for key, messages in exc.message_dict.items():
             for m in messages:
@@ -113,9 +123,18 @@ def _run(rows_fn) -> ImportResult:
 
 
 # ---- 帮扶对象 -------------------------------------------------------------------------------------------------
-TARGET_FIELDS = {"name": "名称", "kind": "类型", "region": "区划代码", "address": "地址", "credit_code": "统一社会信用代码",
-                 "group": "工作组", "responsible": "包保责任人", "contacts": "联系人", "profile": "基本情况",
-                 "__all__": "名称"}
+TARGET_FIELDS = {
+    "name": "名称",
+    "kind": "类型",
+    "region": "区划代码",
+    "address": "地址",
+    "credit_code": "统一社会信用代码",
+    "group": "工作组",
+    "responsible": "包保责任人",
+    "contacts": "联系人",
+    "profile": "基本情况",
+    "__all__": "名称",
+}
 
 
 def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
@@ -138,8 +157,11 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
             code = sheet.text(row, "区划代码")
             region = Region.objects.filter(code=code).first() if code else None
             if region is None:
-                errors.add(row_no, "区划代码", f"区划代码“{code}”不存在,应为12位统计用区划代码。" if code
-                           else "请填写“区划代码”。")
+                errors.add(
+                    row_no,
+                    "区划代码",
+                    f"区划代码“{code}”不存在,应为12位统计用区划代码。" if code else "请填写“区划代码”。",
+                )
             credit = sheet.text(row, "统一社会信用代码")
             if credit:
                 try:
@@ -148,7 +170,9 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                     errors.add(row_no, "统一社会信用代码", ";".join(exc.messages))
             group = None
             if group_name := sheet.text(row, "工作组"):
-                group, why = _one(WorkGroup.objects.filter(campaign=campaign, name=group_name), "工作组", group_name)
+                group, why = _one(
+                    WorkGroup.objects.filter(campaign=campaign, name=group_name), "工作组", group_name
+                )
                 if why:
                     errors.add(row_no, "工作组", why)
                 elif not writable.filter(pk=group.pk).exists():
@@ -163,7 +187,9 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
             attributes = {}
             if kind is not None:
                 labels = {item["label"]: item["key"] for item in kind.schema}
-                attributes = {key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)}
+                attributes = {
+                    key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)
+                }
                 try:
                     clean_attributes(kind.schema, attributes)
                 except ValidationError as exc:
@@ -175,10 +201,20 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                 continue
             try:
                 with transaction.atomic():
-                    target_create(actor=actor, campaign=campaign, kind=kind, name=name, region=region, group=group,
-                                  responsible=responsible, address=sheet.text(row, "地址"), credit_code=credit,
-                                  attributes=attributes, contacts=sheet.text(row, "联系人"),
-                                  profile=sheet.text(row, "基本情况"))
+                    target_create(
+                        actor=actor,
+                        campaign=campaign,
+                        kind=kind,
+                        name=name,
+                        region=region,
+                        group=group,
+                        responsible=responsible,
+                        address=sheet.text(row, "地址"),
+                        credit_code=credit,
+                        attributes=attributes,
+                        contacts=sheet.text(row, "联系人"),
+                        profile=sheet.text(row, "基本情况"),
+                    )
                 created += 1
             except ValidationError as exc:
                 _service_errors(errors, row_no, exc, TARGET_FIELDS, "名称")
@@ -188,8 +224,14 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
 
 
 # ---- 问题 -----------------------------------------------------------------------------------------------------
-PROBLEM_FIELDS = {"title": "问题", "target": "帮扶对象", "category": "类别", "description": "问题描述",
-                  "reported_on": "发现日期", "__all__": "问题"}
+PROBLEM_FIELDS = {
+    "title": "问题",
+    "target": "帮扶对象",
+    "category": "类别",
+    "description": "问题描述",
+    "reported_on": "发现日期",
+    "__all__": "问题",
+}
 
 
 def _date(value: Any) -> date | None:
@@ -223,14 +265,21 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
                 if why:
                     errors.add(row_no, "帮扶对象", why)
                 elif target.group_id is None or not writable.filter(pk=target.group_id).exists():
-                    errors.add(row_no, "帮扶对象", f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。")
+                    errors.add(
+                        row_no,
+                        "帮扶对象",
+                        f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。",
+                    )
             if not title:
                 errors.add(row_no, "问题", "请填写“问题”。")
             raw_date = sheet.value(row, "发现日期")
             reported_on = _date(raw_date) if raw_date not in (None, "") else None
             if reported_on is None:
-                errors.add(row_no, "发现日期", "日期格式应为 YYYY-MM-DD,例如 2020-03-10。" if raw_date
-                           else "请填写“发现日期”。")
+                errors.add(
+                    row_no,
+                    "发现日期",
+                    "日期格式应为 YYYY-MM-DD,例如 2020-03-10。" if raw_date else "请填写“发现日期”。",
+                )
             category = None
             if category_name := sheet.text(row, "类别"):
                 category = Category.objects.filter(campaign=campaign, name=category_name).first()
@@ -240,8 +289,14 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
                 continue
             try:
                 with transaction.atomic():
-                    problem_report(actor=actor, target=target, title=title, reported_on=reported_on,
-                                   category=category, description=sheet.text(row, "问题描述"))
+                    problem_report(
+                        actor=actor,
+                        target=target,
+                        title=title,
+                        reported_on=reported_on,
+                        category=category,
+                        description=sheet.text(row, "问题描述"),
+                    )
                 created += 1
             except ValidationError as exc:
                 _service_errors(errors, row_no, exc, PROBLEM_FIELDS, "问题")
@@ -254,8 +309,14 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
 def target_template(kind: TargetKind, out: IO[bytes] | str) -> None:
     """An empty 帮扶对象 sheet for one kind: the ledger's columns and the kind's schema fields."""
     labels = [item["label"] for item in kind.schema]
-    ledger = Ledger("targets", f"帮扶对象导入模板({kind.name})", TARGET_COLUMNS + [Column(lb, 14) for lb in labels])
-    write_xlsx(ledger, out, f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“类型”填“{kind.name}”,区划代码为12位")
+    ledger = Ledger(
+        "targets", f"帮扶对象导入模板({kind.name})", TARGET_COLUMNS + [Column(lb, 14) for lb in labels]
+    )
+    write_xlsx(
+        ledger,
+        out,
+        f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“类型”填“{kind.name}”,区划代码为12位",
+    )
 
 
 def problem_template(out: IO[bytes] | str) -> None:

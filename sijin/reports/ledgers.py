@@ -48,32 +48,79 @@ class Ledger:
 
 # The headers are also what imports read (see reports.imports): change them in one place.
 TARGET_COLUMNS = [
-    Column("序号", 6, "int"), Column("类型", 8), Column("名称", 30), Column("区划代码", 14), Column("所在区划", 12),
-    Column("地址", 24), Column("统一社会信用代码", 20), Column("工作组", 30), Column("包保责任人", 12),
-    Column("联系人", 16), Column("基本情况", 40),
+    Column("序号", 6, "int"),
+    Column("类型", 8),
+    Column("名称", 30),
+    Column("区划代码", 14),
+    Column("所在区划", 12),
+    Column("地址", 24),
+    Column("统一社会信用代码", 20),
+    Column("工作组", 30),
+    Column("包保责任人", 12),
+    Column("联系人", 16),
+    Column("基本情况", 40),
 ]
 PROBLEM_COLUMNS = [
-    Column("序号", 6, "int"), Column("编号", 8, "int"), Column("帮扶对象", 28), Column("对象类型", 8),
-    Column("工作组", 28), Column("所在区划", 10), Column("问题", 36), Column("问题描述", 40), Column("类别", 12),
-    Column("发现日期", 12, "date"), Column("办理层级", 10), Column("承办单位", 20), Column("状态", 8),
+    Column("序号", 6, "int"),
+    Column("编号", 8, "int"),
+    Column("帮扶对象", 28),
+    Column("对象类型", 8),
+    Column("工作组", 28),
+    Column("所在区划", 10),
+    Column("问题", 36),
+    Column("问题描述", 40),
+    Column("类别", 12),
+    Column("发现日期", 12, "date"),
+    Column("办理层级", 10),
+    Column("承办单位", 20),
+    Column("状态", 8),
 ]
 HANDLING_COLUMNS = [
-    Column("序号", 6, "int"), Column("编号", 8, "int"), Column("问题", 36), Column("帮扶对象", 28),
-    Column("承办单位", 20), Column("承办人", 12), Column("交办日期", 12, "date"), Column("办结期限", 12, "date"),
-    Column("办理措施", 36), Column("办理进展", 40), Column("状态", 8), Column("亮灯", 8),
+    Column("序号", 6, "int"),
+    Column("编号", 8, "int"),
+    Column("问题", 36),
+    Column("帮扶对象", 28),
+    Column("承办单位", 20),
+    Column("承办人", 12),
+    Column("交办日期", 12, "date"),
+    Column("办结期限", 12, "date"),
+    Column("办理措施", 36),
+    Column("办理进展", 40),
+    Column("状态", 8),
+    Column("亮灯", 8),
 ]
 EFFECT_COLUMNS = [
-    Column("序号", 6, "int"), Column("编号", 8, "int"), Column("问题", 36), Column("帮扶对象", 28),
-    Column("承办单位", 20), Column("办结日期", 12, "date"), Column("办理结果", 48), Column("成效", 30),
-    Column("满意度", 10), Column("状态", 8),
+    Column("序号", 6, "int"),
+    Column("编号", 8, "int"),
+    Column("问题", 36),
+    Column("帮扶对象", 28),
+    Column("承办单位", 20),
+    Column("办结日期", 12, "date"),
+    Column("办理结果", 48),
+    Column("成效", 30),
+    Column("满意度", 10),
+    Column("状态", 8),
 ]
 VISIT_COLUMNS = [
-    Column("序号", 6, "int"), Column("走访日期", 12, "date"), Column("截止日期", 12, "date"), Column("工作组", 28),
-    Column("走访对象", 36), Column("方式", 10), Column("次数", 8), Column("事由", 20), Column("参加人员", 24),
-    Column("陪同/带队领导", 20), Column("走访记录", 48),
+    Column("序号", 6, "int"),
+    Column("走访日期", 12, "date"),
+    Column("截止日期", 12, "date"),
+    Column("工作组", 28),
+    Column("走访对象", 36),
+    Column("方式", 10),
+    Column("次数", 8),
+    Column("事由", 20),
+    Column("参加人员", 24),
+    Column("陪同/带队领导", 20),
+    Column("走访记录", 48),
 ]
-KINDS = {"problems": "问题清单", "handling": "办理清单", "effect": "问效清单", "targets": "帮扶对象台账",
-         "visits": "走访台账"}
+KINDS = {
+    "problems": "问题清单",
+    "handling": "办理清单",
+    "effect": "问效清单",
+    "targets": "帮扶对象台账",
+    "visits": "走访台账",
+}
 
 
 # ---- lights ---------------------------------------------------------------------------------------------------
@@ -123,44 +170,87 @@ def _date_filtered_visits(user, group=None, start: date | None = None, end: date
 
 
 def problem_ledger(user, **filters) -> Ledger:
-    qs = _problems(user, **filters).select_related("target__kind", "group", "region", "category", "handling_org")
+    qs = _problems(user, **filters).select_related(
+        "target__kind", "group", "region", "category", "handling_org"
+    )
 
     def rows() -> Iterator[list[Any]]:
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
-            yield [n, p.id, p.target.name, p.target.kind.name, p.group.name, p.region.name, p.title, p.description,
-                   p.category.name if p.category else "", p.reported_on, p.get_level_display() if p.level else "",
-                   p.handling_org.name if p.handling_org else "", p.get_status_display()]
+            yield [
+                n,
+                p.id,
+                p.target.name,
+                p.target.kind.name,
+                p.group.name,
+                p.region.name,
+                p.title,
+                p.description,
+                p.category.name if p.category else "",
+                p.reported_on,
+                p.get_level_display() if p.level else "",
+                p.handling_org.name if p.handling_org else "",
+                p.get_status_display(),
+            ]
 
     return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), qs.count())
 
 
 def handling_ledger(user, **filters) -> Ledger:
-    last_progress = (ProblemEvent.objects.filter(problem=OuterRef("pk"), action="progress")
-                     .order_by("-at", "-id").values("comment")[:1])
-    qs = (_problems(user, **filters).select_related("target", "handling_org", "handler", "campaign")
-          .annotate(last_progress=Subquery(last_progress)))
+    last_progress = (
+        ProblemEvent.objects.filter(problem=OuterRef("pk"), action="progress")
+        .order_by("-at", "-id")
+        .values("comment")[:1]
+    )
+    qs = (
+        _problems(user, **filters)
+        .select_related("target", "handling_org", "handler", "campaign")
+        .annotate(last_progress=Subquery(last_progress))
+    )
     today = timezone.localdate()
 
     def rows() -> Iterator[list[Any]]:
         cache: dict[date, int] = {}
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
-            yield [n, p.id, p.title, p.target.name, p.handling_org.name if p.handling_org else "",
-                   p.handler.name if p.handler else "", p.assigned_on, p.deadline, p.measures,
-                   p.last_progress or "", p.get_status_display(), light_label(light_for(p, today, cache))]
+            yield [
+                n,
+                p.id,
+                p.title,
+                p.target.name,
+                p.handling_org.name if p.handling_org else "",
+                p.handler.name if p.handler else "",
+                p.assigned_on,
+                p.deadline,
+                p.measures,
+                p.last_progress or "",
+                p.get_status_display(),
+                light_label(light_for(p, today, cache)),
+            ]
 
     return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count())
 
 
 def effect_ledger(user, **filters) -> Ledger:
-    qs = (_problems(user, **filters).select_related("target", "handling_org")
-          .prefetch_related("outcomes__indicator"))
+    qs = (
+        _problems(user, **filters)
+        .select_related("target", "handling_org")
+        .prefetch_related("outcomes__indicator")
+    )
 
     def rows() -> Iterator[list[Any]]:
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
             outcomes = "、".join(f"{o.indicator.name}{o.display_value}" for o in p.outcomes.all())
-            yield [n, p.id, p.title, p.target.name, p.handling_org.name if p.handling_org else "", p.resolved_on,
-                   p.resolution, outcomes, p.get_satisfaction_display() if p.satisfaction else "",
-                   p.get_status_display()]
+            yield [
+                n,
+                p.id,
+                p.title,
+                p.target.name,
+                p.handling_org.name if p.handling_org else "",
+                p.resolved_on,
+                p.resolution,
+                outcomes,
+                p.get_satisfaction_display() if p.satisfaction else "",
+                p.get_status_display(),
+            ]
 
     return Ledger("effect", KINDS["effect"], EFFECT_COLUMNS, rows(), qs.count())
 
@@ -187,34 +277,62 @@ def target_ledger(user, group=None, start=None, end=None) -> Ledger:
     def rows() -> Iterator[list[Any]]:
         for n, t in enumerate(qs.iterator(chunk_size=CHUNK), 1):
             attrs = dict(display_attributes(t.kind.schema, t.attributes))
-            yield [n, t.kind.name, t.name, t.region_id, t.region.name, t.address, t.credit_code,
-                   t.group.name if t.group else "", t.responsible.name if t.responsible else "", t.contacts,
-                   t.profile, *(attrs.get(label, "") for label in labels)]
+            yield [
+                n,
+                t.kind.name,
+                t.name,
+                t.region_id,
+                t.region.name,
+                t.address,
+                t.credit_code,
+                t.group.name if t.group else "",
+                t.responsible.name if t.responsible else "",
+                t.contacts,
+                t.profile,
+                *(attrs.get(label, "") for label in labels),
+            ]
 
     return Ledger("targets", KINDS["targets"], columns, rows(), qs.count())
 
 
 def visit_ledger(user, **filters) -> Ledger:
-    qs = (_date_filtered_visits(user, **filters).select_related("group")
-          .prefetch_related("targets", "participants", "accompanying_leaders"))
+    qs = (
+        _date_filtered_visits(user, **filters)
+        .select_related("group")
+        .prefetch_related("targets", "participants", "accompanying_leaders")
+    )
 
     def rows() -> Iterator[list[Any]]:
         for n, v in enumerate(qs.iterator(chunk_size=CHUNK), 1):
-            yield [n, v.date, v.end_date, v.group.name, "、".join(t.name for t in v.targets.all()),
-                   v.get_mode_display(), v.occasions_display, v.purpose,
-                   "、".join(p.name for p in v.participants.all()),
-                   "、".join(p.name for p in v.accompanying_leaders.all()), v.notes]
+            yield [
+                n,
+                v.date,
+                v.end_date,
+                v.group.name,
+                "、".join(t.name for t in v.targets.all()),
+                v.get_mode_display(),
+                v.occasions_display,
+                v.purpose,
+                "、".join(p.name for p in v.participants.all()),
+                "、".join(p.name for p in v.accompanying_leaders.all()),
+                v.notes,
+            ]
 
     return Ledger("visits", KINDS["visits"], VISIT_COLUMNS, rows(), qs.count())
 
 
 BUILDERS: dict[str, Callable[..., Ledger]] = {
-    "problems": problem_ledger, "handling": handling_ledger, "effect": effect_ledger, "targets": target_ledger,
+    "problems": problem_ledger,
+    "handling": handling_ledger,
+    "effect": effect_ledger,
+    "targets": target_ledger,
     "visits": visit_ledger,
 }
 
 
-def ledger_build(kind: str, user, *, group=None, start: date | None = None, end: date | None = None) -> Ledger:
+def ledger_build(
+    kind: str, user, *, group=None, start: date | None = None, end: date | None = None
+) -> Ledger:
     if kind not in BUILDERS:
         raise KeyError(kind)
     return BUILDERS[kind](user, group=group, start=start, end=end)
@@ -240,8 +358,13 @@ def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(ledger: Ledger, out: IO[bytes] | str, title: str, progress: Callable[[int], None] | None = None,
-               every: int = 1000) -> int:
+def write_xlsx(
+    ledger: Ledger,
+    out: IO[bytes] | str,
+    title: str,
+    progress: Callable[[int], None] | None = None,
+    every: int = 1000,
+) -> int:
     """Stream ``ledger`` into an .xlsx; return the number of data rows. ``progress(n)`` is called every ``every`` rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ledger.name[:31])
@@ -270,7 +393,15 @@ def write_xlsx(ledger: Ledger, out: IO[bytes] | str, title: str, progress: Calla
     return n
 
 
-def ledger_export(kind: str, user, out: IO[bytes] | str, *, group=None, start: date | None = None,
-                  end: date | None = None, progress: Callable[[int], None] | None = None) -> int:
+def ledger_export(
+    kind: str,
+    user,
+    out: IO[bytes] | str,
+    *,
+    group=None,
+    start: date | None = None,
+    end: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     ledger = ledger_build(kind, user, group=group, start=start, end=end)
     return write_xlsx(ledger, out, ledger_title(ledger, group=group, start=start, end=end), progress)

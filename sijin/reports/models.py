@@ -133,14 +133,21 @@ class ExportStatus(models.TextChoices):
 class ExportJob(models.Model):
     """A large ledger export run by the background worker; the page polls ``rows_done`` / ``rows_total``."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.CASCADE,
-                             related_name="export_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
     kind = models.CharField(_("清单"), max_length=12)
-    group = models.ForeignKey("campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True,
-                              on_delete=models.CASCADE)
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE
+    )
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
     rows_total = models.PositiveIntegerField(_("总行数"), default=0)
     rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
     file = models.CharField(_("文件"), max_length=300, blank=True)
@@ -153,7 +160,9 @@ class ExportJob(models.Model):
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "created_at"], name="exportjob_user_idx")]  # my recent exports
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="exportjob_user_idx")
+        ]  # my recent exports
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

@@ -32,18 +32,38 @@ FROZEN_MESSAGE = "简报已报送,不能再修改。"
 
 
 @transaction.atomic
-def briefing_generate(*, actor, period_start: date, period_end: date, group=None, organization=None,
-                      region=None) -> Briefing:
+def briefing_generate(
+    *, actor, period_start: date, period_end: date, group=None, organization=None, region=None
+) -> Briefing:
     """Write a draft briefing from the data the actor may see (see reports.briefing)."""
     from .briefing import briefing_text
 
-    scope = BriefingScope.GROUP if group is not None else BriefingScope.UNIT if organization is not None \
+    scope = (
+        BriefingScope.GROUP
+        if group is not None
+        else BriefingScope.UNIT
+        if organization is not None
         else BriefingScope.REGION
-    text = briefing_text(actor, period_start=period_start, period_end=period_end, group=group,
-                         organization=organization, region=region)
-    briefing = Briefing(scope=scope, group=group, organization=organization, region=region,
-                        period_start=period_start, period_end=period_end, title=text.title[:200], body=text.body,
-                        created_by=actor if getattr(actor, "pk", None) else None)
+    )
+    text = briefing_text(
+        actor,
+        period_start=period_start,
+        period_end=period_end,
+        group=group,
+        organization=organization,
+        region=region,
+    )
+    briefing = Briefing(
+        scope=scope,
+        group=group,
+        organization=organization,
+        region=region,
+        period_start=period_start,
+        period_end=period_end,
+        title=text.title[:200],
+        body=text.body,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     validated(briefing, exclude=["created_by"])
     briefing.save()
     audit(actor, "briefing_generate", briefing, f"生成简报 {briefing.title}")
@@ -74,8 +94,9 @@ def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
     return briefing
 
 
-def export_job_start(*, actor, kind: str, group=None, period_start: date | None = None,
-                     period_end: date | None = None) -> ExportJob:
+def export_job_start(
+    *, actor, kind: str, group=None, period_start: date | None = None, period_end: date | None = None
+) -> ExportJob:
     """Queue a large ledger export for the background worker (reports.tasks)."""
     from .ledgers import KINDS
     from .tasks import ledger_export_task
@@ -83,8 +104,9 @@ def export_job_start(*, actor, kind: str, group=None, period_start: date | None 
     if kind not in KINDS:
         raise ValidationError("没有这种清单。")
     with transaction.atomic():
-        job = ExportJob.objects.create(user=actor, kind=kind, group=group, period_start=period_start,
-                                       period_end=period_end)
+        job = ExportJob.objects.create(
+            user=actor, kind=kind, group=group, period_start=period_start, period_end=period_end
+        )
         audit(actor, "export_job_start", job, f"后台导出{KINDS[kind]}")
     # Enqueued after the commit so that the worker finds the job row.
     result = ledger_export_task.enqueue(job.pk)

@@ -26,7 +26,9 @@ def export_dir() -> Path:
 
 @task()
 def ledger_export_task(job_id: int) -> int:
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(status=ExportStatus.RUNNING)
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING
+    )
     if not claimed:
         return 0
     job = ExportJob.objects.select_related("user", "group").get(pk=job_id)
@@ -41,9 +43,15 @@ def ledger_export_task(job_id: int) -> int:
         title = ledger_title(ledger, group=job.group, start=job.period_start, end=job.period_end)
         rows = write_xlsx(ledger, str(path), title, progress, every=PROGRESS_EVERY)
     except Exception as exc:
-        ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.FAILED, error=str(exc)[:2000],
-                                                   finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         raise
-    ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.DONE, file=str(path), rows_done=rows,
-                                               rows_total=F("rows_done"), finished_at=timezone.now())
+    ExportJob.objects.filter(pk=job_id).update(
+        status=ExportStatus.DONE,
+        file=str(path),
+        rows_done=rows,
+        rows_total=F("rows_done"),
+        finished_at=timezone.now(),
+    )
     return rows

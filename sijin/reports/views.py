@@ -36,7 +36,9 @@ def attachment(response, filename: str):
 
 
 class PeriodForm(forms.Form):
-    group = forms.ModelChoiceField(queryset=None, required=False, label="工作组", empty_label="全部(我的范围)")
+    group = forms.ModelChoiceField(
+        queryset=None, required=False, label="工作组", empty_label="全部(我的范围)"
+    )
     start = forms.DateField(required=False, label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -70,10 +72,17 @@ def ledger_list(request):
     filters = _filters(form)
     counts = {kind: ledger_build(kind, request.user, **filters).total for kind in KINDS}
     jobs = ExportJob.objects.filter(user=request.user)[:10]
-    return render(request, "reports/ledgers.html", {
-        "form": form, "ledgers": [(k, name, counts[k]) for k, name in KINDS.items()], "jobs": jobs,
-        "limit": SYNC_EXPORT_LIMIT, "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "reports/ledgers.html",
+        {
+            "form": form,
+            "ledgers": [(k, name, counts[k]) for k, name in KINDS.items()],
+            "jobs": jobs,
+            "limit": SYNC_EXPORT_LIMIT,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -99,8 +108,13 @@ def export_job_start(request, kind: str):
     if not form.is_valid():
         messages.error(request, "筛选条件不正确。")
         return redirect("/reports/ledgers/")
-    job = services.export_job_start(actor=request.user, kind=kind, group=form.cleaned_data["group"],
-                                    period_start=form.cleaned_data["start"], period_end=form.cleaned_data["end"])
+    job = services.export_job_start(
+        actor=request.user,
+        kind=kind,
+        group=form.cleaned_data["group"],
+        period_start=form.cleaned_data["start"],
+        period_end=form.cleaned_data["end"],
+    )
     messages.success(request, f"已开始后台导出{KINDS[kind]},完成后可在下方下载。")
     return redirect(f"/reports/exports/{job.pk}/")
 
@@ -139,7 +153,11 @@ class ImportForm(forms.Form):
 
 
 def _campaigns(user):
-    return Campaign.objects.filter(groups__in=access.visible_groups_for_write(user)).distinct().order_by("-start")
+    return (
+        Campaign.objects.filter(groups__in=access.visible_groups_for_write(user))
+        .distinct()
+        .order_by("-start")
+    )
 
 
 @login_required
@@ -151,9 +169,15 @@ def import_page(request):
     if request.method == "POST" and form.is_valid():
         run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
         try:
-            result = run(actor=request.user, campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"])
+            result = run(
+                actor=request.user, campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"]
+            )
         except (ValidationError, OSError, KeyError, ValueError) as exc:
-            errors = [error_text(exc) if isinstance(exc, ValidationError) else "无法读取该文件,请上传 .xlsx 格式的 Excel 文件。"]
+            errors = [
+                error_text(exc)
+                if isinstance(exc, ValidationError)
+                else "无法读取该文件,请上传 .xlsx 格式的 Excel 文件。"
+            ]
         else:
             if result.ok:
                 messages.success(request, f"已导入 {result.created} 行。")
@@ -165,7 +189,11 @@ def import_page(request):
 
 @login_required
 def import_template(request, kind_id: int):
-    kind = TargetKind.objects.filter(pk=kind_id, campaign__in=_campaigns(request.user)).select_related("campaign").first()
+    kind = (
+        TargetKind.objects.filter(pk=kind_id, campaign__in=_campaigns(request.user))
+        .select_related("campaign")
+        .first()
+    )
     if kind is None:
         raise Http404("不存在或无权查看")
     response = HttpResponse(content_type=XLSX)
@@ -183,13 +211,18 @@ def import_problem_template(request):
 # ---- 数据看板 ------------------------------------------------------------------------------------------------
 class DashboardForm(PeriodForm):
     campaign = forms.ModelChoiceField(queryset=None, required=False, label="行动", empty_label="全部")
-    region = forms.CharField(required=False, label="区划代码", max_length=12,
-                             widget=forms.TextInput(attrs={"placeholder": "如 371621000000"}))
+    region = forms.CharField(
+        required=False,
+        label="区划代码",
+        max_length=12,
+        widget=forms.TextInput(attrs={"placeholder": "如 371621000000"}),
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(
-            groups__in=access.visible_groups(user)).distinct().order_by("-start")
+        self.fields["campaign"].queryset = (
+            Campaign.objects.filter(groups__in=access.visible_groups(user)).distinct().order_by("-start")
+        )
 
     def clean_region(self):
         code = self.cleaned_data["region"].strip()
@@ -205,9 +238,16 @@ class DashboardForm(PeriodForm):
 def dashboard(request):
     form = DashboardForm(request.user, request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    filters = Filters(campaign=data.get("campaign"), region=data.get("region"), group=data.get("group"),
-                      start=data.get("start"), end=data.get("end"))
-    return render(request, "reports/dashboard.html", {"form": form, "data": dashboard_data(request.user, filters)})
+    filters = Filters(
+        campaign=data.get("campaign"),
+        region=data.get("region"),
+        group=data.get("group"),
+        start=data.get("start"),
+        end=data.get("end"),
+    )
+    return render(
+        request, "reports/dashboard.html", {"form": form, "data": dashboard_data(request.user, filters)}
+    )
 
 
 # ---- 简报 ----------------------------------------------------------------------------------------------------
@@ -228,7 +268,9 @@ def get_briefing_for(user, pk, write: bool = False) -> Briefing:
     if briefing is None:
         raise Http404("不存在或无权查看")
     if write:
-        allowed = briefing.created_by_id == user.pk or (briefing.group_id and access.can_write(user, briefing.group_id))
+        allowed = briefing.created_by_id == user.pk or (
+            briefing.group_id and access.can_write(user, briefing.group_id)
+        )
         if not (access.is_admin(user) or allowed):
             raise PermissionDenied("只读权限,不能修改")
     return briefing
@@ -236,7 +278,9 @@ def get_briefing_for(user, pk, write: bool = False) -> Briefing:
 
 class BriefingNewForm(forms.Form):
     group = forms.ModelChoiceField(queryset=None, required=False, label="工作组")
-    organization = forms.ModelChoiceField(queryset=None, required=False, label="或:派出单位(汇总其全部工作组)")
+    organization = forms.ModelChoiceField(
+        queryset=None, required=False, label="或:派出单位(汇总其全部工作组)"
+    )
     start = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -245,7 +289,8 @@ class BriefingNewForm(forms.Form):
         groups = access.visible_groups(user)
         self.fields["group"].queryset = groups.order_by("name")
         self.fields["organization"].queryset = Organization.objects.filter(
-            id__in=groups.values("dispatching_org")).order_by("name")
+            id__in=groups.values("dispatching_org")
+        ).order_by("name")
 
     def clean(self):
         data = super().clean()
@@ -263,7 +308,9 @@ class BriefingEditForm(forms.Form):
 
 @login_required
 def briefing_list(request):
-    briefings = visible_briefings(request.user).select_related("group", "organization", "region", "created_by")
+    briefings = visible_briefings(request.user).select_related(
+        "group", "organization", "region", "created_by"
+    )
     return render(request, "reports/briefing_list.html", {"briefings": briefings[:200]})
 
 
@@ -272,9 +319,13 @@ def briefing_new(request):
     form = BriefingNewForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        briefing = services.briefing_generate(actor=request.user, group=data["group"],
-                                              organization=data["organization"], period_start=data["start"],
-                                              period_end=data["end"])
+        briefing = services.briefing_generate(
+            actor=request.user,
+            group=data["group"],
+            organization=data["organization"],
+            period_start=data["start"],
+            period_end=data["end"],
+        )
         messages.success(request, "简报已生成,请核对修改后报送。")
         return redirect(f"/reports/briefings/{briefing.pk}/")
     return render(request, "reports/briefing_new.html", {"form": form})
@@ -296,10 +347,16 @@ def briefing_detail(request, pk: int):
                 return redirect(f"/reports/briefings/{pk}/")
         except ValidationError as exc:
             messages.error(request, error_text(exc))
-    return render(request, "reports/briefing_detail.html", {
-        "briefing": briefing, "form": form, "frozen": briefing.status == BriefingStatus.SUBMITTED,
-        "blocks": _blocks(briefing.body),
-    })
+    return render(
+        request,
+        "reports/briefing_detail.html",
+        {
+            "briefing": briefing,
+            "form": form,
+            "frozen": briefing.status == BriefingStatus.SUBMITTED,
+            "blocks": _blocks(briefing.body),
+        },
+    )
 
 
 def _blocks(body: str) -> list[tuple[bool, str]]:
@@ -316,6 +373,9 @@ def briefing_download(request, pk: int):
 # ---- 工作法 --------------------------------------------------------------------------------------------------
 @login_required
 def method_list(request):
-    methods = (WorkMethod.objects.filter(group__in=access.visible_groups(request.user))
-               .select_related("group", "target").order_by("-status", "-created_at"))
+    methods = (
+        WorkMethod.objects.filter(group__in=access.visible_groups(request.user))
+        .select_related("group", "target")
+        .order_by("-status", "-created_at")
+    )
     return render(request, "reports/methods.html", {"methods": methods})

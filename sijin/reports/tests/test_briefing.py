@@ -40,7 +40,14 @@ FACTS = [
     ("site visits", ["10余次"]),
     ("project plan", ["“三早、二申、一扶”"]),
     ("三早", ["早规划学校内部设施布局", "早筹划实训设备购置安装", "早谋划实训基地教师"]),
-    ("二申", ["国家职业教育创新发展高地", "申报现代职业教育质量提升计划资金和重大项目安排", "申报政府财政资金支持"]),
+    (
+        "二申",
+        [
+            "国家职业教育创新发展高地",
+            "申报现代职业教育质量提升计划资金和重大项目安排",
+            "申报政府财政资金支持",
+        ],
+    ),
     ("一扶", ["定期跟进督导复工进度"]),
     ("handed to", ["惠民县教育局"]),
     ("teacher shortage", ["师资短缺", "教师招聘、配备"]),
@@ -54,15 +61,22 @@ FACTS = [
     ("measures", ["3处"]),
     ("lists", ["2项清单", "督促整改"]),
     ("feedback", ["社区党支部书记", "昭晖", "刘春国", "局长"]),
-    ("the quote", ["“市教育局‘四进’工作组来的时间不长,自觉成为社区一份子,出谋划策当参谋,一上来就把工作解决到难点上、"
-                   "把事办到了居民的心坎里。”"]),
+    (
+        "the quote",
+        [
+            "“市教育局‘四进’工作组来的时间不长,自觉成为社区一份子,出谋划策当参谋,一上来就把工作解决到难点上、"
+            "把事办到了居民的心坎里。”"
+        ],
+    ),
     ("work method", ["“帮引扶细”", "全省“四进”优秀工作法"]),
     ("slogans", SLOGANS),
 ]
 
 
 def generate(demo) -> Briefing:
-    return briefing_generate(actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=END)
+    return briefing_generate(
+        actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=END
+    )
 
 
 def docx_text(data: bytes) -> str:
@@ -96,20 +110,29 @@ def test_it_lays_out_the_docx_as_an_official_document(binzhou_docx):
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     title_run = doc.paragraphs[0].runs[0]
     assert title_run.text.startswith("滨州市教育局驻惠民县")
-    assert title_run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") \
+    assert (
+        title_run._element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
         == "方正小标宋简体"
+    )
     body_run = doc.paragraphs[1].runs[0]
     assert body_run.font.size.pt == 16
-    assert body_run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") \
+    assert (
+        body_run._element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
         == "仿宋"
+    )
     footer_xml = section.footer._element.xml
     assert "PAGE" in footer_xml and "fldChar" in footer_xml
 
 
 def test_it_keeps_the_overdue_list_from_the_data(demo):
     # Three weeks later the two assigned problems are past their deadline and are named in the 通报.
-    briefing = briefing_generate(actor=demo["users"]["admin"], group=demo["group"], period_start=START,
-                                 period_end=date(2020, 4, 20))
+    briefing = briefing_generate(
+        actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=date(2020, 4, 20)
+    )
     notice = briefing.body.split("# 超期问题通报", 1)[1]
     assert "“新校师资短缺”" in notice and "“专业设置不合理”" in notice and "惠民县教育局" in notice
 
@@ -124,7 +147,9 @@ def test_it_writes_only_what_the_actor_may_see(demo):
 
 def test_it_freezes_a_submitted_briefing(demo):
     briefing = generate(demo)
-    briefing = briefing_update(actor=demo["users"]["member"], briefing=briefing, title="改过的标题", body="正文")
+    briefing = briefing_update(
+        actor=demo["users"]["member"], briefing=briefing, title="改过的标题", body="正文"
+    )
     assert briefing.title == "改过的标题"
     briefing_submit(actor=demo["users"]["member"], briefing=briefing)
     with pytest.raises(ValidationError, match="简报已报送,不能再修改"):
@@ -135,8 +160,10 @@ def test_it_freezes_a_submitted_briefing(demo):
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
-        pytest.skip("LibreOffice (soffice/libreoffice) is NOT installed: the .docx → PDF check did not run. "
-                    "Install libreoffice-writer (.ci/run does).")
+        pytest.skip(
+            "LibreOffice (soffice/libreoffice) is NOT installed: the .docx → PDF check did not run. "
+            "Install libreoffice-writer (.ci/run does)."
+        )
     return found
 
 
@@ -144,9 +171,20 @@ def convert(binary: str, docx: bytes, tmp_path: Path, to: str) -> Path:
     source = tmp_path / "briefing.docx"
     source.write_bytes(docx)
     result = subprocess.run(
-        [binary, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", to,
-         "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=180, check=False,
+        [
+            binary,
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     out = tmp_path / f"briefing.{to.split(':')[0]}"
@@ -160,16 +198,21 @@ def test_it_converts_to_pdf_with_libreoffice(binzhou_docx, tmp_path):
     assert data.startswith(b"%PDF") and len(data) > 5000
     pdftotext = shutil.which("pdftotext")
     if not pdftotext:
-        pytest.skip("pdftotext (poppler-utils) is NOT installed: the PDF converted without error, but its text "
-                    "was not checked for the four section headings.")
-    text = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout.replace("\n", "")
+        pytest.skip(
+            "pdftotext (poppler-utils) is NOT installed: the PDF converted without error, but its text "
+            "was not checked for the four section headings."
+        )
+    text = subprocess.run(
+        [pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", "")
     for slogan in SLOGANS:
         assert slogan in text
 
 
 def test_it_opens_in_libreoffice_with_the_section_headings(binzhou_docx, tmp_path):
     # LibreOffice's own reading of the document (text export), independent of pdftotext.
-    txt = convert(soffice(), binzhou_docx, tmp_path, "txt:Text (encoded):UTF8").read_text(encoding="utf-8-sig")
+    txt = convert(soffice(), binzhou_docx, tmp_path, "txt:Text (encoded):UTF8").read_text(
+        encoding="utf-8-sig"
+    )
     for slogan in SLOGANS:
         assert slogan in txt

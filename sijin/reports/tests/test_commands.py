@@ -14,8 +14,18 @@ from sijin.campaigns.models import Target
 def test_it_writes_the_binzhou_briefing_for_a_unit_name(demo, tmp_path):
     out = tmp_path / "简报.docx"
     stdout = io.StringIO()
-    call_command("briefing", "--group", "滨州市教育局", "--from", "2020-03-09", "--to", "2020-03-29", "-o", str(out),
-                 stdout=stdout)
+    call_command(
+        "briefing",
+        "--group",
+        "滨州市教育局",
+        "--from",
+        "2020-03-09",
+        "--to",
+        "2020-03-29",
+        "-o",
+        str(out),
+        stdout=stdout,
+    )
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "10余次" in text and "2万斤" in text and "三周" in text
     assert "已生成" in stdout.getvalue()
@@ -23,14 +33,34 @@ def test_it_writes_the_binzhou_briefing_for_a_unit_name(demo, tmp_path):
 
 def test_it_refuses_a_group_name_that_names_no_group(demo, tmp_path):
     with pytest.raises(CommandError, match="找不到工作组“潍坊”"):
-        call_command("briefing", "--group", "潍坊", "--from", "2020-03-09", "--to", "2020-03-29",
-                     "-o", str(tmp_path / "x.docx"))
+        call_command(
+            "briefing",
+            "--group",
+            "潍坊",
+            "--from",
+            "2020-03-09",
+            "--to",
+            "2020-03-29",
+            "-o",
+            str(tmp_path / "x.docx"),
+        )
 
 
 def test_it_exports_and_imports_from_the_command_line(demo, tmp_path):
     out = tmp_path / "visits.xlsx"
-    call_command("export", "visits", "--group", "滨州市教育局", "--from", "2020-03-10", "--to", "2020-03-12",
-                 "-o", str(out), stdout=io.StringIO())
+    call_command(
+        "export",
+        "visits",
+        "--group",
+        "滨州市教育局",
+        "--from",
+        "2020-03-10",
+        "--to",
+        "2020-03-12",
+        "-o",
+        str(out),
+        stdout=io.StringIO(),
+    )
     rows = list(load_workbook(out).worksheets[0].iter_rows(min_row=3, values_only=True))
     assert len(rows) == 4  # 10, 10 (10余次), 11, 12 — not the 13th or the 9th
     assert {r[6] for r in rows} >= {"10余次"}

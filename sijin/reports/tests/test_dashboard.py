@@ -14,7 +14,9 @@ from sijin.reports.ledgers import ledger_export
 def ledger_rows(kind: str, user, **filters) -> list[tuple]:
     out = io.BytesIO()
     ledger_export(kind, user, out, **filters)
-    return list(load_workbook(io.BytesIO(out.getvalue())).worksheets[0].iter_rows(min_row=3, values_only=True))
+    return list(
+        load_workbook(io.BytesIO(out.getvalue())).worksheets[0].iter_rows(min_row=3, values_only=True)
+    )
 
 
 @pytest.mark.parametrize(("username", "expected"), [("office", 8), ("member", 8), ("handler", 2)])

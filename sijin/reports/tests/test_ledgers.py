@@ -27,29 +27,58 @@ def sheet_rows(data: bytes) -> list[tuple]:
 
 def empty_copy_of(campaign: Campaign, admin, group_name: str) -> Campaign:
     """A new campaign with the same kinds, categories and a same-named group, and no targets."""
-    new = campaigns.campaign_ensure(actor=admin, name="复制的行动", level=campaign.level, region=campaign.region,
-                                    start=campaign.start)
+    new = campaigns.campaign_ensure(
+        actor=admin, name="复制的行动", level=campaign.level, region=campaign.region, start=campaign.start
+    )
     for k in campaign.kinds.all():
-        campaigns.target_kind_ensure(actor=admin, campaign=new, code=k.code, name=k.name, focus=k.focus,
-                                     slogan=k.slogan, order=k.order, schema=k.schema)
+        campaigns.target_kind_ensure(
+            actor=admin,
+            campaign=new,
+            code=k.code,
+            name=k.name,
+            focus=k.focus,
+            slogan=k.slogan,
+            order=k.order,
+            schema=k.schema,
+        )
     for c in campaign.categories.all():
         campaigns.category_ensure(actor=admin, campaign=new, name=c.name, order=c.order)
     old_group = campaign.groups.get(name=group_name)
-    campaigns.group_ensure(actor=admin, campaign=new, name=group_name, dispatching_org=old_group.dispatching_org,
-                           region=old_group.region, tier=old_group.tier, start=old_group.start)
+    campaigns.group_ensure(
+        actor=admin,
+        campaign=new,
+        name=group_name,
+        dispatching_org=old_group.dispatching_org,
+        region=old_group.region,
+        tier=old_group.tier,
+        start=old_group.start,
+    )
     return new
 
 
 def target_facts(campaign) -> set[tuple]:
-    return {(t.kind.name, t.name, t.region_id, t.address, t.credit_code, t.group.name, t.responsible.name,
-             t.contacts, t.profile, tuple(sorted((k, v["as_typed"] if isinstance(v, dict) else v)
-                                                 for k, v in t.attributes.items())))
-            for t in Target.objects.filter(campaign=campaign).select_related("kind", "group", "responsible")}
+    return {
+        (
+            t.kind.name,
+            t.name,
+            t.region_id,
+            t.address,
+            t.credit_code,
+            t.group.name,
+            t.responsible.name,
+            t.contacts,
+            t.profile,
+            tuple(sorted((k, v["as_typed"] if isinstance(v, dict) else v) for k, v in t.attributes.items())),
+        )
+        for t in Target.objects.filter(campaign=campaign).select_related("kind", "group", "responsible")
+    }
 
 
 def problem_facts(campaign) -> set[tuple]:
-    return {(p.target.name, p.title, p.description, p.category.name, p.reported_on)
-            for p in Problem.objects.filter(campaign=campaign).select_related("target", "category")}
+    return {
+        (p.target.name, p.title, p.description, p.category.name, p.reported_on)
+        for p in Problem.objects.filter(campaign=campaign).select_related("target", "category")
+    }
 
 
 def test_it_round_trips_targets_and_problems_through_excel(demo):
@@ -81,12 +110,12 @@ def bad_targets_file(campaign) -> io.BytesIO:
         ws.append([values.get(h, "") for h in header])
 
     ok = {"类型": "项目", "区划代码": "371621000000", "工作组": group}
-    row(**ok, 名称="新的实训楼项目", 规划投资="5000万元")                     # row 3: valid
-    row(**ok, 名称="")                                                       # row 4: no name
-    row(**{**ok, "类型": "工厂"}, 名称="某工厂")                              # row 5: unknown kind
+    row(**ok, 名称="新的实训楼项目", 规划投资="5000万元")  # row 3: valid
+    row(**ok, 名称="")  # row 4: no name
+    row(**{**ok, "类型": "工厂"}, 名称="某工厂")  # row 5: unknown kind
     row(**ok, 名称="信用代码错的项目", 统一社会信用代码="91371621MA3C000000")  # row 6: bad checksum
-    row(**ok, 名称="投资写错的项目", 规划投资="很多")                          # row 7: not a quantity
-    row(**{**ok, "区划代码": "379999000000"}, 名称="区划不存在的项目")        # row 8: no such region
+    row(**ok, 名称="投资写错的项目", 规划投资="很多")  # row 7: not a quantity
+    row(**{**ok, "区划代码": "379999000000"}, 名称="区划不存在的项目")  # row 8: no such region
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
@@ -96,7 +125,9 @@ def bad_targets_file(campaign) -> io.BytesIO:
 def test_it_reports_each_bad_row_precisely_and_imports_nothing(demo):
     campaign = demo["campaign"]
     before = Target.objects.count()
-    result = targets_import(actor=demo["users"]["member"], campaign=campaign, source=bad_targets_file(campaign))
+    result = targets_import(
+        actor=demo["users"]["member"], campaign=campaign, source=bad_targets_file(campaign)
+    )
     assert result.created == 0
     assert len(result.errors) == 5, result.errors
     name_col, kind_col, region_col, credit_col = 3, 2, 4, 7
@@ -149,13 +180,18 @@ def test_it_rejects_bad_problem_rows_with_their_cells(demo):
 def test_it_neutralises_formula_injection(demo):
     member = demo["users"]["member"]
     target = Target.objects.get(name="官道李村")
-    for title in ("=HYPERLINK(\"http://evil\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)"):
+    for title in ('=HYPERLINK("http://evil","点我")', "+1+1", "-2+3", "@SUM(A1)"):
         problem_report(actor=member, target=target, title=title, reported_on=date(2020, 3, 20))
     data = export("problems", member)
     titles = {row[6] for row in sheet_rows(data)[2:]}
-    assert "=HYPERLINK(\"http://evil\",\"点我\")" in titles and "@SUM(A1)" in titles
+    assert '=HYPERLINK("http://evil","点我")' in titles and "@SUM(A1)" in titles
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
-    cells = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    cells = [
+        c
+        for row in ws.iter_rows(min_row=3)
+        for c in row
+        if isinstance(c.value, str) and c.value[:1] in "=+-@"
+    ]
     assert len(cells) == 4
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
@@ -163,8 +199,13 @@ def test_it_neutralises_formula_injection(demo):
 
 
 def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(demo):
-    data = export("handling", demo["users"]["office"], group=demo["group"], start=date(2020, 3, 9),
-                  end=date(2020, 3, 29))
+    data = export(
+        "handling",
+        demo["users"]["office"],
+        group=demo["group"],
+        start=date(2020, 3, 9),
+        end=date(2020, 3, 29),
+    )
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert ws.freeze_panes == "A3"
     assert ws["A1"].value == "滨州市教育局驻惠民县“四进”工作组办理清单(2020-03-09 至 2020-03-29)"

@@ -2,7 +2,8 @@
 
 import io
 
-from django.core.management import call_command
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from sijin.core.testing import client_for
@@ -10,24 +11,50 @@ from sijin.reports.models import ExportJob
 from sijin.reports.tasks import ledger_export_task
 
 
-def test_it_exports_in_the_background_with_progress(demo, django_capture_on_commit_callbacks, settings, tmp_path):
+def run_worker_once() -> None:
+    """What ``sijin worker`` (db_worker) does for one task, minus its loop: its loop closes the database
+    connection between tasks, which would end the test's transaction on PostgreSQL."""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=1,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    task_result = DBTaskResult.objects.ready().get()
+    task_result.claim(worker.worker_id)
+    worker.run_task(task_result)
+    task_result.refresh_from_db()
+    assert task_result.status == "SUCCESSFUL", task_result.exception_class_path
+
+
+def test_it_exports_in_the_background_with_progress(
+    demo, django_capture_on_commit_callbacks, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     client = client_for("member")
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post("/reports/ledgers/problems/export/", {"group": demo["group"].pk, "start": "", "end": ""})
+        r = client.post(
+            "/reports/ledgers/problems/export/", {"group": demo["group"].pk, "start": "", "end": ""}
+        )
     job = ExportJob.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/reports/exports/{job.pk}/"
     assert job.status == "queued" and job.task_id
     assert "排队中" in client.get(f"/reports/exports/{job.pk}/").content.decode()
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker_once()
 
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.rows_total, job.percent) == ("done", 8, 8, 100)
     fragment = client.get(f"/reports/exports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "100%" in fragment and "<html" not in fragment
     download = client.get(f"/reports/exports/{job.pk}.xlsx")
-    rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0].iter_rows(min_row=3))
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0].iter_rows(min_row=3)
+    )
     assert len(rows) == 8
     assert client_for("office").get(f"/reports/exports/{job.pk}.xlsx").status_code == 404  # not their job
 

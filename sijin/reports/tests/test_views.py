@@ -16,12 +16,15 @@ START, END = date(2020, 3, 9), date(2020, 3, 29)
 
 @pytest.fixture
 def briefing(demo) -> Briefing:
-    return briefing_generate(actor=demo["users"]["member"], group=demo["group"], period_start=START, period_end=END)
+    return briefing_generate(
+        actor=demo["users"]["member"], group=demo["group"], period_start=START, period_end=END
+    )
 
 
 def test_it_generates_a_briefing_from_the_page(demo):
-    r = client_for("member").post("/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09",
-                                                             "end": "2020-03-29"})
+    r = client_for("member").post(
+        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    )
     briefing = Briefing.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/reports/briefings/{briefing.pk}/"
     page = client_for("member").get(f"/reports/briefings/{briefing.pk}/")
@@ -30,8 +33,9 @@ def test_it_generates_a_briefing_from_the_page(demo):
 
 
 def test_it_rejects_a_briefing_for_a_group_outside_the_scope(demo):
-    r = client_for("outsider").post("/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09",
-                                                                "end": "2020-03-29"})
+    r = client_for("outsider").post(
+        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    )
     assert r.status_code == 200 and not Briefing.objects.exists()
 
 
@@ -74,13 +78,18 @@ def test_it_lists_only_briefings_in_scope(briefing):
 def test_it_downloads_a_ledger_for_the_users_scope(demo):
     r = client_for("handler").get("/reports/ledgers/handling.xlsx")
     assert r.status_code == 200
-    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0].iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0].iter_rows(values_only=True)
+    )
     assert {row[2] for row in rows[2:]} == {"新校师资短缺", "专业设置不合理"}
     assert client_for("member").get("/reports/ledgers/nope.xlsx").status_code == 404
 
 
 def test_it_refuses_a_ledger_of_a_group_outside_the_scope(demo):
-    assert client_for("outsider").get(f"/reports/ledgers/problems.xlsx?group={demo['group'].pk}").status_code == 404
+    assert (
+        client_for("outsider").get(f"/reports/ledgers/problems.xlsx?group={demo['group'].pk}").status_code
+        == 404
+    )
 
 
 def test_it_shows_the_ledger_page_with_counts(demo):
@@ -99,8 +108,9 @@ def test_it_imports_through_the_page_and_lists_errors(demo):
     wb.save(data)
     data.seek(0)
     data.name = "问题.xlsx"
-    r = client_for("member").post("/reports/import/", {"what": "problems", "campaign": demo["campaign"].pk,
-                                                       "file": data})
+    r = client_for("member").post(
+        "/reports/import/", {"what": "problems", "campaign": demo["campaign"].pk, "file": data}
+    )
     assert "第3行 第1列:帮扶对象“不存在的村”不存在。" in r.content.decode()
     assert client_for("leader").get("/reports/import/").status_code == 403
 

@@ -17,7 +17,9 @@ def admin_actor(username: str | None = None) -> User:
         users = users.filter(username=username)
     user = users.order_by("id").first()
     if user is None:
-        raise CommandError("找不到可用的系统管理员账号,请先运行 sijin demo 或创建管理员(sijin manage createsuperuser)。")
+        raise CommandError(
+            "找不到可用的系统管理员账号,请先运行 sijin demo 或创建管理员(sijin manage createsuperuser)。"
+        )
     return user
 
 
@@ -26,8 +28,11 @@ def find_group(text: str) -> WorkGroup:
     text = text.strip()
     if text.isdigit() and (group := WorkGroup.objects.filter(pk=int(text)).first()):
         return group
-    groups = list(WorkGroup.objects.filter(Q(name__contains=text) | Q(dispatching_org__name__contains=text))
-                  .select_related("dispatching_org")[:10])
+    groups = list(
+        WorkGroup.objects.filter(
+            Q(name__contains=text) | Q(dispatching_org__name__contains=text)
+        ).select_related("dispatching_org")[:10]
+    )
     if not groups:
         raise CommandError(f"找不到工作组“{text}”。")
     if len(groups) > 1:
@@ -40,7 +45,9 @@ def find_campaign(text: str | None) -> Campaign:
     campaigns = Campaign.objects.all()
     if text:
         text = text.strip()
-        campaigns = campaigns.filter(pk=int(text)) if text.isdigit() else campaigns.filter(name__contains=text)
+        campaigns = (
+            campaigns.filter(pk=int(text)) if text.isdigit() else campaigns.filter(name__contains=text)
+        )
     found = list(campaigns[:10])
     if len(found) == 1:
         return found[0]

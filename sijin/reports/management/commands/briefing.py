@@ -9,11 +9,15 @@ from ._cli import ADMIN_NOTE, admin_actor, find_group, parse_day
 
 
 class Command(BaseCommand):
-    help = ("生成工作组的工作简报(.docx):sijin briefing --group 滨州市教育局 --from 2020-03-09 --to 2020-03-29 "
-            f"-o 简报.docx。简报同时保存为草稿,可在网页上修改后报送。{ADMIN_NOTE}")
+    help = (
+        "生成工作组的工作简报(.docx):sijin briefing --group 滨州市教育局 --from 2020-03-09 --to 2020-03-29 "
+        f"-o 简报.docx。简报同时保存为草稿,可在网页上修改后报送。{ADMIN_NOTE}"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--group", required=True, help="工作组编号,或工作组/派出单位名称的一部分(须只对应一个工作组)")
+        parser.add_argument(
+            "--group", required=True, help="工作组编号,或工作组/派出单位名称的一部分(须只对应一个工作组)"
+        )
         parser.add_argument("--from", dest="start", required=True, help="起始日期 YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="截止日期 YYYY-MM-DD")
         parser.add_argument("-o", "--output", required=True, help="输出的 .docx 文件")
@@ -24,7 +28,10 @@ class Command(BaseCommand):
         if end < start:
             raise CommandError("截止日期不能早于起始日期。")
         group = find_group(options["group"])
-        briefing = briefing_generate(actor=admin_actor(options["user"]), group=group, period_start=start,
-                                     period_end=end)
+        briefing = briefing_generate(
+            actor=admin_actor(options["user"]), group=group, period_start=start, period_end=end
+        )
         Path(options["output"]).write_bytes(briefing_docx(briefing.title, briefing.body))
-        self.stdout.write(self.style.SUCCESS(f"已生成“{briefing.title}”→ {options['output']}(简报编号 {briefing.id})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已生成“{briefing.title}”→ {options['output']}(简报编号 {briefing.id})")
+        )

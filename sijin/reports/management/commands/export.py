@@ -6,8 +6,10 @@ from ._cli import ADMIN_NOTE, admin_actor, find_group, parse_day
 
 
 class Command(BaseCommand):
-    help = ("导出 Excel 台账/清单:sijin export problems|handling|effect|targets|visits [--group 工作组] "
-            f"[--from 日期] [--to 日期] -o FILE.xlsx。{ADMIN_NOTE}")
+    help = (
+        "导出 Excel 台账/清单:sijin export problems|handling|effect|targets|visits [--group 工作组] "
+        f"[--from 日期] [--to 日期] -o FILE.xlsx。{ADMIN_NOTE}"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=list(KINDS), help=";".join(f"{k} {v}" for k, v in KINDS.items()))
@@ -19,6 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         group = find_group(options["group"]) if options["group"] else None
-        n = ledger_export(options["kind"], admin_actor(options["user"]), options["output"], group=group,
-                          start=parse_day(options["start"], "--from"), end=parse_day(options["end"], "--to"))
+        n = ledger_export(
+            options["kind"],
+            admin_actor(options["user"]),
+            options["output"],
+            group=group,
+            start=parse_day(options["start"], "--from"),
+            end=parse_day(options["end"], "--to"),
+        )
         self.stdout.write(self.style.SUCCESS(f"已导出{KINDS[options['kind']]} {n} 行到 {options['output']}"))

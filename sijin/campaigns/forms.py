@@ -1,0 +1,160 @@
+"""Forms of the 帮扶对象 pages: input checks only; every write goes through the services."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from sijin.directory.models import Person, Region
+
+from .attributes import clean_attributes
+from .models import AttributeType, Target, TargetKind, WorkGroup
+
+ATTR_PREFIX = "attr_"
+BOOL_CHOICES = [("", "—"), ("是", "是"), ("否", "否")]
+HINTS = {
+    AttributeType.QUANTITY: "可按原话填写,如“1.8亿元”“3000多人”“200余亩”,保存时换算为{unit}并保留约/余/多。",
+    AttributeType.NUMBER: "填写数字,如 100 或 85.5。",
+    AttributeType.PERCENT: "填写0到100之间的数字。",
+}
+# Model fields that the service may report errors on and that the form shows as inputs.
+TARGET_FIELDS = ("name", "region", "address", "credit_code", "group", "responsible", "contacts", "profile")
+
+
+def attribute_field(item: dict[str, Any]) -> forms.Field:
+    """One input for a schema entry: the label carries the unit, e.g. 规划投资(万元)."""
+    label, kind, unit = item["label"], item["type"], item.get("unit", "")
+    messages = {"required": f"请填写“{label}”。"}
+    required = bool(item.get("required"))
+    field: forms.Field
+    if kind == AttributeType.BOOL:
+        field = forms.ChoiceField(choices=BOOL_CHOICES, required=required, error_messages=messages)
+    elif kind == AttributeType.DATE:
+        field = forms.CharField(
+            required=required, error_messages=messages, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    else:
+        hint = HINTS.get(kind, "").format(unit=unit or "统一单位")
+        field = forms.CharField(required=required, max_length=100, error_messages=messages, help_text=hint)
+    field.label = f"{label}({unit})" if unit and kind != AttributeType.PERCENT else label
+    return field
+
+
+def attribute_initial(value: Any) -> str:
+    """What the user typed last time (“1.8亿元”), else the stored value."""
+    if isinstance(value, dict):
+        return str(value.get("as_typed") or value.get("value", ""))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+class TargetForm(forms.Form):
+    """帮扶对象 with its kind's fields (``attr_<key>``); the kind is chosen before the form is shown."""
+
+    name = forms.CharField(label="名称", max_length=100, error_messages={"required": "请填写名称。"})
+    region = forms.ModelChoiceField(
+        label="所在区划",
+        queryset=Region.objects.none(),
+        error_messages={"required": "请选择所在区划。", "invalid_choice": "所选区划无效。"},
+    )
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    credit_code = forms.CharField(
+        label="统一社会信用代码", required=False, help_text="企业填写18位代码,系统会核对校验位。"
+    )
+    group = forms.ModelChoiceField(
+        label="工作组",
+        queryset=WorkGroup.objects.none(),
+        error_messages={"required": "请选择工作组。", "invalid_choice": "请选择您可以管理的工作组。"},
+    )
+    responsible = forms.ModelChoiceField(
+        label="包保责任人",
+        queryset=Person.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "包保责任人应为工作组成员。"},
+    )
+    contacts = forms.CharField(
+        label="联系人",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="姓名、职务、电话,一行一人。",
+    )
+    profile = forms.CharField(label="基本情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(
+        self,
+        *args: Any,
+        kind: TargetKind,
+        groups: QuerySet[WorkGroup],
+        regions: QuerySet[Region],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        self.fields["responsible"].queryset = (  # type: ignore[attr-defined]
+            Person.objects.filter(memberships__group__in=groups).distinct().order_by("name")
+        )
+        for item in kind.schema:
+            self.fields[ATTR_PREFIX + item["key"]] = attribute_field(item)
+
+    @classmethod
+    def initial_for(cls, target: Target) -> dict[str, Any]:
+        initial: dict[str, Any] = {f: getattr(target, f) for f in TARGET_FIELDS}
+        for key, value in target.attributes.items():
+            initial[ATTR_PREFIX + key] = attribute_initial(value)
+        return initial
+
+    def clean_credit_code(self) -> str:
+        return self.cleaned_data["credit_code"].strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        group, person = data.get("group"), data.get("responsible")
+        if group and person and not group.memberships.filter(person=person).exists():
+            self.add_error("responsible", "包保责任人应为所选工作组的成员。")
+        # The schema check gives messages keyed by attribute, so each one lands next to its input.
+        try:
+            clean_attributes(self.kind.schema, self.attributes())
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                name = ATTR_PREFIX + key
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, messages)
+        return data
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            item["key"]: self.cleaned_data.get(ATTR_PREFIX + item["key"]) or ""
+            for item in self.kind.schema
+            if self.cleaned_data.get(ATTR_PREFIX + item["key"])
+        }
+
+    def target_fields(self) -> dict[str, Any]:
+        return {f: self.cleaned_data[f] for f in TARGET_FIELDS}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put the service's errors next to the inputs; attribute messages name their attribute's label."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, messages in exc.message_dict.items():
+            if field == "attributes":
+                for message in messages:
+                    self.add_error(self._attribute_for(message), message)
+            else:
+                self.add_error(field if field in self.fields else None, messages)
+
+    def _attribute_for(self, message: str) -> str | None:
+        for item in self.kind.schema:
+            if f"“{item['label']}”" in message or f"“{item['key']}”" in message:
+                return ATTR_PREFIX + item["key"]
+        return None
+
+    def attribute_fields(self) -> list[forms.BoundField]:
+        return [self[ATTR_PREFIX + item["key"]] for item in self.kind.schema]
+
+    def base_fields_bound(self) -> list[forms.BoundField]:
+        return [self[f] for f in TARGET_FIELDS]

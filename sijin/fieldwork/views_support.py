@@ -1,0 +1,212 @@
+"""帮扶方案, 成效, 评价 and 清单 pages (thin: access, form, service, render or redirect).
+
+Lists go through the scope module (visible targets or groups); a write needs the target's group to be
+writable for the user (403 when the user only reads it, 404 when it is out of scope).
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from sijin.accounts import access
+from sijin.campaigns.models import Target
+
+from .forms_support import (
+    ChecklistForm,
+    ChecklistItemFormSet,
+    FeedbackForm,
+    OutcomeForm,
+    PlanForm,
+    PlanStepFormSet,
+    StepProgressForm,
+    TargetPickForm,
+    checklist_items,
+    plan_steps,
+)
+from .models import Checklist, Outcome, PlanStep, StepStatus, SupportPlan
+from .services import checklist_create, feedback_record, outcome_record, plan_create, plan_step_update
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = (
+        SupportPlan.objects.filter(target__in=access.visible_targets(request.user))
+        .select_related("target", "target__group", "owner")
+        .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.select_related("owner")))
+        .annotate(
+            n_steps=Count("steps", distinct=True),
+            n_done=Count("steps", filter=Q(steps__status=StepStatus.DONE), distinct=True),
+        )
+        .order_by("target__name", "id")
+    )
+    page = Paginator(plans, 20).get_page(request.GET.get("page"))
+    writable = set(access.visible_groups_for_write(request.user).values_list("id", flat=True))
+    return render(
+        request,
+        "support/plan_list.html",
+        {"page_obj": page, "writable": writable, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def plan_create_view(request: HttpRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(data, target=target)
+    steps = PlanStepFormSet(data, prefix="steps", form_kwargs={"target": target})
+    if data is not None and all([form.is_valid(), steps.is_valid()]):  # both, so every error shows
+        try:
+            plan = plan_create(
+                actor=request.user, target=target, steps=plan_steps(steps), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"已制定帮扶方案“{plan.name}”({len(plan_steps(steps))}步)。")
+            return redirect("/support/plans/")
+    return _page(request, "support/plan_form.html", form, target=target, steps=steps, title="制定帮扶方案")
+
+
+@login_required
+def plan_step_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    step = PlanStep.objects.select_related("plan").filter(pk=pk).first()
+    if step is None:
+        raise Http404("不存在或无权查看")
+    target = access.get_target_for(request.user, step.plan.target_id, write=True)
+    initial = {"status": step.status, "done_on": step.done_on or timezone.localdate(), "note": step.note}
+    form = StepProgressForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_step_update(actor=request.user, step=step, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"已更新“{step.title}”的进展。")
+            return redirect("/support/plans/")
+    return _page(request, "support/form.html", form, target=target, step=step, title="更新步骤进展")
+
+
+@login_required
+def outcome_list(request: HttpRequest) -> HttpResponse:
+    outcomes = Outcome.objects.filter(target__in=access.visible_targets(request.user))
+    totals = (
+        outcomes.values("indicator__campaign__name", "indicator__name", "indicator__unit", "indicator__order")
+        .annotate(total=Sum("value"), n=Count("id"), n_vague=Count("id", filter=~Q(qualifier="")))
+        .order_by("indicator__campaign__name", "indicator__order")
+    )
+    rows = outcomes.select_related("target", "indicator").order_by("-date", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "support/outcome_list.html", {"totals": totals, "page_obj": page})
+
+
+@login_required
+def outcome_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = OutcomeForm(data, target=target, initial={"date": timezone.localdate()})
+    if data is not None and form.is_valid():
+        try:
+            outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"已录入成效:{outcome.indicator.name} {outcome.display_value}。")
+            return redirect(f"/targets/{target.pk}/")
+    return _page(request, "support/form.html", form, target=target, title="录入成效")
+
+
+@login_required
+def feedback_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = FeedbackForm(data, initial={"date": timezone.localdate()})
+    if data is not None and form.is_valid():
+        try:
+            feedback_record(actor=request.user, target=target, group=target.group, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"已记录{form.cleaned_data['speaker_name']}的评价。")
+            return redirect(f"/targets/{target.pk}/")
+    return _page(request, "support/form.html", form, target=target, title="记录评价")
+
+
+@login_required
+def checklist_list(request: HttpRequest) -> HttpResponse:
+    checklists = (
+        Checklist.objects.filter(group__in=access.visible_groups(request.user))
+        .select_related("group", "target")
+        .annotate(n_problems=Count("problems", distinct=True), n_items=Count("items", distinct=True))
+        .order_by("-created_on", "-id")
+    )
+    if kind := request.GET.get("kind"):
+        checklists = checklists.filter(kind=kind)
+    page = Paginator(checklists, 50).get_page(request.GET.get("page"))
+    can_create = access.visible_groups_for_write(request.user).exists()
+    return render(request, "support/checklist_list.html", {"page_obj": page, "can_create": can_create})
+
+
+@login_required
+def checklist_create_view(request: HttpRequest) -> HttpResponse:
+    groups = access.visible_groups_for_write(request.user)
+    if not groups.exists():
+        raise PermissionDenied("您没有可以形成清单的工作组。")
+    targets = access.visible_targets(request.user).filter(group__in=groups).order_by("kind__order", "name")
+    raw = request.POST.get("target") or request.GET.get("target")
+    pick = TargetPickForm({"target": raw} if raw else None, targets=targets)
+    if not pick.is_bound or not pick.is_valid():
+        return render(request, "support/checklist_form.html", {"pick": pick}, status=_status(request, pick))
+    target: Target = pick.cleaned_data["target"]
+    data = request.POST if request.method == "POST" else None
+    problems = access.visible_problems(request.user).filter(target=target).order_by("-id")
+    form = ChecklistForm(data, problems=problems, initial={"created_on": timezone.localdate()})
+    items = ChecklistItemFormSet(data, prefix="items")
+    if data is not None and all([form.is_valid(), items.is_valid()]):
+        try:
+            checklist = checklist_create(
+                actor=request.user,
+                group=target.group,
+                target=target,
+                items=checklist_items(items),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"已形成清单“{checklist.name}”。")
+            return redirect("/support/checklists/")
+    return _page(
+        request, "support/checklist_form.html", form, target=target, pick=pick, items=items, title="形成清单"
+    )
+
+
+def _target_for_write(request: HttpRequest, pk: int) -> Target:
+    target = access.get_target_for(request.user, pk, write=True)
+    if target.group is None:
+        raise PermissionDenied("该帮扶对象尚未分配工作组。")
+    return target
+
+
+def _status(request: HttpRequest, form: Any) -> int:
+    return 400 if request.method == "POST" and form.errors else 200
+
+
+def _page(request: HttpRequest, template: str, form: Any, **context: Any) -> HttpResponse:
+    bound_errors = bool(form.errors) or any(
+        getattr(fs, "total_error_count", lambda: 0)()
+        for fs in context.values()
+        if hasattr(fs, "management_form")
+    )
+    return render(
+        request,
+        template,
+        {"form": form, **context},
+        status=400 if request.method == "POST" and bound_errors else 200,
+    )
