@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from sijin.directory.models import Person, Region
 
@@ -12,11 +14,11 @@ from .attributes import clean_attributes
 from .models import AttributeType, Target, TargetKind, WorkGroup
 
 ATTR_PREFIX = "attr_"
-BOOL_CHOICES = [("", "—"), ("是", "是"), ("否", "否")]
+BOOL_CHOICES = [("", "—"), ("是", _("是")), ("否", _("否"))]
 HINTS = {
-    AttributeType.QUANTITY: "可按原话填写,如“1.8亿元”“3000多人”“200余亩”,保存时换算为{unit}并保留约/余/多。",
-    AttributeType.NUMBER: "填写数字,如 100 或 85.5。",
-    AttributeType.PERCENT: "填写0到100之间的数字。",
+    AttributeType.QUANTITY: _("可按原话填写,如“1.8亿元”“3000多人”“200余亩”,保存时换算为{unit}并保留约/余/多。"),
+    AttributeType.NUMBER: _("填写数字,如 100 或 85.5。"),
+    AttributeType.PERCENT: _("填写0到100之间的数字。"),
 }
 # Model fields that the service may report errors on and that the form shows as inputs.
 TARGET_FIELDS = ("name", "region", "address", "credit_code", "group", "responsible", "contacts", "profile")
@@ -25,7 +27,7 @@ TARGET_FIELDS = ("name", "region", "address", "credit_code", "group", "responsib
 def attribute_field(item: dict[str, Any]) -> forms.Field:
     """One input for a schema entry: the label carries the unit, e.g. 规划投资(万元)."""
     label, kind, unit = item["label"], item["type"], item.get("unit", "")
-    messages = {"required": f"请填写“{label}”。"}
+    messages = {"required": format_lazy(_("请填写“{}”。"), label)}
     required = bool(item.get("required"))
     field: forms.Field
     if kind == AttributeType.BOOL:
@@ -35,7 +37,7 @@ def attribute_field(item: dict[str, Any]) -> forms.Field:
             required=required, error_messages=messages, widget=forms.DateInput(attrs={"type": "date"})
         )
     else:
-        hint = HINTS.get(kind, "").format(unit=unit or "统一单位")
+        hint = str(HINTS.get(kind, "")).format(unit=unit or _("统一单位"))
         field = forms.CharField(required=required, max_length=100, error_messages=messages, help_text=hint)
     field.label = f"{label}({unit})" if unit and kind != AttributeType.PERCENT else label
     return field
@@ -53,34 +55,34 @@ def attribute_initial(value: Any) -> str:
 class TargetForm(forms.Form):
     """帮扶对象 with its kind's fields (``attr_<key>``); the kind is chosen before the form is shown."""
 
-    name = forms.CharField(label="名称", max_length=100, error_messages={"required": "请填写名称。"})
+    name = forms.CharField(label=_("名称"), max_length=100, error_messages={"required": _("请填写名称。")})
     region = forms.ModelChoiceField(
-        label="所在区划",
+        label=_("所在区划"),
         queryset=Region.objects.none(),
-        error_messages={"required": "请选择所在区划。", "invalid_choice": "所选区划无效。"},
+        error_messages={"required": _("请选择所在区划。"), "invalid_choice": _("所选区划无效。")},
     )
-    address = forms.CharField(label="地址", max_length=200, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
     credit_code = forms.CharField(
-        label="统一社会信用代码", required=False, help_text="企业填写18位代码,系统会核对校验位。"
+        label=_("统一社会信用代码"), required=False, help_text=_("企业填写18位代码,系统会核对校验位。")
     )
     group = forms.ModelChoiceField(
-        label="工作组",
+        label=_("工作组"),
         queryset=WorkGroup.objects.none(),
-        error_messages={"required": "请选择工作组。", "invalid_choice": "请选择您可以管理的工作组。"},
+        error_messages={"required": _("请选择工作组。"), "invalid_choice": _("请选择您可以管理的工作组。")},
     )
     responsible = forms.ModelChoiceField(
-        label="包保责任人",
+        label=_("包保责任人"),
         queryset=Person.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "包保责任人应为工作组成员。"},
+        error_messages={"invalid_choice": _("包保责任人应为工作组成员。")},
     )
     contacts = forms.CharField(
-        label="联系人",
+        label=_("联系人"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="姓名、职务、电话,一行一人。",
+        help_text=_("姓名、职务、电话,一行一人。"),
     )
-    profile = forms.CharField(label="基本情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    profile = forms.CharField(label=_("基本情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(
         self,
@@ -114,7 +116,7 @@ class TargetForm(forms.Form):
         data = super().clean() or {}
         group, person = data.get("group"), data.get("responsible")
         if group and person and not group.memberships.filter(person=person).exists():
-            self.add_error("responsible", "包保责任人应为所选工作组的成员。")
+            self.add_error("responsible", _("包保责任人应为所选工作组的成员。"))
         # The schema check gives messages keyed by attribute, so each one lands next to its input.
         try:
             clean_attributes(self.kind.schema, self.attributes())

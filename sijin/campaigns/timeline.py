@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .models import Target
 
 
@@ -25,17 +27,17 @@ def event_detail(event) -> str:
     data = event.data or {}
     parts = []
     if org := data.get("handling_org"):
-        parts.append(f"承办单位:{org['name'] if isinstance(org, dict) else org}")
+        parts.append(_("承办单位:%s") % (org["name"] if isinstance(org, dict) else org))
     if level := data.get("level"):
-        parts.append(f"层级:{Level(level).label if level in Level.values else level}")
+        parts.append(_("层级:%s") % (Level(level).label if level in Level.values else level))
     if days := data.get("deadline_days"):
-        parts.append(f"时限{days}个工作日")
+        parts.append(_("时限%s个工作日") % days)
     if new := data.get("new_deadline"):
-        parts.append(f"延期至{new}")
+        parts.append(_("延期至%s") % new)
     if sat := data.get("satisfaction"):
-        parts.append(f"满意度:{Satisfaction(sat).label if sat in Satisfaction.values else sat}")
+        parts.append(_("满意度:%s") % (Satisfaction(sat).label if sat in Satisfaction.values else sat))
     if who := data.get("coordinated_with"):
-        parts.append(f"协调:{who}")
+        parts.append(_("协调:%s") % who)
     if event.comment:
         parts.append(event.comment)
     return ";".join(parts)
@@ -48,11 +50,11 @@ def target_timeline(target: Target) -> list[Entry]:
         leaders = "、".join(f"{p.organization or ''}{p.name}{p.title}" for p in v.accompanying_leaders.all())
         title = f"{v.get_mode_display()} · {v.purpose}" if v.purpose else v.get_mode_display()
         if v.occasions > 1:
-            title += f"(先后{v.occasions_display})"
-        detail = v.notes + (f" 参加:{who}" if who else "") + (f" 领导:{leaders}" if leaders else "")
-        entries.append(Entry(v.date, "visit", "走访", title, detail, v))
+            title += _("(先后%s)") % v.occasions_display
+        detail = v.notes + (_(" 参加:%s") % who if who else "") + (_(" 领导:%s") % leaders if leaders else "")
+        entries.append(Entry(v.date, "visit", _("走访"), title, detail, v))
     for p in target.problems.select_related("handling_org").prefetch_related("events"):
-        entries.append(Entry(p.reported_on, "problem", "发现问题", p.title, p.description, p))
+        entries.append(Entry(p.reported_on, "problem", _("发现问题"), p.title, p.description, p))
         for e in p.events.all():
             if e.action == "report":
                 continue
@@ -62,7 +64,7 @@ def target_timeline(target: Target) -> list[Entry]:
                 Entry(
                     e.on_date or e.at.date(),
                     "event",
-                    ACTION_LABELS.get(e.action, e.action),
+                    _(ACTION_LABELS.get(e.action, e.action)),  # noqa: INT001
                     p.title,
                     e.comment,
                     e,
@@ -70,12 +72,12 @@ def target_timeline(target: Target) -> list[Entry]:
             )
     for plan in target.plans.prefetch_related("steps"):
         steps = ";".join(f"{s.group_label + ':' if s.group_label else ''}{s.title}" for s in plan.steps.all())
-        entries.append(Entry(plan.made_on or plan.created_at.date(), "plan", "帮扶方案", f"“{plan.name}”", steps, plan))
+        entries.append(Entry(plan.made_on or plan.created_at.date(), "plan", _("帮扶方案"), f"“{plan.name}”", steps, plan))
     for o in target.outcomes.select_related("indicator"):
-        entries.append(Entry(o.date, "outcome", "成效", f"{o.indicator.name} {o.display_value}", o.note, o))
+        entries.append(Entry(o.date, "outcome", _("成效"), f"{o.indicator.name} {o.display_value}", o.note, o))
     for f in target.feedback.all():
         entries.append(
-            Entry(f.date, "feedback", "评价", f"{f.speaker_role}{f.speaker_name}", f"“{f.quote}”", f)
+            Entry(f.date, "feedback", _("评价"), f"{f.speaker_role}{f.speaker_name}", f"“{f.quote}”", f)
         )
     order = {"visit": 0, "problem": 1, "event": 2, "plan": 3, "outcome": 4, "feedback": 5}
     entries.sort(key=lambda e: (e.on, order[e.kind]))

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.directory.models import Region
@@ -20,7 +21,7 @@ from .services import target_update
 def target_create(request: HttpRequest) -> HttpResponse:
     groups = access.visible_groups_for_write(request.user)
     if not groups.exists():
-        raise PermissionDenied("您没有可以新增帮扶对象的工作组。")
+        raise PermissionDenied(_("您没有可以新增帮扶对象的工作组。"))
     kinds = TargetKind.objects.filter(campaign__in=groups.values("campaign")).order_by("campaign", "order")
     code = request.POST.get("kind") or request.GET.get("kind")
     kind = kinds.filter(code=code).order_by("-campaign__start").first() if code else None
@@ -46,7 +47,7 @@ def target_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已新增帮扶对象“{target.name}”。")
+            messages.success(request, _("已新增帮扶对象“%(name)s”。") % {"name": target.name})
             return redirect(f"/targets/{target.pk}/")
     return _form_page(request, form, kind, None)
 
@@ -72,7 +73,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已保存“{form.cleaned_data['name']}”。")
+            messages.success(request, _("已保存“%(name)s”。") % {"name": form.cleaned_data["name"]})
             return redirect(f"/targets/{target.pk}/")
     return _form_page(request, form, target.kind, target)
 

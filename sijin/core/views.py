@@ -8,7 +8,9 @@ from django.utils import timezone
 from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.fieldwork.models import Outcome, PlanStep
+from sijin.problems.models import OPEN_STATUSES
 from sijin.problems.rates import compute_rates
+from sijin.problems.supervision import annotate_light
 
 
 @login_required
@@ -18,7 +20,9 @@ def workbench(request):
     problems = access.visible_problems(user).select_related("target", "handling_org")
     todo = Q(pk__in=[])
     if roles & {Role.OFFICE, Role.ADMIN}:
+        # To route, to rule on, and to chase: overdue problems are the office's business too (督办).
         todo |= Q(status__in=("reported", "returned", "escalated"))
+        todo |= Q(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
     if roles & {Role.GROUP_LEADER, Role.MEMBER}:
         todo |= Q(
             status__in=("reported", "resolved"),
@@ -27,7 +31,7 @@ def workbench(request):
     if Role.HANDLER in roles:
         orgs = access._ids(user, {Role.HANDLER}, "organization_id")
         todo |= Q(status__in=("assigned", "accepted", "in_progress", "reopened"), handling_org_id__in=orgs)
-    my_problems = problems.filter(todo).order_by("deadline", "reported_on")[:30]
+    my_problems = annotate_light(problems.filter(todo)).order_by("deadline", "reported_on")[:30]
     targets = access.visible_targets(user)
     visits = access.visible_visits(user)
     steps = (

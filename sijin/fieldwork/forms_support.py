@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from sijin.campaigns.models import Indicator, Target
 from sijin.directory.models import Person
@@ -19,7 +21,7 @@ def date_field(label: str, required: bool = True) -> forms.DateField:
         label=label,
         required=required,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": f"请填写{label}。", "invalid": "日期格式不正确,应为 YYYY-MM-DD。"},
+        error_messages={"required": format_lazy(_("请填写{}。"), label), "invalid": _("日期格式不正确,应为 YYYY-MM-DD。")},
     )
 
 
@@ -41,14 +43,14 @@ class ServiceErrorsMixin:
 
 
 class PlanForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(label="方案名称", max_length=100, error_messages={"required": "请填写方案名称。"})
-    goal = forms.CharField(label="目标", max_length=200, required=False)
-    summary = forms.CharField(label="方案要点", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    name = forms.CharField(label=_("方案名称"), max_length=100, error_messages={"required": _("请填写方案名称。")})
+    goal = forms.CharField(label=_("目标"), max_length=200, required=False)
+    summary = forms.CharField(label=_("方案要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(
-        label="负责人",
+        label=_("负责人"),
         queryset=Person.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "负责人应为工作组成员。"},
+        error_messages={"invalid_choice": _("负责人应为工作组成员。")},
     )
 
     def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
@@ -60,16 +62,16 @@ class PlanStepForm(forms.Form):
     """One step row; a row left empty is ignored."""
 
     group_label = forms.CharField(
-        label="分组", max_length=20, required=False, widget=forms.TextInput(attrs={"placeholder": "如“三早”"})
+        label=_("分组"), max_length=20, required=False, widget=forms.TextInput(attrs={"placeholder": _("如“三早”")})
     )
-    title = forms.CharField(label="步骤", max_length=200, required=False)
+    title = forms.CharField(label=_("步骤"), max_length=200, required=False)
     owner = forms.ModelChoiceField(
-        label="负责人",
+        label=_("负责人"),
         queryset=Person.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "负责人应为工作组成员。"},
+        error_messages={"invalid_choice": _("负责人应为工作组成员。")},
     )
-    due = date_field("计划完成", required=False)
+    due = date_field(_("计划完成"), required=False)
 
     def __init__(self, *args: Any, target: Target | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,7 +81,7 @@ class PlanStepForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("title") and (data.get("group_label") or data.get("owner") or data.get("due")):
-            self.add_error("title", "请填写步骤内容。")
+            self.add_error("title", _("请填写步骤内容。"))
         return data
 
 
@@ -87,7 +89,7 @@ class BaseStepFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         super().clean()
         if not any(self.errors) and not plan_steps(self):
-            raise ValidationError("请至少填写一个步骤。")
+            raise ValidationError(_("请至少填写一个步骤。"))
 
 
 def plan_steps(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
@@ -106,37 +108,37 @@ PlanStepFormSet = forms.formset_factory(
 
 class StepProgressForm(ServiceErrorsMixin, forms.Form):
     status = forms.ChoiceField(
-        label="状态", choices=StepStatus.choices, error_messages={"invalid_choice": "请选择状态。"}
+        label=_("状态"), choices=StepStatus.choices, error_messages={"invalid_choice": _("请选择状态。")}
     )
-    done_on = date_field("完成日期", required=False)
-    note = forms.CharField(label="进展", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    done_on = date_field(_("完成日期"), required=False)
+    note = forms.CharField(label=_("进展"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("status") == StepStatus.DONE and not data.get("done_on") and "done_on" not in self.errors:
-            self.add_error("done_on", "已完成的步骤请填写完成日期。")
+            self.add_error("done_on", _("已完成的步骤请填写完成日期。"))
         if (done_on := data.get("done_on")) and done_on > timezone.localdate():
-            self.add_error("done_on", "完成日期不能晚于今天。")
+            self.add_error("done_on", _("完成日期不能晚于今天。"))
         return data
 
 
 class OutcomeForm(ServiceErrorsMixin, forms.Form):
     indicator = forms.ModelChoiceField(
-        label="指标",
+        label=_("指标"),
         queryset=Indicator.objects.none(),
-        error_messages={"required": "请选择指标。", "invalid_choice": "所选指标无效。"},
+        error_messages={"required": _("请选择指标。"), "invalid_choice": _("所选指标无效。")},
     )
     value = forms.CharField(
-        label="数值",
+        label=_("数值"),
         max_length=50,
-        help_text="按原话填写,如“2万斤”“3.5万元”“约200”;不写单位时按指标单位计。",
-        error_messages={"required": "请填写数值,例如“2万斤”“3.5万元”。"},
+        help_text=_("按原话填写,如“2万斤”“3.5万元”“约200”;不写单位时按指标单位计。"),
+        error_messages={"required": _("请填写数值,例如“2万斤”“3.5万元”。")},
     )
-    date = date_field("日期")
+    date = date_field(_("日期"))
     plan = forms.ModelChoiceField(
-        label="所属方案", queryset=SupportPlan.objects.none(), required=False, empty_label="(不关联)"
+        label=_("所属方案"), queryset=SupportPlan.objects.none(), required=False, empty_label=_("(不关联)")
     )
-    note = forms.CharField(label="说明", max_length=300, required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,43 +150,43 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
 
 class FeedbackForm(ServiceErrorsMixin, forms.Form):
     speaker_name = forms.CharField(
-        label="评价人", max_length=50, error_messages={"required": "请填写评价人。"}
+        label=_("评价人"), max_length=50, error_messages={"required": _("请填写评价人。")}
     )
     speaker_role = forms.CharField(
-        label="评价人身份", max_length=100, required=False, help_text="如“社区党支部书记”"
+        label=_("评价人身份"), max_length=100, required=False, help_text=_("如“社区党支部书记”")
     )
-    addressee = forms.CharField(label="对谁说", max_length=100, required=False)
+    addressee = forms.CharField(label=_("对谁说"), max_length=100, required=False)
     quote = forms.CharField(
-        label="原话",
+        label=_("原话"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写评价原话。"},
+        error_messages={"required": _("请填写评价原话。")},
     )
     rating = forms.ChoiceField(
-        label="满意度", choices=[("", "(未评)"), *Satisfaction.choices], required=False
+        label=_("满意度"), choices=[("", _("(未评)")), *Satisfaction.choices], required=False
     )
-    date = date_field("日期")
+    date = date_field(_("日期"))
 
 
 class ChecklistForm(ServiceErrorsMixin, forms.Form):
     """A checklist for one target: its problems to include and rectification items (a formset)."""
 
-    name = forms.CharField(label="清单名称", max_length=100, error_messages={"required": "请填写清单名称。"})
+    name = forms.CharField(label=_("清单名称"), max_length=100, error_messages={"required": _("请填写清单名称。")})
     kind = forms.ChoiceField(
-        label="类型",
+        label=_("类型"),
         choices=ChecklistKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择清单类型。"},
+        error_messages={"required": _("请选择清单类型。")},
     )
     problems = forms.ModelMultipleChoiceField(
-        label="纳入的问题",
+        label=_("纳入的问题"),
         queryset=Problem.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "所选问题不属于该帮扶对象。"},
+        error_messages={"invalid_choice": _("所选问题不属于该帮扶对象。")},
     )
-    created_on = date_field("形成日期")
-    supervised = forms.BooleanField(label="督促整改", required=False)
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    created_on = date_field(_("形成日期"))
+    supervised = forms.BooleanField(label=_("督促整改"), required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, problems: QuerySet[Problem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,14 +196,14 @@ class ChecklistForm(ServiceErrorsMixin, forms.Form):
 class ChecklistItemForm(forms.Form):
     """One item row; a row left empty is ignored."""
 
-    text = forms.CharField(label="事项", max_length=300, required=False)
-    responsible = forms.CharField(label="责任人/单位", max_length=100, required=False)
-    due = date_field("整改时限", required=False)
+    text = forms.CharField(label=_("事项"), max_length=300, required=False)
+    responsible = forms.CharField(label=_("责任人/单位"), max_length=100, required=False)
+    due = date_field(_("整改时限"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("text") and (data.get("responsible") or data.get("due")):
-            self.add_error("text", "请填写事项内容。")
+            self.add_error("text", _("请填写事项内容。"))
         return data
 
 
@@ -221,9 +223,9 @@ class TargetPickForm(forms.Form):
     """Which target a new checklist is for (a GET form; the rest of the page depends on it)."""
 
     target = forms.ModelChoiceField(
-        label="帮扶对象",
+        label=_("帮扶对象"),
         queryset=Target.objects.none(),
-        error_messages={"required": "请选择帮扶对象。", "invalid_choice": "所选帮扶对象无效。"},
+        error_messages={"required": _("请选择帮扶对象。"), "invalid_choice": _("所选帮扶对象无效。")},
     )
 
     def __init__(self, *args: Any, targets: QuerySet[Target], **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 
@@ -24,14 +25,14 @@ TOKENS_KEY = "visit_form_tokens"
 def visit_create(request):
     groups = access.visible_groups_for_write(request.user).order_by("name")
     if not groups.exists():
-        raise PermissionDenied("您没有可录入走访的工作组。")
+        raise PermissionDenied(_("您没有可录入走访的工作组。"))
     group = _chosen_group(groups, request.POST.get("group") or request.GET.get("group"))
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     form = VisitForm(data, files, groups=groups, group=group, initial=_initial(request, group))
     problems = ProblemFoundFormSet(data, prefix="problems", form_kwargs={"group": group})
     if request.method == "POST":
         if request.POST.get("token") not in request.session.get(TOKENS_KEY, []):
-            messages.warning(request, "该走访已提交,请勿重复提交。")
+            messages.warning(request, _("该走访已提交,请勿重复提交。"))
             return redirect(f"/visits/new/?group={group.pk}")
         if form.is_valid() and problems.is_valid():
             try:
@@ -40,7 +41,7 @@ def visit_create(request):
                 _attach_errors(form, exc)
             else:
                 _spend_token(request, form.cleaned_data["token"])
-                messages.success(request, f"走访已保存({visit.date},{len(visit.problems.all())}个问题)。")
+                messages.success(request, _("走访已保存(%(date)s,%(n)d个问题)。") % {"date": visit.date, "n": len(visit.problems.all())})
                 return redirect(f"/visits/new/?group={group.pk}&saved={visit.pk}")
     return render(
         request,

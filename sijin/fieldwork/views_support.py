@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.campaigns.models import Target
@@ -69,9 +70,9 @@ def plan_create_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已制定帮扶方案“{plan.name}”({len(plan_steps(steps))}步)。")
+            messages.success(request, _("已制定帮扶方案“%(name)s”(%(n)d步)。") % {"name": plan.name, "n": len(plan_steps(steps))})
             return redirect("/support/plans/")
-    return _page(request, "support/plan_form.html", form, target=target, steps=steps, title="制定帮扶方案")
+    return _page(request, "support/plan_form.html", form, target=target, steps=steps, title=_("制定帮扶方案"))
 
 
 @login_required
@@ -88,9 +89,9 @@ def plan_step_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已更新“{step.title}”的进展。")
+            messages.success(request, _("已更新“%(title)s”的进展。") % {"title": step.title})
             return redirect("/support/plans/")
-    return _page(request, "support/form.html", form, target=target, step=step, title="更新步骤进展")
+    return _page(request, "support/form.html", form, target=target, step=step, title=_("更新步骤进展"))
 
 
 @login_required
@@ -117,9 +118,9 @@ def outcome_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已录入成效:{outcome.indicator.name} {outcome.display_value}。")
+            messages.success(request, _("已录入成效:%(indicator)s %(value)s。") % {"indicator": outcome.indicator.name, "value": outcome.display_value})
             return redirect(f"/targets/{target.pk}/")
-    return _page(request, "support/form.html", form, target=target, title="录入成效")
+    return _page(request, "support/form.html", form, target=target, title=_("录入成效"))
 
 
 @login_required
@@ -133,9 +134,9 @@ def feedback_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已记录{form.cleaned_data['speaker_name']}的评价。")
+            messages.success(request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]})
             return redirect(f"/targets/{target.pk}/")
-    return _page(request, "support/form.html", form, target=target, title="记录评价")
+    return _page(request, "support/form.html", form, target=target, title=_("记录评价"))
 
 
 @login_required
@@ -157,7 +158,7 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
 def checklist_create_view(request: HttpRequest) -> HttpResponse:
     groups = access.visible_groups_for_write(request.user)
     if not groups.exists():
-        raise PermissionDenied("您没有可以形成清单的工作组。")
+        raise PermissionDenied(_("您没有可以形成清单的工作组。"))
     targets = access.visible_targets(request.user).filter(group__in=groups).order_by("kind__order", "name")
     raw = request.POST.get("target") or request.GET.get("target")
     pick = TargetPickForm({"target": raw} if raw else None, targets=targets)
@@ -180,17 +181,17 @@ def checklist_create_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已形成清单“{checklist.name}”。")
+            messages.success(request, _("已形成清单“%(name)s”。") % {"name": checklist.name})
             return redirect("/support/checklists/")
     return _page(
-        request, "support/checklist_form.html", form, target=target, pick=pick, items=items, title="形成清单"
+        request, "support/checklist_form.html", form, target=target, pick=pick, items=items, title=_("形成清单")
     )
 
 
 def _target_for_write(request: HttpRequest, pk: int) -> Target:
     target = access.get_target_for(request.user, pk, write=True)
     if target.group is None:
-        raise PermissionDenied("该帮扶对象尚未分配工作组。")
+        raise PermissionDenied(_("该帮扶对象尚未分配工作组。"))
     return target
 
 

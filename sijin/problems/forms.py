@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from sijin.campaigns.models import Category, TargetKind
 from sijin.directory.models import Organization, Person
@@ -11,12 +13,12 @@ from .models import Level, Status
 from .workflow import FIELD_LABELS, ReturnReason, Transition
 
 LIGHT_CHOICES = [
-    ("", "全部亮灯"),
-    ("red", "超期(红灯)"),
-    ("yellow", "临期(黄灯)"),
-    ("green", "正常(绿灯)"),
-    ("closed_late", "逾期办结"),
-    ("none", "无期限"),
+    ("", _("全部亮灯")),
+    ("red", _("超期(红灯)")),
+    ("yellow", _("临期(黄灯)")),
+    ("green", _("正常(绿灯)")),
+    ("closed_late", _("逾期办结")),
+    ("none", _("无期限")),
 ]
 
 # Sort keys users may ask for (?sort=deadline, ?sort=-reported_on) → the columns they order by.
@@ -35,24 +37,24 @@ DEFAULT_SORT = "-reported_on"
 class ProblemFilterForm(forms.Form):
     """The ledger's filters; every field optional, invalid values are simply ignored."""
 
-    q = forms.CharField(label="关键词", required=False)
-    status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *Status.choices], required=False)
-    light = forms.ChoiceField(label="亮灯", choices=LIGHT_CHOICES, required=False)
-    level = forms.ChoiceField(label="办理层级", choices=[("", "全部层级"), *Level.choices], required=False)
+    q = forms.CharField(label=_("关键词"), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False)
+    light = forms.ChoiceField(label=_("亮灯"), choices=LIGHT_CHOICES, required=False)
+    level = forms.ChoiceField(label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False)
     category = forms.ModelChoiceField(
-        label="类别", queryset=Category.objects.none(), required=False, empty_label="全部类别"
+        label=_("类别"), queryset=Category.objects.none(), required=False, empty_label=_("全部类别")
     )
     handling_org = forms.ModelChoiceField(
-        label="承办单位", queryset=Organization.objects.none(), required=False, empty_label="全部承办单位"
+        label=_("承办单位"), queryset=Organization.objects.none(), required=False, empty_label=_("全部承办单位")
     )
     kind = forms.ModelChoiceField(
-        label="对象类型", queryset=TargetKind.objects.none(), required=False, empty_label="全部对象类型"
+        label=_("对象类型"), queryset=TargetKind.objects.none(), required=False, empty_label=_("全部对象类型")
     )
     reported_from = forms.DateField(
-        label="发现日期自", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("发现日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reported_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -79,33 +81,33 @@ def _date_input():
 
 
 def _field(name: str, required: bool, user_problems) -> forms.Field:
-    label = FIELD_LABELS.get(name, name)
+    label = _(FIELD_LABELS.get(name, name))  # noqa: INT001 (marked in workflow)
     msgs = {
-        "required": f"请填写{label}。",
-        "invalid": f"{label}格式不正确。",
-        "invalid_choice": f"{label}选择无效。",
+        "required": format_lazy(_("请填写{}。"), label),
+        "invalid": format_lazy(_("{}格式不正确。"), label),
+        "invalid_choice": format_lazy(_("{}选择无效。"), label),
     }
     kw = {"label": label, "required": required, "error_messages": msgs}
     if name == "level":
-        return forms.ChoiceField(choices=[("", "请选择"), *Level.choices], **kw)
+        return forms.ChoiceField(choices=[("", _("请选择")), *Level.choices], **kw)
     if name == "handling_org":
         return forms.ModelChoiceField(
-            queryset=Organization.objects.order_by("name"), empty_label="请选择", **kw
+            queryset=Organization.objects.order_by("name"), empty_label=_("请选择"), **kw
         )
     if name == "handler":
         return forms.ModelChoiceField(
             queryset=Person.objects.filter(organization__isnull=False).order_by("name"),
-            empty_label="不指定",
+            empty_label=_("不指定"),
             **kw,
         )
     if name == "deadline_days":
-        return forms.IntegerField(min_value=1, max_value=365, help_text="不填则按类别或行动默认时限", **kw)
+        return forms.IntegerField(min_value=1, max_value=365, help_text=_("不填则按类别或行动默认时限"), **kw)
     if name == "complex":
         return forms.BooleanField(label=label, required=False)
     if name in ("resolution", "comment"):
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **kw)
     if name == "reason":
-        return forms.ChoiceField(choices=[("", "请选择"), *((r, r) for r in ReturnReason.choices)], **kw)
+        return forms.ChoiceField(choices=[("", _("请选择")), *((r, _(r)) for r in ReturnReason.choices)], **kw)  # noqa: INT001
     if name in ("new_deadline", "review_on"):
         return forms.DateField(widget=_date_input(), **kw)
     if name == "satisfaction":
@@ -114,8 +116,8 @@ def _field(name: str, required: bool, user_problems) -> forms.Field:
         return forms.ModelChoiceField(
             queryset=user_problems,
             widget=forms.NumberInput(attrs={"min": 1}),
-            help_text="目标问题的编号",
-            **{**kw, "label": "合并至(问题编号)"},
+            help_text=_("目标问题的编号"),
+            **{**kw, "label": _("合并至(问题编号)")},
         )
     raise ValueError(name)
 
@@ -154,7 +156,7 @@ class ActionForm(forms.Form):
         data = super().clean()
         org, handler = data.get("handling_org"), data.get("handler")
         if org and handler and handler.organization_id != org.pk:
-            raise ValidationError({"handler": "承办人不属于所选承办单位。"})
+            raise ValidationError({"handler": _("承办人不属于所选承办单位。")})
         return data
 
     def transition_fields(self) -> dict:

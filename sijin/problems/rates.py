@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from .models import SOLVED_STATUSES, Problem
 
@@ -48,10 +49,10 @@ class Rates:
 
     def as_list(self) -> list[tuple[str, Decimal | None]]:
         return [
-            ("响应率", self.response_rate),
-            ("办结率", self.solve_rate),
-            ("按期办结率", self.on_time_rate),
-            ("满意率", self.satisfaction_rate),
+            (gettext_noop("响应率"), self.response_rate),
+            (gettext_noop("办结率"), self.solve_rate),
+            (gettext_noop("按期办结率"), self.on_time_rate),
+            (gettext_noop("满意率"), self.satisfaction_rate),
         ]
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.fieldwork.models import VisitPhoto
@@ -70,9 +71,13 @@ def problem_act(request, pk, action):
     except ValidationError as exc:
         return _render_detail(request, problem, failed=form, error="".join(exc.messages), status=400)
     except PermissionDenied as exc:
-        return _render_detail(request, problem, failed=form, error=str(exc) or "无权操作。", status=403)
+        return _render_detail(request, problem, failed=form, error=str(exc) or _("无权操作。"), status=403)
     problem.refresh_from_db(fields=["status"])
-    messages.success(request, f"已{ACTION_LABELS[action]},当前状态:{problem.get_status_display()}。")
+    messages.success(
+        request,
+        _("已%(action)s,当前状态:%(status)s。")
+        % {"action": _(ACTION_LABELS[action]), "status": problem.get_status_display()},
+    )
     return redirect(f"/problems/{problem.pk}/")
 
 
@@ -116,9 +121,9 @@ def _render_detail(request, problem: Problem, failed: ActionForm | None = None, 
             if failed is not None and failed.action == action
             else _action_form(request, problem, action)
         )
-        actions.append({"action": action, "label": ACTION_LABELS[action], "form": form})
+        actions.append({"action": action, "label": _(ACTION_LABELS[action]), "form": form})
     if failed is not None and failed.action not in {a["action"] for a in actions}:
-        error = error or f"您无权对此问题执行“{ACTION_LABELS[failed.action]}”。"
+        error = error or _("您无权对此问题执行“%(action)s”。") % {"action": _(ACTION_LABELS[failed.action])}
     photos = VisitPhoto.objects.filter(visit_id=problem.visit_id).only("id") if problem.visit_id else []
     context = {
         "problem": problem,

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from sijin.accounts import access
 from sijin.accounts.models import Role
@@ -48,35 +49,35 @@ class Transition:
 
 
 ACTION_LABELS = {
-    "report": "上报",
-    "triage": "分级交办",
-    "resolve_on_site": "现场解决",
-    "accept": "签收",
-    "return": "退回",
-    "uphold": "维持交办",
-    "progress": "报告进展",
-    "request_extension": "申请延期",
-    "approve_extension": "批准延期",
-    "reject_extension": "驳回延期",
-    "resolve": "办结",
-    "verify": "回访",
-    "escalate": "提级",
-    "defer": "长期推进",
-    "resume": "恢复办理",
-    "cancel": "撤销",
-    "merge": "合并",
-    "urge": "催办",
-    "supervise": "督办",
+    "report": gettext_noop("上报"),
+    "triage": gettext_noop("分级交办"),
+    "resolve_on_site": gettext_noop("现场解决"),
+    "accept": gettext_noop("签收"),
+    "return": gettext_noop("退回"),
+    "uphold": gettext_noop("维持交办"),
+    "progress": gettext_noop("报告进展"),
+    "request_extension": gettext_noop("申请延期"),
+    "approve_extension": gettext_noop("批准延期"),
+    "reject_extension": gettext_noop("驳回延期"),
+    "resolve": gettext_noop("办结"),
+    "verify": gettext_noop("回访"),
+    "escalate": gettext_noop("提级"),
+    "defer": gettext_noop("长期推进"),
+    "resume": gettext_noop("恢复办理"),
+    "cancel": gettext_noop("撤销"),
+    "merge": gettext_noop("合并"),
+    "urge": gettext_noop("催办"),
+    "supervise": gettext_noop("督办"),
 }
 
 
 class ReturnReason:
     """退回原因: the handler says why the problem is not theirs; the office rules on it."""
 
-    NOT_OURS = "不属于本单位职责"
-    INCOMPLETE = "信息不全"
-    DUPLICATE = "重复交办"
-    OTHER = "其他"
+    NOT_OURS = gettext_noop("不属于本单位职责")
+    INCOMPLETE = gettext_noop("信息不全")
+    DUPLICATE = gettext_noop("重复交办")
+    OTHER = gettext_noop("其他")
     choices = (NOT_OURS, INCOMPLETE, DUPLICATE, OTHER)
 
 
@@ -120,22 +121,22 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 FIELD_LABELS = {
-    "level": "办理层级",
-    "handling_org": "承办单位",
-    "handler": "承办人",
-    "deadline_days": "办理时限(工作日)",
-    "complex": "复杂问题",
-    "resolution": "办理结果",
-    "reason": "退回原因",
-    "comment": "说明",
-    "new_deadline": "延期至",
-    "satisfaction": "满意度",
-    "review_on": "下次研判日期",
-    "merged_into": "合并至",
-    "evidence": "佐证材料",
-    "outcomes": "成效",
-    "measures": "办理措施",
-    "coordinated_with": "协调对象",
+    "level": gettext_noop("办理层级"),
+    "handling_org": gettext_noop("承办单位"),
+    "handler": gettext_noop("承办人"),
+    "deadline_days": gettext_noop("办理时限(工作日)"),
+    "complex": gettext_noop("复杂问题"),
+    "resolution": gettext_noop("办理结果"),
+    "reason": gettext_noop("退回原因"),
+    "comment": gettext_noop("说明"),
+    "new_deadline": gettext_noop("延期至"),
+    "satisfaction": gettext_noop("满意度"),
+    "review_on": gettext_noop("下次研判日期"),
+    "merged_into": gettext_noop("合并至"),
+    "evidence": gettext_noop("佐证材料"),
+    "outcomes": gettext_noop("成效"),
+    "measures": gettext_noop("办理措施"),
+    "coordinated_with": gettext_noop("协调对象"),
 }
 
 # 提级: the level a problem goes to, and the region level (RegionLevel) of the office that takes it there.

@@ -12,7 +12,6 @@ from datetime import date
 from typing import IO, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -22,8 +21,8 @@ from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import TargetKind
 from sijin.core.templatetags.sijin_tags import LIGHTS
-from sijin.core.workdays import workdays_left
-from sijin.problems.models import SOLVED_STATUSES, ProblemEvent
+from sijin.problems.models import ProblemEvent
+from sijin.problems.supervision import annotate_light
 
 CHUNK = 2000
 DATE_FORMAT = "yyyy-mm-dd"
@@ -124,24 +123,6 @@ KINDS = {
 
 
 # ---- lights ---------------------------------------------------------------------------------------------------
-# problems.supervision (traffic lights) was not yet in the tree when this was written; this small helper follows
-# the rule in DESIGN.md: red when overdue, yellow when ≤ campaign.yellow_days working days remain.
-def light_for(problem, today: date, cache: dict[date, int]) -> str:
-    if problem.deadline is None:
-        return "none"
-    if problem.status in SOLVED_STATUSES:
-        late = problem.resolved_on and problem.resolved_on > problem.deadline
-        return "closed_late" if late else "none"
-    if problem.status in ("cancelled", "merged", "deferred"):
-        return "none"
-    if problem.deadline not in cache:
-        cache[problem.deadline] = workdays_left(problem.deadline, today)
-    left = cache[problem.deadline]
-    if left < 0:
-        return "red"
-    return "yellow" if left <= problem.campaign.yellow_days else "green"
-
-
 def light_label(light: str) -> str:
     return str(LIGHTS[light][0]) if light in LIGHTS else ""
 
@@ -201,15 +182,14 @@ def handling_ledger(user, **filters) -> Ledger:
         .order_by("-at", "-id")
         .values("comment")[:1]
     )
-    qs = (
+    # The light is computed by the database (problems.supervision), the same rule as the 督办 pages.
+    qs = annotate_light(
         _problems(user, **filters)
-        .select_related("target", "handling_org", "handler", "campaign")
+        .select_related("target", "handling_org", "handler")
         .annotate(last_progress=Subquery(last_progress))
     )
-    today = timezone.localdate()
 
     def rows() -> Iterator[list[Any]]:
-        cache: dict[date, int] = {}
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
             yield [
                 n,
@@ -223,7 +203,7 @@ def handling_ledger(user, **filters) -> Ledger:
                 p.measures,
                 p.last_progress or "",
                 p.get_status_display(),
-                light_label(light_for(p, today, cache)),
+                light_label(p.light),
             ]
 
     return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count())

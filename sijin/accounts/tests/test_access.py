@@ -79,3 +79,10 @@ def test_outsider_is_an_office_of_another_city(demo):
     user = outsider()
     assert access.visible_targets(user).count() == 0
     assert access.visible_problems(user).count() == 0
+
+
+def test_the_office_workbench_lists_overdue_problems_to_chase(demo):
+    html = client_for("office").get("/").content.decode()
+    assert "新校师资短缺" in html and "超期" in html
+    assert "新校师资短缺" in client_for("handler").get("/").content.decode()
+    assert "新校师资短缺" not in client_for("auditor").get("/").content.decode()

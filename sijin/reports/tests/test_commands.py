@@ -71,3 +71,10 @@ def test_it_exports_and_imports_from_the_command_line(demo, tmp_path):
         # The same names again in the same campaign: every row is a duplicate.
         call_command("import", "targets", str(targets), stdout=io.StringIO(), stderr=io.StringIO())
     assert Target.objects.count() == 4
+
+
+def test_it_explains_a_file_without_the_expected_header(demo, tmp_path):
+    handling = tmp_path / "handling.xlsx"
+    call_command("export", "handling", "-o", str(handling), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="找不到表头行:表头须包含类型、名称、区划代码"):
+        call_command("import", "targets", str(handling), stdout=io.StringIO())

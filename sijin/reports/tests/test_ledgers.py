@@ -218,6 +218,8 @@ def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(demo):
     teacher_row = next(r for r in ws.iter_rows(min_row=3) if r[2].value == "新校师资短缺")
     assert teacher_row[7].number_format == "yyyy-mm-dd"
     assert teacher[9] == "帮助学校对接县教育局,部署研究新校教师招聘、配备工作。"
+    assert teacher[11] == "超期"  # deadline 2020-04-02, still 办理中 today
+    assert rows["社区防疫人手不足"][11] is None  # solved on the spot, no deadline: a blank cell
 
 
 def test_it_exports_each_ledger_within_the_users_scope(demo):

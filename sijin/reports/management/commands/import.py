@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from sijin.core.services import error_text
 from sijin.reports.imports import problems_import, targets_import
 
 from ._cli import ADMIN_NOTE, admin_actor, find_campaign
@@ -23,6 +25,10 @@ class Command(BaseCommand):
                 result = run(actor=actor, campaign=campaign, source=source)
         except FileNotFoundError:
             raise CommandError(f"找不到文件 {options['file']}") from None
+        except ValidationError as exc:
+            raise CommandError(error_text(exc)) from None
+        except (OSError, KeyError, ValueError):
+            raise CommandError("无法读取该文件,请使用 .xlsx 格式的 Excel 文件。") from None
         if result.errors:
             for message in result.errors:
                 self.stderr.write(message)
