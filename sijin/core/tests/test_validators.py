@@ -77,3 +77,9 @@ def test_it_rejects_unreadable_amounts(text):
 def test_it_writes_vague_figures_back_with_their_qualifier():
     assert format_quantity(Decimal(10), "次", "余") == "10余次"
     assert format_quantity(Decimal("3.50"), "万元", "约") == "约3.5万元"
+
+
+def test_production_hashes_passwords_with_argon2():
+    import sijin.settings
+
+    assert sijin.settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
