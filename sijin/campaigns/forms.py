@@ -16,7 +16,9 @@ from .models import AttributeType, Target, TargetKind, WorkGroup
 ATTR_PREFIX = "attr_"
 BOOL_CHOICES = [("", "—"), ("是", _("是")), ("否", _("否"))]
 HINTS = {
-    AttributeType.QUANTITY: _("可按原话填写,如“1.8亿元”“3000多人”“200余亩”,保存时换算为{unit}并保留约/余/多。"),
+    AttributeType.QUANTITY: _(
+        "可按原话填写,如“1.8亿元”“3000多人”“200余亩”,保存时换算为{unit}并保留约/余/多。"
+    ),
     AttributeType.NUMBER: _("填写数字,如 100 或 85.5。"),
     AttributeType.PERCENT: _("填写0到100之间的数字。"),
 }

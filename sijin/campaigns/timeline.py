@@ -64,7 +64,7 @@ def target_timeline(target: Target) -> list[Entry]:
                 Entry(
                     e.on_date or e.at.date(),
                     "event",
-                    _(ACTION_LABELS.get(e.action, e.action)),  # noqa: INT001
+                    _(ACTION_LABELS.get(e.action, e.action)),
                     p.title,
                     e.comment,
                     e,
@@ -72,9 +72,15 @@ def target_timeline(target: Target) -> list[Entry]:
             )
     for plan in target.plans.prefetch_related("steps"):
         steps = ";".join(f"{s.group_label + ':' if s.group_label else ''}{s.title}" for s in plan.steps.all())
-        entries.append(Entry(plan.made_on or plan.created_at.date(), "plan", _("帮扶方案"), f"“{plan.name}”", steps, plan))
+        entries.append(
+            Entry(
+                plan.made_on or plan.created_at.date(), "plan", _("帮扶方案"), f"“{plan.name}”", steps, plan
+            )
+        )
     for o in target.outcomes.select_related("indicator"):
-        entries.append(Entry(o.date, "outcome", _("成效"), f"{o.indicator.name} {o.display_value}", o.note, o))
+        entries.append(
+            Entry(o.date, "outcome", _("成效"), f"{o.indicator.name} {o.display_value}", o.note, o)
+        )
     for f in target.feedback.all():
         entries.append(
             Entry(f.date, "feedback", _("评价"), f"{f.speaker_role}{f.speaker_name}", f"“{f.quote}”", f)

@@ -1,5 +1,7 @@
 """Forms of the field pages: input checks only; every write goes through the services."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -50,8 +52,10 @@ class MultiplePhotoField(forms.FileField):
 class VisitForm(forms.Form):
     """走访 quick entry: the group is chosen first (it decides the targets and people offered)."""
 
-    group = forms.ModelChoiceField(label=_("工作组"), queryset=None, empty_label=None)
-    targets = forms.ModelMultipleChoiceField(
+    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("工作组"), queryset=None, empty_label=None
+    )
+    targets: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("走访对象"),
         queryset=Target.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -68,8 +72,11 @@ class VisitForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择走访方式。")},
     )
-    participants = forms.ModelMultipleChoiceField(
-        label=_("参加人员"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    participants: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("参加人员"),
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     notes = forms.CharField(label=_("走访记录"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     photos = MultiplePhotoField(
@@ -97,9 +104,13 @@ class VisitForm(forms.Form):
 class ProblemFoundForm(forms.Form):
     """One problem found on the visit; a row without a title is ignored."""
 
-    target = forms.ModelChoiceField(label=_("帮扶对象"), queryset=Target.objects.none(), required=False)
+    target: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("帮扶对象"), queryset=Target.objects.none(), required=False
+    )
     title = forms.CharField(label=_("问题"), max_length=200, required=False)
-    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,12 +16,15 @@ from sijin.problems.models import Problem
 from .models import ChecklistKind, Satisfaction, StepStatus, SupportPlan
 
 
-def date_field(label: str, required: bool = True) -> forms.DateField:
+def date_field(label: Any, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": format_lazy(_("请填写{}。"), label), "invalid": _("日期格式不正确,应为 YYYY-MM-DD。")},
+        error_messages={
+            "required": format_lazy(_("请填写{}。"), label),
+            "invalid": _("日期格式不正确,应为 YYYY-MM-DD。"),
+        },
     )
 
 
@@ -43,7 +46,9 @@ class ServiceErrorsMixin:
 
 
 class PlanForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(label=_("方案名称"), max_length=100, error_messages={"required": _("请填写方案名称。")})
+    name = forms.CharField(
+        label=_("方案名称"), max_length=100, error_messages={"required": _("请填写方案名称。")}
+    )
     goal = forms.CharField(label=_("目标"), max_length=200, required=False)
     summary = forms.CharField(label=_("方案要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(
@@ -62,7 +67,10 @@ class PlanStepForm(forms.Form):
     """One step row; a row left empty is ignored."""
 
     group_label = forms.CharField(
-        label=_("分组"), max_length=20, required=False, widget=forms.TextInput(attrs={"placeholder": _("如“三早”")})
+        label=_("分组"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如“三早”")}),
     )
     title = forms.CharField(label=_("步骤"), max_length=200, required=False)
     owner = forms.ModelChoiceField(
@@ -170,7 +178,9 @@ class FeedbackForm(ServiceErrorsMixin, forms.Form):
 class ChecklistForm(ServiceErrorsMixin, forms.Form):
     """A checklist for one target: its problems to include and rectification items (a formset)."""
 
-    name = forms.CharField(label=_("清单名称"), max_length=100, error_messages={"required": _("请填写清单名称。")})
+    name = forms.CharField(
+        label=_("清单名称"), max_length=100, error_messages={"required": _("请填写清单名称。")}
+    )
     kind = forms.ChoiceField(
         label=_("类型"),
         choices=ChecklistKind.choices,

@@ -1,8 +1,8 @@
 """Writes for visits, plans, outcomes, feedback and checklists."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError

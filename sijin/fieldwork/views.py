@@ -41,7 +41,11 @@ def visit_create(request):
                 _attach_errors(form, exc)
             else:
                 _spend_token(request, form.cleaned_data["token"])
-                messages.success(request, _("走访已保存(%(date)s,%(n)d个问题)。") % {"date": visit.date, "n": len(visit.problems.all())})
+                messages.success(
+                    request,
+                    _("走访已保存(%(date)s,%(n)d个问题)。")
+                    % {"date": visit.date, "n": len(visit.problems.all())},
+                )
                 return redirect(f"/visits/new/?group={group.pk}&saved={visit.pk}")
     return render(
         request,

@@ -70,7 +70,10 @@ def plan_create_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("已制定帮扶方案“%(name)s”(%(n)d步)。") % {"name": plan.name, "n": len(plan_steps(steps))})
+            messages.success(
+                request,
+                _("已制定帮扶方案“%(name)s”(%(n)d步)。") % {"name": plan.name, "n": len(plan_steps(steps))},
+            )
             return redirect("/support/plans/")
     return _page(request, "support/plan_form.html", form, target=target, steps=steps, title=_("制定帮扶方案"))
 
@@ -118,7 +121,11 @@ def outcome_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("已录入成效:%(indicator)s %(value)s。") % {"indicator": outcome.indicator.name, "value": outcome.display_value})
+            messages.success(
+                request,
+                _("已录入成效:%(indicator)s %(value)s。")
+                % {"indicator": outcome.indicator.name, "value": outcome.display_value},
+            )
             return redirect(f"/targets/{target.pk}/")
     return _page(request, "support/form.html", form, target=target, title=_("录入成效"))
 
@@ -134,7 +141,9 @@ def feedback_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]})
+            messages.success(
+                request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]}
+            )
             return redirect(f"/targets/{target.pk}/")
     return _page(request, "support/form.html", form, target=target, title=_("记录评价"))
 
@@ -184,7 +193,13 @@ def checklist_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已形成清单“%(name)s”。") % {"name": checklist.name})
             return redirect("/support/checklists/")
     return _page(
-        request, "support/checklist_form.html", form, target=target, pick=pick, items=items, title=_("形成清单")
+        request,
+        "support/checklist_form.html",
+        form,
+        target=target,
+        pick=pick,
+        items=items,
+        title=_("形成清单"),
     )
 
 

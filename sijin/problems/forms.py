@@ -1,5 +1,7 @@
 """Forms of the problem pages: the ledger's filters and one small form per workflow action."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
@@ -38,20 +40,29 @@ class ProblemFilterForm(forms.Form):
     """The ledger's filters; every field optional, invalid values are simply ignored."""
 
     q = forms.CharField(label=_("关键词"), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False
+    )
     light = forms.ChoiceField(label=_("亮灯"), choices=LIGHT_CHOICES, required=False)
-    level = forms.ChoiceField(label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False)
+    level = forms.ChoiceField(
+        label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False
+    )
     category = forms.ModelChoiceField(
         label=_("类别"), queryset=Category.objects.none(), required=False, empty_label=_("全部类别")
     )
     handling_org = forms.ModelChoiceField(
-        label=_("承办单位"), queryset=Organization.objects.none(), required=False, empty_label=_("全部承办单位")
+        label=_("承办单位"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("全部承办单位"),
     )
     kind = forms.ModelChoiceField(
         label=_("对象类型"), queryset=TargetKind.objects.none(), required=False, empty_label=_("全部对象类型")
     )
     reported_from = forms.DateField(
-        label=_("发现日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("发现日期自"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reported_to = forms.DateField(
         label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -81,13 +92,13 @@ def _date_input():
 
 
 def _field(name: str, required: bool, user_problems) -> forms.Field:
-    label = _(FIELD_LABELS.get(name, name))  # noqa: INT001 (marked in workflow)
+    label = _(FIELD_LABELS.get(name, name))
     msgs = {
         "required": format_lazy(_("请填写{}。"), label),
         "invalid": format_lazy(_("{}格式不正确。"), label),
         "invalid_choice": format_lazy(_("{}选择无效。"), label),
     }
-    kw = {"label": label, "required": required, "error_messages": msgs}
+    kw: dict[str, Any] = {"label": label, "required": required, "error_messages": msgs}
     if name == "level":
         return forms.ChoiceField(choices=[("", _("请选择")), *Level.choices], **kw)
     if name == "handling_org":
@@ -107,7 +118,9 @@ def _field(name: str, required: bool, user_problems) -> forms.Field:
     if name in ("resolution", "comment"):
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **kw)
     if name == "reason":
-        return forms.ChoiceField(choices=[("", _("请选择")), *((r, _(r)) for r in ReturnReason.choices)], **kw)  # noqa: INT001
+        return forms.ChoiceField(
+            choices=[("", _("请选择")), *((r, _(r)) for r in ReturnReason.choices)], **kw
+        )
     if name in ("new_deadline", "review_on"):
         return forms.DateField(widget=_date_input(), **kw)
     if name == "satisfaction":
@@ -144,7 +157,8 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, action: str, transition: Transition | None, user_problems, **kwargs):
-        super().__init__(*args, prefix=action, **kwargs)
+        kwargs["prefix"] = action
+        super().__init__(*args, **kwargs)
         self.action = action
         requires = transition.requires if transition else ()
         optional = (*transition.optional, "comment") if transition else ()

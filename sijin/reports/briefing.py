@@ -381,6 +381,7 @@ class _Writer:
             return
         self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报")
         for i, p in enumerate(late, 1):
+            assert p.deadline is not None  # the overdue list only holds problems with a deadline
             org = p.handling_org.name if p.handling_org else "未交办"
             self.para(
                 f"{i}. {p.target.name}:{quote(p.title)},承办单位{org},办结期限{cn_date(p.deadline)},"

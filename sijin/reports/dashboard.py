@@ -13,7 +13,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from sijin.accounts import access
+from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.core.quantities import MAGNITUDES, clean_decimal, format_quantity
+from sijin.directory.models import Region
 from sijin.fieldwork.models import Outcome
 from sijin.problems.models import Level, Problem, Status
 from sijin.problems.rates import Rates, compute_rates
@@ -23,9 +25,9 @@ COMPARE_LIMIT = 30  # groups/units compared on one page: the busiest ones
 
 @dataclass(frozen=True)
 class Filters:
-    campaign: object = None
-    region: object = None
-    group: object = None
+    campaign: Campaign | None = None
+    region: Region | None = None
+    group: WorkGroup | None = None
     start: date | None = None
     end: date | None = None
 

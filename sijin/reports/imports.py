@@ -84,7 +84,8 @@ class _Sheet:
 
 class _Errors:
     def __init__(self, sheet: _Sheet):
-        self.sheet, self.messages = sheet, []
+        self.sheet = sheet
+        self.messages: list[str] = []
 
     def add(self, row_no: int, header: str, reason: str) -> None:
         col = self.sheet.col(header) or 1
@@ -197,7 +198,7 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                     for key, messages in exc.message_dict.items():
                         for m in messages:
                             errors.add(row_no, by_key.get(key, "类型"), m)
-            if len(errors.messages) > before:
+            if len(errors.messages) > before or kind is None:
                 continue
             try:
                 with transaction.atomic():
@@ -285,7 +286,7 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
                 category = Category.objects.filter(campaign=campaign, name=category_name).first()
                 if category is None:
                     errors.add(row_no, "类别", f"问题类别“{category_name}”不存在。")
-            if len(errors.messages) > before:
+            if len(errors.messages) > before or reported_on is None:
                 continue
             try:
                 with transaction.atomic():

@@ -201,9 +201,9 @@ def handling_ledger(user, **filters) -> Ledger:
                 p.assigned_on,
                 p.deadline,
                 p.measures,
-                p.last_progress or "",
+                getattr(p, "last_progress", "") or "",
                 p.get_status_display(),
-                light_label(p.light),
+                light_label(getattr(p, "light", "none")),
             ]
 
     return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count())

@@ -2,6 +2,7 @@
 
 import tempfile
 from pathlib import Path
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from django import forms
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sijin.accounts import access
@@ -36,11 +38,13 @@ def attachment(response, filename: str):
 
 
 class PeriodForm(forms.Form):
-    group = forms.ModelChoiceField(
-        queryset=None, required=False, label="工作组", empty_label="全部(我的范围)"
+    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("工作组"), empty_label=_("全部(我的范围)")
     )
-    start = forms.DateField(required=False, label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(required=False, label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +53,7 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError("截止日期不能早于起始日期。")
+            raise ValidationError(_("截止日期不能早于起始日期。"))
         return data
 
 
@@ -91,7 +95,7 @@ def ledger_download(request, kind: str):
         raise Http404("没有这种清单")
     filters = _filters(_period(request))
     if ledger_build(kind, request.user, **filters).total > SYNC_EXPORT_LIMIT:
-        messages.info(request, f"超过{SYNC_EXPORT_LIMIT}行,请使用后台导出。")
+        messages.info(request, _("超过%(n)d行,请使用后台导出。") % {"n": SYNC_EXPORT_LIMIT})
         return redirect(f"/reports/ledgers/?{request.GET.urlencode()}")
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it after streaming
     ledger_export(kind, request.user, out, **filters)
@@ -106,7 +110,7 @@ def export_job_start(request, kind: str):
         raise Http404("没有这种清单")
     form = PeriodForm(request.user, request.POST)
     if not form.is_valid():
-        messages.error(request, "筛选条件不正确。")
+        messages.error(request, _("筛选条件不正确。"))
         return redirect("/reports/ledgers/")
     job = services.export_job_start(
         actor=request.user,
@@ -115,7 +119,7 @@ def export_job_start(request, kind: str):
         period_start=form.cleaned_data["start"],
         period_end=form.cleaned_data["end"],
     )
-    messages.success(request, f"已开始后台导出{KINDS[kind]},完成后可在下方下载。")
+    messages.success(request, _("已开始后台导出%(kind)s,完成后可在下方下载。") % {"kind": KINDS[kind]})
     return redirect(f"/reports/exports/{job.pk}/")
 
 
@@ -143,9 +147,11 @@ def export_job_download(request, pk: int):
 
 # ---- 导入 ----------------------------------------------------------------------------------------------------
 class ImportForm(forms.Form):
-    what = forms.ChoiceField(label="导入内容", choices=[("targets", "帮扶对象"), ("problems", "问题")])
-    campaign = forms.ModelChoiceField(queryset=None, label="行动")
-    file = forms.FileField(label="Excel 文件(.xlsx)")
+    what = forms.ChoiceField(
+        label=_("导入内容"), choices=[("targets", _("帮扶对象")), ("problems", _("问题"))]
+    )
+    campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("行动"))
+    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,7 +169,7 @@ def _campaigns(user):
 @login_required
 def import_page(request):
     if not access.can_write(request.user):
-        raise PermissionDenied("只读权限,不能导入")
+        raise PermissionDenied(_("只读权限,不能导入"))
     form = ImportForm(request.user, request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -176,11 +182,11 @@ def import_page(request):
             errors = [
                 error_text(exc)
                 if isinstance(exc, ValidationError)
-                else "无法读取该文件,请上传 .xlsx 格式的 Excel 文件。"
+                else _("无法读取该文件,请上传 .xlsx 格式的 Excel 文件。")
             ]
         else:
             if result.ok:
-                messages.success(request, f"已导入 {result.created} 行。")
+                messages.success(request, _("已导入 %(n)d 行。") % {"n": result.created})
                 return redirect("/reports/import/")
             errors = result.errors
     kinds = TargetKind.objects.filter(campaign__in=_campaigns(request.user)).select_related("campaign")
@@ -197,7 +203,7 @@ def import_template(request, kind_id: int):
     if kind is None:
         raise Http404("不存在或无权查看")
     response = HttpResponse(content_type=XLSX)
-    target_template(kind, response)
+    target_template(kind, cast(IO[bytes], response))
     return attachment(response, f"帮扶对象导入模板-{kind.name}.xlsx")
 
 
@@ -210,12 +216,14 @@ def import_problem_template(request):
 
 # ---- 数据看板 ------------------------------------------------------------------------------------------------
 class DashboardForm(PeriodForm):
-    campaign = forms.ModelChoiceField(queryset=None, required=False, label="行动", empty_label="全部")
+    campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("行动"), empty_label=_("全部")
+    )
     region = forms.CharField(
         required=False,
-        label="区划代码",
+        label=_("区划代码"),
         max_length=12,
-        widget=forms.TextInput(attrs={"placeholder": "如 371621000000"}),
+        widget=forms.TextInput(attrs={"placeholder": _("如 371621000000")}),
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -230,7 +238,7 @@ class DashboardForm(PeriodForm):
             return None
         region = Region.objects.filter(code=code).first()
         if region is None:
-            raise ValidationError("区划代码不存在。")
+            raise ValidationError(_("区划代码不存在。"))
         return region
 
 
@@ -272,17 +280,19 @@ def get_briefing_for(user, pk, write: bool = False) -> Briefing:
             briefing.group_id and access.can_write(user, briefing.group_id)
         )
         if not (access.is_admin(user) or allowed):
-            raise PermissionDenied("只读权限,不能修改")
+            raise PermissionDenied(_("只读权限,不能修改"))
     return briefing
 
 
 class BriefingNewForm(forms.Form):
-    group = forms.ModelChoiceField(queryset=None, required=False, label="工作组")
-    organization = forms.ModelChoiceField(
-        queryset=None, required=False, label="或:派出单位(汇总其全部工作组)"
+    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("工作组")
     )
-    start = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    organization: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("或:派出单位(汇总其全部工作组)")
+    )
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -295,15 +305,15 @@ class BriefingNewForm(forms.Form):
     def clean(self):
         data = super().clean()
         if bool(data.get("group")) == bool(data.get("organization")):
-            raise ValidationError("请选择一个工作组或一个派出单位。")
+            raise ValidationError(_("请选择一个工作组或一个派出单位。"))
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError("截止日期不能早于起始日期。")
+            raise ValidationError(_("截止日期不能早于起始日期。"))
         return data
 
 
 class BriefingEditForm(forms.Form):
-    title = forms.CharField(label="标题", max_length=200)
-    body = forms.CharField(label="正文(以“# ”开头的行为小标题)", widget=forms.Textarea(attrs={"rows": 24}))
+    title = forms.CharField(label=_("标题"), max_length=200)
+    body = forms.CharField(label=_("正文(以“# ”开头的行为小标题)"), widget=forms.Textarea(attrs={"rows": 24}))
 
 
 @login_required
@@ -326,7 +336,7 @@ def briefing_new(request):
             period_start=data["start"],
             period_end=data["end"],
         )
-        messages.success(request, "简报已生成,请核对修改后报送。")
+        messages.success(request, _("简报已生成,请核对修改后报送。"))
         return redirect(f"/reports/briefings/{briefing.pk}/")
     return render(request, "reports/briefing_new.html", {"form": form})
 
@@ -339,11 +349,11 @@ def briefing_detail(request, pk: int):
         try:
             if "submit" in request.POST:
                 services.briefing_submit(actor=request.user, briefing=briefing)
-                messages.success(request, "简报已报送。")
+                messages.success(request, _("简报已报送。"))
                 return redirect(f"/reports/briefings/{pk}/")
             if form.is_valid():
                 services.briefing_update(actor=request.user, briefing=briefing, **form.cleaned_data)
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect(f"/reports/briefings/{pk}/")
         except ValidationError as exc:
             messages.error(request, error_text(exc))

@@ -11,9 +11,14 @@ from sijin.core.testing import client_for, outsider
 
 ALL = {"惠宇汽车零部件有限公司", "惠民县职业中专智能制造综合实训基地", "官道李村", "棣州社区"}
 SEES_TARGETS = {
-    "office": ALL, "unit": ALL, "leader": ALL, "member": ALL, "admin": ALL,
+    "office": ALL,
+    "unit": ALL,
+    "leader": ALL,
+    "member": ALL,
+    "admin": ALL,
     "handler": {"惠民县职业中专智能制造综合实训基地"},
-    "auditor": set(), "outsider": set(),
+    "auditor": set(),
+    "outsider": set(),
 }
 SEES_GROUP = {"office", "unit", "leader", "member", "admin"}
 

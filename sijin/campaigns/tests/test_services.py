@@ -12,13 +12,26 @@ def project_kind(demo):
 
 
 def _create(demo, kind, **fields):
-    return target_create(actor=demo["users"]["member"], campaign=demo["campaign"], kind=kind,
-                         region=demo["group"].region, group=demo["group"], **fields)
+    return target_create(
+        actor=demo["users"]["member"],
+        campaign=demo["campaign"],
+        kind=kind,
+        region=demo["group"].region,
+        group=demo["group"],
+        **fields,
+    )
 
 
 def test_it_keeps_attribute_values_as_given_and_converts_units(demo, project_kind):
-    target = _create(demo, project_kind, name="新项目", attributes={"investment": "2.5亿元", "scale": "500多人"})
-    assert target.attributes["investment"] == {"value": "25000", "unit": "万元", "qualifier": "", "as_typed": "2.5亿元"}
+    target = _create(
+        demo, project_kind, name="新项目", attributes={"investment": "2.5亿元", "scale": "500多人"}
+    )
+    assert target.attributes["investment"] == {
+        "value": "25000",
+        "unit": "万元",
+        "qualifier": "",
+        "as_typed": "2.5亿元",
+    }
     assert target.attributes["scale"]["qualifier"] == "多"
     assert AuditLog.objects.filter(action="target_create", object_id=str(target.pk)).count() == 1
 
@@ -41,8 +54,12 @@ def test_it_rejects_bad_attributes_and_saves_nothing(demo, project_kind, attribu
 
 
 def test_it_checks_required_attributes(demo):
-    kind = TargetKind.objects.create(campaign=demo["campaign"], code="school", name="学校", schema=[
-        {"key": "students", "label": "在校生", "type": "quantity", "unit": "人", "required": True}])
+    kind = TargetKind.objects.create(
+        campaign=demo["campaign"],
+        code="school",
+        name="学校",
+        schema=[{"key": "students", "label": "在校生", "type": "quantity", "unit": "人", "required": True}],
+    )
     with pytest.raises(ValidationError) as exc:
         _create(demo, kind, name="某学校")
     assert "请填写“在校生”。" in exc.value.message_dict["attributes"]

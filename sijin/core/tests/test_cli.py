@@ -21,7 +21,11 @@ def run(*args: str, env=None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory):
     """A fresh SQLite database of its own, so the commands never touch the database under test."""
-    env = {**os.environ, "SIJIN_VAR_DIR": str(tmp_path_factory.mktemp("var")), "SIJIN_SECRET_KEY": "test-only"}
+    env = {
+        **os.environ,
+        "SIJIN_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+        "SIJIN_SECRET_KEY": "test-only",
+    }
     env.pop("DATABASE_URL", None)
     assert run("manage", "migrate", "--noinput", env=env).returncode == 0
     return env
@@ -63,8 +67,13 @@ def test_it_serves_the_login_page_from_a_fresh_database(cli_env):
     r = run("check", env=env)
     assert "检查完成" in r.stdout, r.stderr
     port = _free_port()
-    server = subprocess.Popen([*SIJIN, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*SIJIN, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = ""
         for _ in range(60):
@@ -75,7 +84,9 @@ def test_it_serves_the_login_page_from_a_fresh_database(cli_env):
             except OSError:
                 time.sleep(0.5)
         assert "四进" in body and 'name="password"' in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/vendor/bootstrap/bootstrap.min.css") as resp:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/vendor/bootstrap/bootstrap.min.css"
+        ) as resp:
             assert resp.status == 200
     finally:
         server.terminate()
