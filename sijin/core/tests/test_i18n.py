@@ -221,3 +221,11 @@ def test_mo_is_compiled_from_po():
         e["msgid"] for e in po_entries(LOCALE / "django.po") if catalogue.gettext(e["msgid"]) != e["msgstr"]
     ]
     assert not stale, "run: cd sijin && ../.venv/bin/python ../manage.py compilemessages -l en"
+
+
+def test_it_stays_chinese_for_an_english_browser_until_the_user_switches(demo):
+    client = client_for("office")
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Dashboard" in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
