@@ -1,7 +1,5 @@
 """HTML views (thin: access, form, service, render)."""
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sijin.accounts import access
+from sijin.core.once import form_token, form_token_fresh, form_token_spend
 
 from .forms import ProblemFoundFormSet, VisitForm
 from .models import VisitPhoto
 from .photos import visit_photo_add
 from .services import visit_record
-
-TOKENS_KEY = "visit_form_tokens"
 
 
 @login_required
@@ -31,7 +28,7 @@ def visit_create(request):
     form = VisitForm(data, files, groups=groups, group=group, initial=_initial(request, group))
     problems = ProblemFoundFormSet(data, prefix="problems", form_kwargs={"group": group})
     if request.method == "POST":
-        if request.POST.get("token") not in request.session.get(TOKENS_KEY, []):
+        if not form_token_fresh(request, "token"):
             messages.warning(request, _("该走访已提交,请勿重复提交。"))
             return redirect(f"/visits/new/?group={group.pk}")
         if form.is_valid() and problems.is_valid():
@@ -40,7 +37,7 @@ def visit_create(request):
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
-                _spend_token(request, form.cleaned_data["token"])
+                form_token_spend(request, "token")
                 messages.success(
                     request,
                     _("走访已保存(%(date)s,%(n)d个问题)。")
@@ -83,14 +80,7 @@ def _chosen_group(groups, raw):
 
 
 def _initial(request, group) -> dict:
-    token = secrets.token_urlsafe(16)
-    tokens = request.session.get(TOKENS_KEY, [])[-19:]  # a few open tabs at most
-    request.session[TOKENS_KEY] = [*tokens, token]
-    return {"group": group, "date": timezone.localdate(), "token": token}
-
-
-def _spend_token(request, token: str) -> None:
-    request.session[TOKENS_KEY] = [t for t in request.session.get(TOKENS_KEY, []) if t != token]
+    return {"group": group, "date": timezone.localdate(), "token": form_token(request, "token")}
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.campaigns.models import Target
+from sijin.core.once import form_token, form_token_fresh, form_token_spend
 
 from .forms_support import (
     ChecklistForm,
@@ -115,12 +116,16 @@ def outcome_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, target=target, initial={"date": timezone.localdate()})
+    if data is not None and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect(f"/targets/{target.pk}/")
     if data is not None and form.is_valid():
         try:
             outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
+            form_token_spend(request)
             messages.success(
                 request,
                 _("已录入成效:%(indicator)s %(value)s。")
@@ -135,12 +140,16 @@ def feedback_record_view(request: HttpRequest, target_pk: int) -> HttpResponse:
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
     form = FeedbackForm(data, initial={"date": timezone.localdate()})
+    if data is not None and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect(f"/targets/{target.pk}/")
     if data is not None and form.is_valid():
         try:
             feedback_record(actor=request.user, target=target, group=target.group, **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
+            form_token_spend(request)
             messages.success(
                 request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]}
             )
@@ -223,6 +232,6 @@ def _page(request: HttpRequest, template: str, form: Any, **context: Any) -> Htt
     return render(
         request,
         template,
-        {"form": form, **context},
+        {"form": form, "form_token": form_token(request), **context},
         status=400 if request.method == "POST" and bound_errors else 200,
     )

@@ -474,7 +474,7 @@ def briefing_docx(title: str, body: str) -> bytes:
         if text.startswith(HEADING_MARK.strip()):
             fmt.space_before = Pt(8)
             fmt.first_line_indent = Pt(32)
-            _fonts(p.add_run(text.lstrip("#").strip()), HEADING_FONT, BODY_SIZE)
+            _fonts(p.add_run(text.lstrip("#").strip()), HEADING_FONT, BODY_SIZE, bold=True)
         else:
             fmt.first_line_indent = Pt(32)
             _fonts(p.add_run(text), BODY_FONT, BODY_SIZE)

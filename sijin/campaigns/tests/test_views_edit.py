@@ -1,19 +1,9 @@
 """帮扶对象 create/edit pages and the list filters, through literal URLs with the demo personas."""
 
-import pytest
-from django.urls import include, path
-
-import sijin.urls
 from sijin.campaigns.models import Target
 from sijin.core.models import AuditLog
 from sijin.core.testing import client_for
 from sijin.directory.models import Region
-
-# The lead mounts these pages at the site root; until then this module is the URLconf of its tests.
-urlpatterns = list(sijin.urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "targets_edit" for p in urlpatterns):
-    urlpatterns.append(path("", include("sijin.campaigns.urls_edit")))
-pytestmark = pytest.mark.urls(__name__)
 
 BASE = "惠民县职业中专智能制造综合实训基地"
 HUIMIN = "371621000000"

@@ -1,21 +1,22 @@
 """帮扶方案, 成效, 评价 and 清单 pages, through literal URLs with the demo personas."""
 
+import re
 from decimal import Decimal
 
 import pytest
-from django.urls import include, path
 
-import sijin.urls
 from sijin.campaigns.models import Indicator, Target
 from sijin.core.models import AuditLog
 from sijin.core.testing import client_for
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, PlanStep, SupportPlan
 
-# The lead mounts these pages under /support/; until then this module is the URLconf of its tests.
-urlpatterns = list(sijin.urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "support" for p in urlpatterns):
-    urlpatterns.append(path("support/", include("sijin.fieldwork.urls_support")))
-pytestmark = pytest.mark.urls(__name__)
+
+def post_form(client, url, data, **kwargs):
+    """Open the form first, as a person would, and post with its one-time token."""
+    page = client.get(url).content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    return client.post(url, {**data, "form_token": token.group(1) if token else ""}, **kwargs)
+
 
 VILLAGE = "官道李村"
 COMMUNITY = "棣州社区"
@@ -162,7 +163,8 @@ def test_it_records_an_outcome_as_typed(demo):
     village = target(VILLAGE)
     sold = Indicator.objects.get(code="produce_sold")
     before = Outcome.objects.filter(target=village, indicator=sold).count()
-    r = client_for("member").post(
+    r = post_form(
+        client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
         {"indicator": sold.pk, "value": "约2万斤", "date": "2020-03-25", "note": "甜瓜"},
     )
@@ -178,7 +180,8 @@ def test_it_records_an_outcome_as_typed(demo):
 def test_it_converts_an_outcome_to_the_indicators_unit(demo):
     village = target(VILLAGE)
     funds = Indicator.objects.get(code="funds")
-    r = client_for("member").post(
+    r = post_form(
+        client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
         {"indicator": funds.pk, "value": "35000元", "date": "2020-03-25", "note": ""},
     )
@@ -194,7 +197,8 @@ def test_it_rejects_a_bad_outcome_value_next_to_the_field(demo, value, message):
     village = target(VILLAGE)
     funds = Indicator.objects.get(code="funds")
     before = Outcome.objects.count()
-    r = client_for("member").post(
+    r = post_form(
+        client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
         {"indicator": funds.pk, "value": value, "date": "2020-03-25"},
     )
@@ -208,9 +212,13 @@ def test_it_guards_outcome_entry(demo):
     village = target(VILLAGE)
     data = {"indicator": Indicator.objects.get(code="funds").pk, "value": "1万元", "date": "2020-03-25"}
     before = Outcome.objects.count()
-    assert client_for("leader").post(f"/support/targets/{village.pk}/outcomes/new/", data).status_code == 403
     assert (
-        client_for("outsider").post(f"/support/targets/{village.pk}/outcomes/new/", data).status_code == 404
+        post_form(client_for("leader"), f"/support/targets/{village.pk}/outcomes/new/", data).status_code
+        == 403
+    )
+    assert (
+        post_form(client_for("outsider"), f"/support/targets/{village.pk}/outcomes/new/", data).status_code
+        == 404
     )
     assert Outcome.objects.count() == before
 
@@ -219,7 +227,8 @@ def test_it_sums_outcomes_by_indicator_with_units(demo):
     village = target(VILLAGE)
     sold = Indicator.objects.get(code="produce_sold")
     expected = sum(o.value for o in Outcome.objects.filter(indicator=sold)) + 5000
-    client_for("member").post(
+    post_form(
+        client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
         {"indicator": sold.pk, "value": "5000斤", "date": "2020-03-26"},
     )
@@ -236,7 +245,8 @@ def test_it_sums_outcomes_by_indicator_with_units(demo):
 
 def test_it_records_feedback(demo):
     community = target(COMMUNITY)
-    r = client_for("member").post(
+    r = post_form(
+        client_for("member"),
         f"/support/targets/{community.pk}/feedback/new/",
         {
             "speaker_name": "张大姐",
@@ -255,7 +265,8 @@ def test_it_records_feedback(demo):
 
 def test_it_needs_the_quote_of_feedback(demo):
     community = target(COMMUNITY)
-    r = client_for("member").post(
+    r = post_form(
+        client_for("member"),
         f"/support/targets/{community.pk}/feedback/new/",
         {"speaker_name": "张大姐", "quote": "", "rating": "great", "date": "2020-03-22"},
     )
@@ -269,10 +280,12 @@ def test_it_guards_feedback(demo):
     community = target(COMMUNITY)
     data = {"speaker_name": "张大姐", "quote": "好", "date": "2020-03-22"}
     assert (
-        client_for("leader").post(f"/support/targets/{community.pk}/feedback/new/", data).status_code == 403
+        post_form(client_for("leader"), f"/support/targets/{community.pk}/feedback/new/", data).status_code
+        == 403
     )
     assert (
-        client_for("outsider").post(f"/support/targets/{community.pk}/feedback/new/", data).status_code == 404
+        post_form(client_for("outsider"), f"/support/targets/{community.pk}/feedback/new/", data).status_code
+        == 404
     )
     assert not Feedback.objects.filter(speaker_name="张大姐").exists()
 
@@ -393,3 +406,16 @@ def test_it_shows_each_entry_form_to_a_writer(demo):
         assert r.status_code == 200, url
         assert field in r.content.decode()
         assert client_for("leader").get(url).status_code == 403
+
+
+def test_a_second_submit_of_the_same_outcome_form_saves_nothing(demo):
+    village = target(VILLAGE)
+    client = client_for("member")
+    url = f"/support/targets/{village.pk}/outcomes/new/"
+    token = re.search(r'name="form_token" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    indicator = Indicator.objects.get(campaign=demo["campaign"], code="jobs")
+    data = {"indicator": indicator.pk, "value": "12人", "date": "2020-03-20", "note": "", "form_token": token}
+    assert client.post(url, data).status_code == 302
+    r = client.post(url, data, follow=True)
+    assert "请勿重复提交" in r.content.decode()
+    assert Outcome.objects.filter(target=village, indicator=indicator).count() == 1
