@@ -1,12 +1,36 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from sijin.core.admin import AuditedAdmin
 
+from .attributes import validate_schema
 from .models import Campaign, Category, Indicator, Membership, Target, TargetKind, WorkGroup
+
+
+class TargetKindForm(forms.ModelForm):
+    """The attribute schema typed in the admin is checked like the service checks it."""
+
+    class Meta:
+        model = TargetKind
+        fields = "__all__"
+        help_texts = {
+            "schema": '例:[{"key": "investment", "label": "规划投资", "type": "quantity", "unit": "万元", '
+            '"required": false}];type 可为 text、number、quantity、percent、date、bool。'
+        }
+
+    def clean_schema(self):
+        schema = self.cleaned_data["schema"]
+        try:
+            validate_schema(schema)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        return schema
 
 
 class TargetKindInline(admin.StackedInline):
     model = TargetKind
+    form = TargetKindForm
     extra = 0
 
 
@@ -50,4 +74,10 @@ class TargetAdmin(AuditedAdmin):
     autocomplete_fields = ["region", "responsible"]
 
 
-admin.site.register([TargetKind, Category, Indicator, Membership], AuditedAdmin)
+@admin.register(TargetKind)
+class TargetKindAdmin(AuditedAdmin):
+    form = TargetKindForm
+    list_display = ["name", "campaign", "focus", "slogan", "order"]
+
+
+admin.site.register([Category, Indicator, Membership], AuditedAdmin)

@@ -1,0 +1,77 @@
+"""系统管理 through Django's admin: pages answer, writes are audited, a bad attribute schema is refused."""
+
+import pytest
+
+from sijin.campaigns.models import TargetKind
+from sijin.core.models import AuditLog
+from sijin.core.testing import client_for
+
+PAGES = [
+    "/admin/",
+    "/admin/campaigns/campaign/",
+    "/admin/campaigns/targetkind/",
+    "/admin/campaigns/target/",
+    "/admin/campaigns/workgroup/",
+    "/admin/directory/region/?q=惠民",
+    "/admin/directory/organization/",
+    "/admin/directory/person/",
+    "/admin/accounts/user/",
+    "/admin/accounts/rolegrant/",
+    "/admin/core/holidayoverride/",
+    "/admin/core/auditlog/",
+    "/admin/problems/problem/",
+    "/admin/fieldwork/visit/",
+    "/admin/fieldwork/outcome/",
+    "/admin/reports/workmethod/",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_it_shows_the_admin_pages_to_the_admin(demo, url):
+    assert client_for("admin").get(url).status_code == 200
+
+
+def test_it_keeps_non_staff_out_of_the_admin(demo):
+    assert client_for("office").get("/admin/").status_code == 302
+
+
+def _kind_form(kind, schema):
+    return {
+        "campaign": kind.campaign_id,
+        "code": kind.code,
+        "name": kind.name,
+        "focus": kind.focus,
+        "slogan": kind.slogan,
+        "order": kind.order,
+        "schema": schema,
+    }
+
+
+def test_it_refuses_a_bad_attribute_schema_in_chinese(demo):
+    kind = TargetKind.objects.get(code="village")
+    r = client_for("admin").post(
+        f"/admin/campaigns/targetkind/{kind.pk}/change/",
+        _kind_form(kind, '[{"key": "x", "label": "面积", "type": "colour"}]'),
+    )
+    assert r.status_code == 200
+    assert "属性“面积”的类型不正确" in r.content.decode()
+    kind.refresh_from_db()
+    assert kind.schema[0]["key"] == "greenhouse"
+
+
+def test_it_audits_an_admin_change(demo):
+    kind = TargetKind.objects.get(code="village")
+    schema = (
+        '[{"key": "greenhouse", "label": "果蔬大棚", "type": "quantity", "unit": "亩", "required": false}]'
+    )
+    r = client_for("admin").post(f"/admin/campaigns/targetkind/{kind.pk}/change/", _kind_form(kind, schema))
+    assert r.status_code == 302
+    assert AuditLog.objects.filter(action="admin_change", object_id=str(kind.pk)).exists()
+
+
+def test_problems_change_only_through_the_workflow(demo):
+    from sijin.problems.models import Problem
+
+    problem = Problem.objects.first()
+    r = client_for("admin").post(f"/admin/problems/problem/{problem.pk}/change/", {"status": "closed"})
+    assert r.status_code == 403
