@@ -13,7 +13,7 @@ class TargetKindForm(forms.ModelForm):
 
     class Meta:
         model = TargetKind
-        fields = "__all__"
+        fields = ["campaign", "code", "name", "focus", "slogan", "order", "schema"]
         help_texts = {
             "schema": '例:[{"key": "investment", "label": "规划投资", "type": "quantity", "unit": "万元", '
             '"required": false}];type 可为 text、number、quantity、percent、date、bool。'
