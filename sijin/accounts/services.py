@@ -2,8 +2,7 @@
 
 from django.db import transaction
 
-from sijin.core.audit import audit
-from sijin.core.services import validated
+from sijin.core.services import saved
 
 from .models import RoleGrant, User
 
@@ -33,10 +32,7 @@ def user_ensure(
         first_name=display_name,
     )
     user.set_password(password)
-    validated(user, exclude=["password"])
-    user.save()
-    audit(actor, "user_create", user, f"新增用户 {username}")
-    return user
+    return saved(actor, user, "user_create", f"新增用户 {username}", exclude=["password"])
 
 
 @transaction.atomic
@@ -47,7 +43,4 @@ def role_grant(*, actor, user: User, role: str, region=None, organization=None, 
     if existing:
         return existing
     grant = RoleGrant(user=user, role=role, region=region, organization=organization, work_group=work_group)
-    validated(grant)
-    grant.save()
-    audit(actor, "role_grant", grant, f"授予 {user} {grant.get_role_display()}")
-    return grant
+    return saved(actor, grant, "role_grant", f"授予 {user} {grant.get_role_display()}")

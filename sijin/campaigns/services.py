@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sijin.core.audit import audit
-from sijin.core.services import validated
+from sijin.core.services import saved
 from sijin.core.validators import validate_credit_code
 
 from .attributes import clean_attributes, validate_schema
@@ -41,10 +41,7 @@ def campaign_ensure(
         deployment=deployment,
         description=description,
     )
-    validated(campaign)
-    campaign.save()
-    audit(actor, "campaign_create", campaign, f"新建行动 {name}")
-    return campaign
+    return saved(actor, campaign, "campaign_create", f"新建行动 {name}")
 
 
 @transaction.atomic
@@ -70,10 +67,7 @@ def target_kind_ensure(
     kind = TargetKind(
         campaign=campaign, code=code, name=name, focus=focus, slogan=slogan, order=order, schema=schema
     )
-    validated(kind)
-    kind.save()
-    audit(actor, "target_kind_create", kind, f"新增对象类型 {name}")
-    return kind
+    return saved(actor, kind, "target_kind_create", f"新增对象类型 {name}")
 
 
 @transaction.atomic
@@ -84,10 +78,7 @@ def category_ensure(
     if category:
         return category
     category = Category(campaign=campaign, name=name, order=order, solve_days=solve_days)
-    validated(category)
-    category.save()
-    audit(actor, "category_create", category, f"新增问题类别 {name}")
-    return category
+    return saved(actor, category, "category_create", f"新增问题类别 {name}")
 
 
 @transaction.atomic
@@ -98,10 +89,7 @@ def indicator_ensure(
     if indicator:
         return indicator
     indicator = Indicator(campaign=campaign, code=code, name=name, unit=unit, order=order)
-    validated(indicator)
-    indicator.save()
-    audit(actor, "indicator_create", indicator, f"新增成效指标 {name}")
-    return indicator
+    return saved(actor, indicator, "indicator_create", f"新增成效指标 {name}")
 
 
 @transaction.atomic
@@ -130,10 +118,7 @@ def group_ensure(
         end=end,
         approach=approach,
     )
-    validated(group)
-    group.save()
-    audit(actor, "group_create", group, f"组建工作组 {name}")
-    return group
+    return saved(actor, group, "group_create", f"组建工作组 {name}")
 
 
 @transaction.atomic
@@ -142,10 +127,7 @@ def membership_ensure(*, actor, group: WorkGroup, person, role: str = "member", 
     if membership:
         return membership
     membership = Membership(group=group, person=person, role=role, duty=duty)
-    validated(membership)
-    membership.save()
-    audit(actor, "membership_create", membership, f"{person} 加入 {group}")
-    return membership
+    return saved(actor, membership, "membership_create", f"{person} 加入 {group}")
 
 
 def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db import transaction
 
 from sijin.core.audit import audit
-from sijin.core.services import validated
+from sijin.core.services import saved
 from sijin.core.validators import normalize_mobile
 
 from .models import Organization, Person, Region
@@ -44,10 +44,7 @@ def organization_ensure(
     if org:
         return org
     org = Organization(name=name, region=region, kind=kind, parent=parent)
-    validated(org)
-    org.save()
-    audit(actor, "organization_create", org, f"新增单位 {name}")
-    return org
+    return saved(actor, org, "organization_create", f"新增单位 {name}")
 
 
 @transaction.atomic
@@ -72,7 +69,4 @@ def person_ensure(
         is_expert=is_expert,
         expertise=expertise,
     )
-    validated(person)
-    person.save()
-    audit(actor, "person_create", person, f"新增人员 {name}")
-    return person
+    return saved(actor, person, "person_create", f"新增人员 {name}")

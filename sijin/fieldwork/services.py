@@ -10,7 +10,7 @@ from django.db import transaction
 
 from sijin.core.audit import audit
 from sijin.core.quantities import parse_quantity
-from sijin.core.services import validated
+from sijin.core.services import saved, validated
 
 from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit
 
@@ -112,10 +112,7 @@ def plan_step_update(
     step.done_on = done_on if status == "done" else None
     if note:
         step.note = note
-    validated(step)
-    step.save()
-    audit(actor, "plan_step_update", step, f"{step.title}: {before}→{status}")
-    return step
+    return saved(actor, step, "plan_step_update", f"{step.title}: {before}→{status}")
 
 
 @transaction.atomic
@@ -142,10 +139,7 @@ def outcome_record(
         plan=plan,
         problem=problem,
     )
-    validated(outcome)
-    outcome.save()
-    audit(actor, "outcome_record", outcome, f"{target.name} {indicator.name} {as_typed}")
-    return outcome
+    return saved(actor, outcome, "outcome_record", f"{target.name} {indicator.name} {as_typed}")
 
 
 def outcome_ensure(*, actor, target, indicator, value: str, date: date, **fields: Any) -> Outcome:
@@ -179,10 +173,7 @@ def feedback_record(
         rating=rating,
         date=date,
     )
-    validated(feedback)
-    feedback.save()
-    audit(actor, "feedback_record", feedback, f"{speaker_name} 的评价")
-    return feedback
+    return saved(actor, feedback, "feedback_record", f"{speaker_name} 的评价")
 
 
 def feedback_ensure(

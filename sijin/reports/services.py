@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sijin.core.audit import audit
-from sijin.core.services import validated
+from sijin.core.services import saved, validated
 
 from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMethod
 
@@ -16,10 +16,7 @@ from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMeth
 @transaction.atomic
 def work_method_create(*, actor, group, title: str, **fields: Any) -> WorkMethod:
     method = WorkMethod(group=group, title=title, **fields)
-    validated(method)
-    method.save()
-    audit(actor, "work_method_create", method, f"工作法 {title}")
-    return method
+    return saved(actor, method, "work_method_create", f"工作法 {title}")
 
 
 def work_method_ensure(*, actor, group, title: str, **fields: Any) -> WorkMethod:
@@ -64,10 +61,7 @@ def briefing_generate(
         body=text.body,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    validated(briefing, exclude=["created_by"])
-    briefing.save()
-    audit(actor, "briefing_generate", briefing, f"生成简报 {briefing.title}")
-    return briefing
+    return saved(actor, briefing, "briefing_generate", f"生成简报 {briefing.title}", exclude=["created_by"])
 
 
 @transaction.atomic
