@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
 from sijin.fieldwork.models import VisitPhoto
@@ -44,6 +45,7 @@ def problem_list(request):
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def problem_detail(request, pk):
     problem = access.get_problem_for(request.user, pk)
     return _render_detail(request, problem)
@@ -51,7 +53,9 @@ def problem_detail(request, pk):
 
 @login_required
 @require_POST
+@vary_on_headers("HX-Request")
 def problem_act(request, pk, action):
+    """Apply one action. An HTMX form gets the re-rendered panel; a plain form (no JS) a redirect."""
     problem = access.get_problem_for(request.user, pk, write=True)
     if action not in ACTION_LABELS:
         raise Http404("没有这个操作")
@@ -59,7 +63,7 @@ def problem_act(request, pk, action):
     if not form.is_valid():
         return _render_detail(request, problem, failed=form, status=400)
     try:
-        problem_transition(
+        problem = problem_transition(
             actor=request.user,
             problem=problem,
             action=action,
@@ -72,12 +76,13 @@ def problem_act(request, pk, action):
         return _render_detail(request, problem, failed=form, error="".join(exc.messages), status=400)
     except PermissionDenied as exc:
         return _render_detail(request, problem, failed=form, error=str(exc) or _("无权操作。"), status=403)
-    problem.refresh_from_db(fields=["status"])
-    messages.success(
-        request,
-        _("已%(action)s,当前状态:%(status)s。")
-        % {"action": _(ACTION_LABELS[action]), "status": problem.get_status_display()},
-    )
+    notice = _("已%(action)s,当前状态:%(status)s。") % {
+        "action": _(ACTION_LABELS[action]),
+        "status": problem.get_status_display(),
+    }
+    if request.htmx:
+        return _render_detail(request, problem, notice=notice)
+    messages.success(request, notice)
     return redirect(f"/problems/{problem.pk}/")
 
 
@@ -113,7 +118,20 @@ def _action_form(request, problem: Problem, action: str, data=None) -> ActionFor
     )
 
 
-def _render_detail(request, problem: Problem, failed: ActionForm | None = None, error: str = "", status=200):
+def _render_detail(
+    request,
+    problem: Problem,
+    failed: ActionForm | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+):
+    """The detail page, or for an HTMX request only its ``detail-panel`` partial.
+
+    An HTMX render of a refused action is sent as 200, not 400/403/409: htmx 2 does not swap 4xx responses
+    by default, and widening ``htmx.config.responseHandling`` site-wide would also swap Django's full-page
+    403/404 into whatever element asked. The plain (no-JS) form keeps the real status codes.
+    """
     actions = []
     for action in allowed_actions(request.user, problem):
         form = (
@@ -131,7 +149,10 @@ def _render_detail(request, problem: Problem, failed: ActionForm | None = None, 
         "events": problem.events.select_related("actor").order_by("at", "id"),
         "actions": actions,
         "error": error,
+        "notice": notice,
         "failed_action": failed.action if failed is not None else "",
         "photos": photos,
     }
+    if request.htmx:
+        return render(request, "problems/problem_detail.html#detail-panel", context)
     return render(request, "problems/problem_detail.html", context, status=status)

@@ -149,6 +149,8 @@ def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_serve
     office.set_viewport_size({"width": 1440, "height": 900})
     office.click("#action-triage button[type=submit]")
     expect(office.locator("#problem-status")).to_contain_text("已交办")
+    # The form went by htmx: the notice is inside the swapped panel, not the page's message area.
+    expect(office.locator("#problem-panel #action-notice")).to_contain_text("已分级交办")
 
     # 3. The handler signs it and reports it done with a result.
     handler = login(browser, url, "handler")
@@ -157,6 +159,10 @@ def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_serve
     handler.click("#action-accept button[type=submit]")
     expect(handler.locator("#problem-status")).to_contain_text("已签收")
     act(handler, "resolve", "办结")
+    # A missing result comes back in the panel (an htmx swap), with nothing saved.
+    handler.click("#action-resolve button[type=submit]")
+    expect(handler.locator("#action-resolve")).to_contain_text("请填写办理结果。")
+    expect(handler.locator("#problem-status")).to_contain_text("已签收")
     handler.fill("#id_resolve-resolution", "已清理通道杂物,设置警示标识")
     handler.click("#action-resolve button[type=submit]")
     expect(handler.locator("#problem-status")).to_contain_text("已办结")

@@ -187,3 +187,82 @@ def test_it_closes_a_problem_through_the_pages(fresh):
     body = client_for("member").get(f"/problems/{fresh.pk}/").content.decode()
     assert re.search(r'badge text-bg-dark">已销号<', body)
     assert Problem.objects.get(pk=fresh.pk).status == "closed"
+
+
+def test_it_runs_an_htmx_action_and_returns_the_panel(fresh):
+    r = client_for("office").post(
+        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh), HTTP_HX_REQUEST="true"
+    )
+    assert r.status_code == 200
+    assert "HX-Request" in r["Vary"]
+    body = r.content.decode()
+    assert "<html" not in body
+    assert body.lstrip().startswith('<div id="problem-panel">')
+    assert re.search(r'<span class="fs-6" id="problem-status"><span class="badge [^"]+">已交办<', body)
+    assert "已分级交办,当前状态:已交办。" in body
+    fresh.refresh_from_db()
+    assert fresh.status == "assigned"
+    assert list(ProblemEvent.objects.filter(problem=fresh).values_list("action", flat=True)) == [
+        "report",
+        "triage",
+    ]
+    # the message was shown in the panel, so it must not wait for the next full page
+    assert "已分级交办" not in client_for("office").get(f"/problems/{fresh.pk}/").content.decode()
+
+
+def test_it_shows_htmx_errors_in_the_panel_and_saves_nothing(fresh):
+    r = client_for("office").post(
+        f"/problems/{fresh.pk}/act/triage/",
+        triage_data(fresh, **{"triage-level": ""}),
+        HTTP_HX_REQUEST="true",
+    )
+    # 200, not 400: htmx 2 would not swap a 4xx response into the panel (see views._render_detail)
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "<html" not in body and 'id="problem-panel"' in body
+    assert "请填写办理层级。" in body
+    fresh.refresh_from_db()
+    assert fresh.status == "reported"
+    assert ProblemEvent.objects.filter(problem=fresh).count() == 1
+
+
+def test_it_reports_a_stale_version_in_the_htmx_panel(fresh):
+    r = client_for("office").post(
+        f"/problems/{fresh.pk}/act/triage/",
+        triage_data(fresh, **{"triage-version": 99}),
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "<html" not in body and 'id="problem-panel"' in body
+    assert (
+        '<div class="alert alert-danger" role="alert" id="action-error">该问题已被他人处理,请刷新后再操作。<'
+        in body
+    )
+    fresh.refresh_from_db()
+    assert fresh.status == "reported"
+    assert ProblemEvent.objects.filter(problem=fresh).count() == 1
+
+
+def test_it_renders_only_the_panel_for_an_htmx_get(fresh):
+    r = client_for("office").get(f"/problems/{fresh.pk}/", HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    assert "HX-Request" in r["Vary"]
+    body = r.content.decode()
+    assert "<html" not in body
+    assert (
+        f'hx-post="/problems/{fresh.pk}/act/triage/" hx-target="#problem-panel" hx-swap="outerHTML"' in body
+    )
+
+
+def test_it_refuses_an_htmx_action_the_user_may_not_take_in_the_panel(fresh):
+    r = client_for("member").post(
+        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh), HTTP_HX_REQUEST="true"
+    )
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "<html" not in body
+    assert "您无权对此问题执行“分级交办”。" in body
+    fresh.refresh_from_db()
+    assert fresh.status == "reported"
+    assert ProblemEvent.objects.filter(problem=fresh).count() == 1
