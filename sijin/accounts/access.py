@@ -18,6 +18,7 @@ from django.http import Http404
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.fieldwork.models import Visit
 from sijin.problems.models import Problem
+from sijin.reports.models import Briefing
 
 from .models import Role, RoleGrant
 
@@ -152,6 +153,49 @@ def visible_groups_for_write(user) -> QuerySet[WorkGroup]:
     if groups := _ids(user, GROUP_ROLES, "work_group_id"):
         q |= Q(id__in=groups)
     return WorkGroup.objects.filter(q)
+
+
+def briefing_q(user) -> Q:
+    """Group briefings of visible groups; unit briefings to that unit and to offices/leaders of its region;
+    region briefings to offices/leaders whose subtree holds the region; and one's own drafts."""
+    if is_admin(user):
+        return Q()
+    q = Q(scope="group", group__in=visible_groups(user)) | Q(created_by_id=user.pk)
+    if orgs := _ids(user, {Role.UNIT}, "organization_id"):
+        q |= Q(scope="unit", organization_id__in=orgs)
+    for p in _prefixes(user, REGION_ROLES):
+        q |= Q(scope="unit", organization__region__code__startswith=p)
+        q |= Q(scope="region", region__code__startswith=p)
+    return q
+
+
+def unit_ids(user) -> list[int]:
+    """The dispatching units the user acts for."""
+    return _ids(user, {Role.UNIT}, "organization_id")
+
+
+def visible_briefings(user) -> QuerySet[Briefing]:
+    return Briefing.objects.filter(briefing_q(user))
+
+
+def can_write_briefing(user, briefing: Briefing) -> bool:
+    """Who may edit and submit: writers of the group; the unit itself; an office covering the region."""
+    if is_admin(user):
+        return True
+    if briefing.scope == "group":
+        return briefing.group_id is not None and can_write(user, briefing.group_id)
+    if briefing.scope == "unit":
+        return briefing.organization_id in _ids(user, {Role.UNIT}, "organization_id")
+    return briefing.region_id is not None and any(
+        briefing.region_id.startswith(p) for p in _prefixes(user, {Role.OFFICE})
+    )
+
+
+def get_briefing_for(user, pk, write: bool = False) -> Briefing:
+    briefing = _get(visible_briefings(user).select_related("group", "organization", "region"), pk)
+    if write and not can_write_briefing(user, briefing):
+        raise PermissionDenied("只读权限,不能修改")
+    return briefing
 
 
 def _get(qs: QuerySet, pk) -> Any:

@@ -4,9 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Target
+
+ORDER = {"visit": 0, "problem": 1, "event": 2, "plan": 3, "outcome": 4, "feedback": 5}
 
 
 @dataclass
@@ -43,9 +46,13 @@ def event_detail(event) -> str:
     return ";".join(parts)
 
 
-def target_timeline(target: Target) -> list[Entry]:
+def target_timeline(target: Target, problems: QuerySet, full: bool = True) -> list[Entry]:
+    """The target's story as one list. ``problems`` is the viewer's scoped queryset of the target's
+    problems; with ``full`` False (a handler who sees the target only through a problem of their unit) the
+    group's visits, plans, outcomes and feedback are left out."""
     entries: list[Entry] = []
-    for v in target.visits.prefetch_related("participants", "accompanying_leaders").order_by("date"):
+    visits = target.visits.all() if full else target.visits.none()
+    for v in visits.prefetch_related("participants", "accompanying_leaders").order_by("date"):
         who = "、".join(p.name for p in v.participants.all())
         leaders = "、".join(f"{p.organization or ''}{p.name}{p.title}" for p in v.accompanying_leaders.all())
         title = f"{v.get_mode_display()} · {v.purpose}" if v.purpose else v.get_mode_display()
@@ -53,7 +60,7 @@ def target_timeline(target: Target) -> list[Entry]:
             title += _("(先后%s)") % v.occasions_display
         detail = v.notes + (_(" 参加:%s") % who if who else "") + (_(" 领导:%s") % leaders if leaders else "")
         entries.append(Entry(v.date, "visit", _("走访"), title, detail, v))
-    for p in target.problems.select_related("handling_org").prefetch_related("events"):
+    for p in problems.select_related("handling_org").prefetch_related("events"):
         entries.append(Entry(p.reported_on, "problem", _("发现问题"), p.title, p.description, p))
         for e in p.events.all():
             if e.action == "report":
@@ -66,10 +73,13 @@ def target_timeline(target: Target) -> list[Entry]:
                     "event",
                     _(ACTION_LABELS.get(e.action, e.action)),
                     p.title,
-                    e.comment,
+                    event_detail(e),
                     e,
                 )
             )
+    if not full:
+        entries.sort(key=lambda e: (e.on, ORDER[e.kind]))
+        return entries
     for plan in target.plans.prefetch_related("steps"):
         steps = ";".join(f"{s.group_label + ':' if s.group_label else ''}{s.title}" for s in plan.steps.all())
         entries.append(
@@ -85,6 +95,5 @@ def target_timeline(target: Target) -> list[Entry]:
         entries.append(
             Entry(f.date, "feedback", _("评价"), f"{f.speaker_role}{f.speaker_name}", f"“{f.quote}”", f)
         )
-    order = {"visit": 0, "problem": 1, "event": 2, "plan": 3, "outcome": 4, "feedback": 5}
-    entries.sort(key=lambda e: (e.on, order[e.kind]))
+    entries.sort(key=lambda e: (e.on, ORDER[e.kind]))
     return entries

@@ -97,15 +97,18 @@ def _target_filters(user) -> dict:
 @login_required
 def target_detail(request, pk):
     target = access.get_target_for(request.user, pk)
+    problems = access.visible_problems(request.user).filter(target=target)
+    # A handler sees the target only through their unit's problems: not the group's other work.
+    full = access.visible_groups(request.user).filter(pk=target.group_id).exists()
     context = {
         "target": target,
         "attributes": display_attributes(target.kind.schema, target.attributes),
-        "timeline": target_timeline(target),
-        "problems": access.visible_problems(request.user).filter(target=target),
-        "plans": target.plans.prefetch_related("steps", "steps__owner"),
-        "outcomes": target.outcomes.select_related("indicator"),
-        "checklists": target.checklists.all(),
-        "methods": target.methods.all(),
+        "timeline": target_timeline(target, problems, full),
+        "problems": problems,
+        "plans": target.plans.prefetch_related("steps", "steps__owner") if full else [],
+        "outcomes": target.outcomes.select_related("indicator") if full else [],
+        "checklists": target.checklists.all() if full else [],
+        "methods": target.methods.all() if full else [],
         "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
     }
     return render(request, "campaigns/target_detail.html", context)

@@ -9,11 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, TargetKind
@@ -25,7 +25,7 @@ from .briefing import briefing_docx
 from .dashboard import Filters, dashboard_data
 from .imports import problem_template, problems_import, target_template, targets_import
 from .ledgers import KINDS, ledger_build, ledger_export
-from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, WorkMethod
+from .models import BriefingStatus, ExportJob, ExportStatus, WorkMethod
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -131,6 +131,7 @@ def _job_for(user, pk) -> ExportJob:
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def export_job_detail(request, pk: int):
     job = _job_for(request.user, pk)
     template = "reports/export_job.html#progress" if request.htmx else "reports/export_job.html"
@@ -259,31 +260,6 @@ def dashboard(request):
 
 
 # ---- 简报 ----------------------------------------------------------------------------------------------------
-def visible_briefings(user):
-    """Briefings of groups in the user's scope, of the units that sent them, and the user's own."""
-    if access.is_admin(user):
-        return Briefing.objects.all()
-    groups = access.visible_groups(user)
-    return Briefing.objects.filter(
-        Q(scope="group", group__in=groups)
-        | Q(scope="unit", organization__in=groups.values("dispatching_org"))
-        | Q(created_by=user)
-    ).distinct()
-
-
-def get_briefing_for(user, pk, write: bool = False) -> Briefing:
-    briefing = visible_briefings(user).filter(pk=pk).first()
-    if briefing is None:
-        raise Http404("不存在或无权查看")
-    if write:
-        allowed = briefing.created_by_id == user.pk or (
-            briefing.group_id and access.can_write(user, briefing.group_id)
-        )
-        if not (access.is_admin(user) or allowed):
-            raise PermissionDenied(_("只读权限,不能修改"))
-    return briefing
-
-
 class BriefingNewForm(forms.Form):
     group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("工作组")
@@ -296,11 +272,13 @@ class BriefingNewForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = access.visible_groups(user)
+        groups = access.visible_groups_for_write(user)
         self.fields["group"].queryset = groups.order_by("name")
-        self.fields["organization"].queryset = Organization.objects.filter(
-            id__in=groups.values("dispatching_org")
-        ).order_by("name")
+        # A unit briefing is the unit's own report: offered to the unit (and the admin), not to others.
+        units = Organization.objects.filter(id__in=groups.values("dispatching_org"))
+        if not access.is_admin(user):
+            units = units.filter(id__in=access.unit_ids(user))
+        self.fields["organization"].queryset = units.order_by("name")
 
     def clean(self):
         data = super().clean()
@@ -318,7 +296,7 @@ class BriefingEditForm(forms.Form):
 
 @login_required
 def briefing_list(request):
-    briefings = visible_briefings(request.user).select_related(
+    briefings = access.visible_briefings(request.user).select_related(
         "group", "organization", "region", "created_by"
     )
     return render(request, "reports/briefing_list.html", {"briefings": briefings[:200]})
@@ -326,6 +304,8 @@ def briefing_list(request):
 
 @login_required
 def briefing_new(request):
+    if not access.can_write(request.user):
+        raise PermissionDenied(_("只读权限,不能起草简报。"))
     form = BriefingNewForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -343,7 +323,7 @@ def briefing_new(request):
 
 @login_required
 def briefing_detail(request, pk: int):
-    briefing = get_briefing_for(request.user, pk, write=request.method == "POST")
+    briefing = access.get_briefing_for(request.user, pk, write=request.method == "POST")
     form = BriefingEditForm(request.POST or None, initial={"title": briefing.title, "body": briefing.body})
     if request.method == "POST":
         try:
@@ -375,7 +355,7 @@ def _blocks(body: str) -> list[tuple[bool, str]]:
 
 @login_required
 def briefing_download(request, pk: int):
-    briefing = get_briefing_for(request.user, pk)
+    briefing = access.get_briefing_for(request.user, pk)
     response = HttpResponse(briefing_docx(briefing.title, briefing.body), content_type=DOCX)
     return attachment(response, f"{briefing.title}.docx")
 

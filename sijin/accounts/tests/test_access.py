@@ -91,3 +91,30 @@ def test_the_office_workbench_lists_overdue_problems_to_chase(demo):
     assert "新校师资短缺" in html and "超期" in html
     assert "新校师资短缺" in client_for("handler").get("/").content.decode()
     assert "新校师资短缺" not in client_for("auditor").get("/").content.decode()
+
+
+def test_a_handler_sees_only_their_units_problems_on_a_target(demo):
+    from sijin.directory.models import Organization
+    from sijin.problems.services import problem_report
+    from sijin.problems.workflow import problem_transition
+
+    base = Target.objects.get(name="惠民县职业中专智能制造综合实训基地")
+    other = problem_report(
+        actor=User.objects.get(username="member"),
+        target=base,
+        title="实训设备进口报关滞后",
+        reported_on=base.visits.first().date,
+    )
+    problem_transition(
+        actor=User.objects.get(username="office"),
+        problem=other,
+        action="triage",
+        level="county",
+        handling_org=Organization.objects.get(name="惠民县农业农村服务中心"),
+        deadline_days=5,
+    )
+    html = client_for("handler").get(f"/targets/{base.pk}/").content.decode()
+    assert "新校师资短缺" in html
+    assert "实训设备进口报关滞后" not in html
+    assert "深入工地" not in html  # the group's visit notes
+    assert "实训设备进口报关滞后" in client_for("member").get(f"/targets/{base.pk}/").content.decode()

@@ -132,3 +132,44 @@ def test_it_requires_login():
     from django.test import Client
 
     assert Client().get("/reports/dashboard/").status_code == 302
+
+
+def test_a_leader_cannot_draft_a_briefing(demo):
+    from sijin.core.testing import client_for
+
+    r = client_for("leader").post(
+        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    )
+    assert r.status_code == 403
+
+
+def test_a_unit_briefing_stays_with_the_unit_and_its_region(demo):
+    from datetime import date
+
+    from sijin.accounts.models import User
+    from sijin.core.testing import client_for, outsider
+    from sijin.reports.services import briefing_generate
+
+    briefing = briefing_generate(
+        actor=User.objects.get(username="unit"),
+        organization=demo["group"].dispatching_org,
+        period_start=date(2020, 3, 9),
+        period_end=date(2020, 3, 29),
+    )
+    outsider()
+    assert client_for("outsider").get(f"/reports/briefings/{briefing.pk}/").status_code == 404
+    assert client_for("outsider").get(f"/reports/briefings/{briefing.pk}.docx").status_code == 404
+    assert client_for("office").get(f"/reports/briefings/{briefing.pk}/").status_code == 200
+    assert (
+        client_for("unit")
+        .post(f"/reports/briefings/{briefing.pk}/", {"title": "改", "body": "改"})
+        .status_code
+        == 302
+    )
+    assert (
+        client_for("office")
+        .post(f"/reports/briefings/{briefing.pk}/", {"title": "改", "body": "改"})
+        .status_code
+        == 403
+    )
+    assert client_for("member").get(f"/reports/briefings/{briefing.pk}/").status_code == 404
