@@ -1,10 +1,11 @@
 """Writes for logins and role grants."""
 
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from sijin.core.services import saved
 
-from .models import RoleGrant, User
+from .models import Role, RoleGrant, User
 
 
 @transaction.atomic
@@ -43,4 +44,34 @@ def role_grant(*, actor, user: User, role: str, region=None, organization=None, 
     if existing:
         return existing
     grant = RoleGrant(user=user, role=role, region=region, organization=organization, work_group=work_group)
+    _admin_site_permissions(user, role)
     return saved(actor, grant, "role_grant", f"授予 {user} {grant.get_role_display()}")
+
+
+# 三员分立 in the admin site: the auditor reads the audit log and nothing else; the security admin keeps
+# logins and role grants. (The system admin is a superuser.)
+ADMIN_SITE_PERMISSIONS = {
+    Role.AUDITOR: [("core", "view_auditlog")],
+    Role.SECURITY: [
+        ("accounts", "view_user"),
+        ("accounts", "change_user"),
+        ("accounts", "add_user"),
+        ("accounts", "view_rolegrant"),
+        ("accounts", "add_rolegrant"),
+        ("accounts", "change_rolegrant"),
+        ("accounts", "delete_rolegrant"),
+    ],
+}
+
+
+def _admin_site_permissions(user: User, role: str) -> None:
+    wanted = ADMIN_SITE_PERMISSIONS.get(role)
+    if not wanted:
+        return
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    for app_label, codename in wanted:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )

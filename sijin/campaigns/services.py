@@ -149,6 +149,11 @@ def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:
             errors.setdefault(field, []).extend(messages)
     if target.group_id and target.group.campaign_id != target.campaign_id:
         errors.setdefault("group", []).append("工作组不属于该行动。")
+    # Scope follows the target's region: a group may only serve targets inside its stationed region.
+    if target.group_id and target.region_id and not target.region_id.startswith(target.group.region.prefix):
+        errors.setdefault("region", []).append(
+            f"所在区划须在工作组驻点“{target.group.region.full_name()}”范围内。"
+        )
     if target.kind.campaign_id != target.campaign_id:
         errors.setdefault("kind", []).append("对象类型不属于该行动。")
     if errors:
@@ -211,5 +216,13 @@ def target_update(*, actor, target: Target, attributes: dict | None = None, **fi
     )
     _check_target(target, raw)
     target.save()
-    audit(actor, "target_update", target, f"修改帮扶对象 {target.name}", before=before)
+    # Problems carry copies of the target's region and group for scoping; keep them in step.
+    moved = (
+        target.problems.exclude(region_id=target.region_id, group_id=target.group_id).update(
+            region_id=target.region_id, group_id=target.group_id
+        )
+        if target.group_id
+        else 0
+    )
+    audit(actor, "target_update", target, f"修改帮扶对象 {target.name}", before=before, problems_moved=moved)
     return target

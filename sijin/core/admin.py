@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
 from .audit import audit
 from .models import AuditLog, HolidayOverride, Notification
+from .workdays import coverage_warning
 
 admin.site.site_header = "四进 · 系统管理"
 admin.site.site_title = "四进"
@@ -25,6 +27,28 @@ class AuditedAdmin(admin.ModelAdmin):
         audit(request.user, "admin_delete", obj, f"管理后台删除 {obj}")
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit(request.user, "admin_delete", obj, f"管理后台删除 {obj}")
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows (role grants on a user, steps of a plan …) are audited one by one too.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audit(request.user, "admin_delete", obj, f"管理后台删除 {obj}")
+            obj.delete()
+        for obj in instances:
+            new = obj.pk is None
+            obj.save()
+            audit(
+                request.user,
+                f"admin_{'add' if new else 'change'}",
+                obj,
+                f"管理后台{'新增' if new else '修改'} {obj}",
+            )
+        formset.save_m2m()
+
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
@@ -45,6 +69,14 @@ class AuditLogAdmin(admin.ModelAdmin):
 @admin.register(HolidayOverride)
 class HolidayOverrideAdmin(AuditedAdmin):
     list_display = ["date", "is_workday", "note"]
+
+    def changelist_view(self, request, extra_context=None):
+        # This is where the missing holidays are entered, so this is where the admins are told.
+        year = timezone.localdate().year
+        for y in (year, year + 1):
+            if warning := coverage_warning(y):
+                messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Notification)

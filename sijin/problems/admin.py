@@ -27,3 +27,6 @@ class ProblemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # 撤销 through the workflow keeps the timeline; deleting would erase it

@@ -86,3 +86,37 @@ def test_it_updates_a_target_keeping_its_attributes(demo):
     target.refresh_from_db()
     assert target.address == "惠民县"
     assert target.attributes["investment"]["as_typed"] == "1.8亿元"
+
+
+def test_it_keeps_targets_inside_the_groups_region(demo, project_kind):
+    from sijin.directory.models import Region
+
+    with pytest.raises(ValidationError) as exc:
+        target_create(
+            actor=demo["users"]["member"],
+            campaign=demo["campaign"],
+            kind=project_kind,
+            name="外地项目",
+            region=Region.objects.get(code="370702000000"),
+            group=demo["group"],
+        )
+    assert "须在工作组驻点“山东省滨州市惠民县”范围内" in exc.value.message_dict["region"][0]
+
+
+def test_moving_a_target_moves_its_problems_scope(demo):
+    from sijin.campaigns.services import group_ensure
+    from sijin.directory.models import Region
+
+    target = Target.objects.get(name="官道李村")
+    zouping = Region.objects.get(code="371681000000")  # 邹平市
+    other = group_ensure(
+        actor=None,
+        campaign=demo["campaign"],
+        name="另一工作组",
+        region=zouping,
+        tier="county",
+        dispatching_org=demo["group"].dispatching_org,
+        start=demo["group"].start,
+    )
+    target_update(actor=demo["users"]["admin"], target=target, region=zouping, group=other)
+    assert set(target.problems.values_list("region_id", "group_id")) == {(zouping.code, other.pk)}

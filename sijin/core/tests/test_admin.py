@@ -75,3 +75,22 @@ def test_problems_change_only_through_the_workflow(demo):
     problem = Problem.objects.first()
     r = client_for("admin").post(f"/admin/problems/problem/{problem.pk}/change/", {"status": "closed"})
     assert r.status_code == 403
+
+
+def test_the_auditor_reads_the_audit_log_and_nothing_else(demo):
+    client = client_for("auditor")
+    assert client.get("/admin/core/auditlog/").status_code == 200
+    assert client.get("/admin/campaigns/target/").status_code == 403
+    assert client.get("/admin/accounts/user/").status_code == 403
+    assert client.post("/admin/core/auditlog/add/", {}).status_code == 403
+
+
+def test_it_refuses_to_delete_a_problem_in_the_admin(demo):
+    from sijin.problems.models import Problem
+
+    problem = Problem.objects.first()
+    assert (
+        client_for("admin").post(f"/admin/problems/problem/{problem.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Problem.objects.filter(pk=problem.pk).exists()
