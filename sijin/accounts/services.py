@@ -50,7 +50,7 @@ def role_grant(*, actor, user: User, role: str, region=None, organization=None, 
 
 # 三员分立 in the admin site: the auditor reads the audit log and nothing else; the security admin keeps
 # logins and role grants. (The system admin is a superuser.)
-ADMIN_SITE_PERMISSIONS = {
+ADMIN_SITE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.AUDITOR: [("core", "view_auditlog")],
     Role.SECURITY: [
         ("accounts", "view_user"),

@@ -1,17 +1,22 @@
 """Forms of the problem pages: the ledger's filters and one small form per workflow action."""
 
+import zipfile
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sijin.campaigns.models import Category, TargetKind
-from sijin.directory.models import Organization, Person
+from sijin.campaigns.models import Category, Indicator, TargetKind
+from sijin.core.quantities import parse_quantity
+from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region
+from sijin.fieldwork.forms import MultipleFileInput
 from sijin.fieldwork.models import Satisfaction
+from sijin.fieldwork.photos import sniff_image_type
 
-from .models import Level, Status
+from .models import Level, Problem, Status
 from .workflow import FIELD_LABELS, ReturnReason, Transition
 
 LIGHT_CHOICES = [
@@ -34,6 +39,15 @@ SORTS = {
     "title": "title",
 }
 DEFAULT_SORT = "-reported_on"
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """Regions as an indented tree (a full-width space per level below the top one offered)."""
+
+    top_level = 1
+
+    def label_from_instance(self, obj) -> str:
+        return "\u3000" * (obj.level - self.top_level) + obj.name
 
 
 class ProblemFilterForm(forms.Form):
@@ -59,6 +73,9 @@ class ProblemFilterForm(forms.Form):
     kind = forms.ModelChoiceField(
         label=_("对象类型"), queryset=TargetKind.objects.none(), required=False, empty_label=_("全部对象类型")
     )
+    region = RegionChoiceField(
+        label=_("区划"), queryset=Region.objects.none(), required=False, empty_label=_("全部区划")
+    )
     reported_from = forms.DateField(
         label=_("发现日期自"),
         required=False,
@@ -81,17 +98,112 @@ class ProblemFilterForm(forms.Form):
         self.fields["handling_org"].queryset = Organization.objects.filter(
             pk__in=problems.exclude(handling_org=None).values("handling_org_id")
         ).order_by("name")
+        region_field: Any = self.fields["region"]
+        region_field.queryset = ledger_regions(problems)
+        region_field.top_level = min((r.level for r in region_field.queryset), default=1)
 
     def ordering(self) -> str:
         sort = getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT
         return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
 
 
+def ledger_regions(problems) -> QuerySet[Region]:
+    """The regions of these problems and their ancestors, without the common trunk above the first branch.
+
+    An ancestor's code is the region's prefix at that level padded with zeros (the statistical code rule
+    that region subtrees rely on), so two queries cover any number of problems.
+    """
+    codes = set(problems.order_by().values_list("region_id", flat=True).distinct())
+    for region in Region.objects.filter(code__in=codes).only("code", "level"):
+        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in range(1, region.level)}
+    regions = list(Region.objects.filter(code__in=codes).only("code", "name", "level"))
+    levels = sorted({r.level for r in regions})
+    # 山东省 › 滨州市 › 惠民县 when every problem is in 惠民县: filtering by those changes nothing.
+    while len(levels) > 1 and sum(r.level == levels[0] for r in regions) == 1:
+        levels.pop(0)
+    return (
+        Region.objects.filter(code__in=[r.code for r in regions if r.level >= levels[0]])
+        if regions
+        else (Region.objects.none())
+    )
+
+
+def routing_orgs(problem: Problem) -> QuerySet[Organization]:
+    """承办单位 offered for a problem: units of its region or an ancestor region, and the group's sending unit."""
+    codes = []
+    node: Region | None = problem.region
+    while node is not None:
+        codes.append(node.code)
+        node = node.parent
+    return Organization.objects.filter(
+        Q(region_id__in=codes) | Q(pk=problem.group.dispatching_org_id)
+    ).order_by("name")
+
+
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _field(name: str, required: bool, user_problems) -> forms.Field:
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10
+OUTCOME_ROWS = 3
+ZIP_MARKERS = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.heic,.docx,.xlsx"
+
+
+def sniff_evidence_type(uploaded_file) -> str | None:
+    """The real type of a 佐证材料 file from its content: PDF, JPEG/PNG/HEIC, Word (.docx) or Excel (.xlsx)."""
+    uploaded_file.seek(0)
+    head = uploaded_file.read(16)
+    uploaded_file.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if image := sniff_image_type(head):
+        return image
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(uploaded_file) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return None
+    finally:
+        uploaded_file.seek(0)
+    return next((ct for marker, ct in ZIP_MARKERS.items() if marker in names), None)
+
+
+class EvidenceField(forms.FileField):
+    """Several 佐证材料 files from one <input multiple>; each checked by size and by content, not by name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise ValidationError(_("一次最多上传%(n)d个文件。") % {"n": MAX_EVIDENCE_FILES})
+        errors = []
+        for f in files:
+            super().clean(f, initial)
+            name = f.name or _("附件")
+            if f.size > MAX_EVIDENCE_BYTES:
+                errors.append(_("文件“%(name)s”超过10MB,请压缩后再上传。") % {"name": name})
+            elif (content_type := sniff_evidence_type(f)) is None:
+                errors.append(_("“%(name)s”不是PDF、图片、Word或Excel文件。") % {"name": name})
+            else:
+                f.content_type = (
+                    content_type  # stored on the attachment: the content's type, not the browser's
+                )
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+def _field(name: str, required: bool, user_problems, problem: Problem) -> forms.Field:
     label = _(FIELD_LABELS.get(name, name))
     msgs = {
         "required": format_lazy(_("请填写{}。"), label),
@@ -102,12 +214,10 @@ def _field(name: str, required: bool, user_problems) -> forms.Field:
     if name == "level":
         return forms.ChoiceField(choices=[("", _("请选择")), *Level.choices], **kw)
     if name == "handling_org":
-        return forms.ModelChoiceField(
-            queryset=Organization.objects.order_by("name"), empty_label=_("请选择"), **kw
-        )
+        return forms.ModelChoiceField(queryset=routing_orgs(problem), empty_label=_("请选择"), **kw)
     if name == "handler":
         return forms.ModelChoiceField(
-            queryset=Person.objects.filter(organization__isnull=False).order_by("name"),
+            queryset=Person.objects.filter(organization__in=routing_orgs(problem)).order_by("name"),
             empty_label=_("不指定"),
             **kw,
         )
@@ -115,8 +225,12 @@ def _field(name: str, required: bool, user_problems) -> forms.Field:
         return forms.IntegerField(min_value=1, max_value=365, help_text=_("不填则按类别或行动默认时限"), **kw)
     if name == "complex":
         return forms.BooleanField(label=label, required=False)
-    if name in ("resolution", "comment"):
+    if name in ("resolution", "comment", "measures"):
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **kw)
+    if name == "coordinated_with":
+        return forms.CharField(max_length=200, help_text=_("如协调的部门、企业或人员"), **kw)
+    if name == "evidence":
+        return EvidenceField(help_text=_("PDF、图片、Word或Excel,每个不超过10MB,可多选"), **kw)
     if name == "reason":
         return forms.ChoiceField(
             choices=[("", _("请选择")), *((r, _(r)) for r in ReturnReason.choices)], **kw
@@ -142,6 +256,9 @@ FORM_FIELDS = (
     "deadline_days",
     "complex",
     "resolution",
+    "measures",
+    "coordinated_with",
+    "evidence",
     "reason",
     "new_deadline",
     "satisfaction",
@@ -149,30 +266,113 @@ FORM_FIELDS = (
     "merged_into",
     "comment",
 )
+# Fields offered only where the action takes outcomes (办结, 现场解决), though the service accepts them anywhere.
+RESOLVE_ONLY = ("measures", "coordinated_with")
+
+
+def _outcome_fields(i: int, indicators) -> dict[str, forms.Field]:
+    return {
+        f"outcome{i}_indicator": forms.ModelChoiceField(
+            label=_("指标"),
+            queryset=indicators,
+            required=False,
+            empty_label=_("请选择指标"),
+            error_messages={"invalid_choice": _("所选指标无效。")},
+        ),
+        f"outcome{i}_value": forms.CharField(
+            label=_("数值"),
+            max_length=50,
+            required=False,
+            widget=forms.TextInput(attrs={"placeholder": _("如“2万斤”")}),
+        ),
+        f"outcome{i}_note": forms.CharField(
+            label=_("说明"),
+            max_length=300,
+            required=False,
+            widget=forms.TextInput(attrs={"placeholder": _("说明(可选)")}),
+        ),
+    }
 
 
 class ActionForm(forms.Form):
-    """The fields of one action, built from its Transition (required ones first); ``version`` is what was seen."""
+    """The fields of one action, built from its Transition (required ones first); ``version`` is what was seen.
+
+    办结 and 现场解决 also take 佐证材料 and up to OUTCOME_ROWS outcomes (indicator, value as typed, note).
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, action: str, transition: Transition | None, user_problems, **kwargs):
+    def __init__(
+        self, *args, action: str, transition: Transition | None, problem: Problem, user_problems, **kwargs
+    ):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
         requires = transition.requires if transition else ()
         optional = (*transition.optional, "comment") if transition else ()
+        self.takes_outcomes = "outcomes" in optional
+        if self.takes_outcomes:
+            optional = (*optional, *RESOLVE_ONLY)
         for name in FORM_FIELDS:
             if name in requires or name in optional:
-                self.fields[name] = _field(name, name in requires, user_problems)
+                self.fields[name] = _field(name, name in requires, user_problems, problem)
+        if self.takes_outcomes:
+            indicators = Indicator.objects.filter(campaign_id=problem.campaign_id).order_by("order")
+            for i in range(OUTCOME_ROWS):
+                self.fields.update(_outcome_fields(i, indicators))
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [f for f in self if not f.name.startswith("outcome")]
+
+    def outcome_rows(self) -> list[list[forms.BoundField]]:
+        if not self.takes_outcomes:
+            return []
+        return [
+            [self[f"outcome{i}_{part}"] for part in ("indicator", "value", "note")]
+            for i in range(OUTCOME_ROWS)
+        ]
 
     def clean(self):
         data = super().clean()
         org, handler = data.get("handling_org"), data.get("handler")
         if org and handler and handler.organization_id != org.pk:
             raise ValidationError({"handler": _("承办人不属于所选承办单位。")})
+        if self.takes_outcomes:
+            self._clean_outcomes(data)
         return data
 
+    def _clean_outcomes(self, data: dict) -> None:
+        """Check each filled row here, so a value like “很多” is shown next to its input before any file is kept."""
+        for i in range(OUTCOME_ROWS):
+            indicator, value = data.get(f"outcome{i}_indicator"), data.get(f"outcome{i}_value", "").strip()
+            if f"outcome{i}_indicator" in self.errors:
+                continue
+            if value and indicator is None:
+                self.add_error(f"outcome{i}_indicator", _("请选择成效指标。"))
+            elif indicator is not None and not value:
+                self.add_error(f"outcome{i}_value", _("请填写数值,例如“2万斤”“3.5万元”。"))
+            elif indicator is not None:
+                try:
+                    parse_quantity(value, default_unit=indicator.unit).to_unit(indicator.unit)
+                except ValidationError as exc:
+                    self.add_error(f"outcome{i}_value", exc.messages)
+
     def transition_fields(self) -> dict:
-        """The cleaned values to pass on: empty optional values are left out."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "", False)}
+        """The cleaned values to pass on: empty optional values are left out; outcome rows become ``outcomes``."""
+        fields = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k != "version" and not k.startswith("outcome") and v not in (None, "", False, [])
+        }
+        outcomes = [
+            {
+                "indicator": self.cleaned_data[f"outcome{i}_indicator"],
+                "value": self.cleaned_data[f"outcome{i}_value"].strip(),
+                "note": self.cleaned_data[f"outcome{i}_note"],
+            }
+            for i in range(OUTCOME_ROWS)
+            if self.takes_outcomes and self.cleaned_data.get(f"outcome{i}_indicator") is not None
+        ]
+        if outcomes:
+            fields["outcomes"] = outcomes
+        return fields

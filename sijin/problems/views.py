@@ -59,7 +59,7 @@ def problem_act(request, pk, action):
     problem = access.get_problem_for(request.user, pk, write=True)
     if action not in ACTION_LABELS:
         raise Http404("没有这个操作")
-    form = _action_form(request, problem, action, data=request.POST)
+    form = _action_form(request, problem, action, data=request.POST, files=request.FILES)
     if not form.is_valid():
         return _render_detail(request, problem, failed=form, status=400)
     try:
@@ -97,6 +97,8 @@ def _filtered(problems, form: ProblemFilterForm):
     for name in ("status", "level", "category", "handling_org"):
         if value := data.get(name):
             problems = problems.filter(**{name: value})
+    if region := data.get("region"):
+        problems = problems.filter(region__code__startswith=region.prefix)
     if kind := data.get("kind"):
         problems = problems.filter(target__kind=kind)
     if light := data.get("light"):
@@ -108,11 +110,13 @@ def _filtered(problems, form: ProblemFilterForm):
     return problems
 
 
-def _action_form(request, problem: Problem, action: str, data=None) -> ActionForm:
+def _action_form(request, problem: Problem, action: str, data=None, files=None) -> ActionForm:
     return ActionForm(
         data,
+        files,
         action=action,
         transition=TRANSITIONS.get((problem.status, action)),
+        problem=problem,
         user_problems=access.visible_problems(request.user).exclude(pk=problem.pk),
         initial={"version": problem.version},
     )
@@ -142,7 +146,14 @@ def _render_detail(
         actions.append({"action": action, "label": _(ACTION_LABELS[action]), "form": form})
     if failed is not None and failed.action not in {a["action"] for a in actions}:
         error = error or _("您无权对此问题执行“%(action)s”。") % {"action": _(ACTION_LABELS[failed.action])}
-    photos = VisitPhoto.objects.filter(visit_id=problem.visit_id).only("id") if problem.visit_id else []
+    # Only photos the user may open (a handler is not in the visit's scope: no broken thumbnails).
+    photos = (
+        VisitPhoto.objects.filter(
+            visit_id=problem.visit_id, visit__in=access.visible_visits(request.user)
+        ).only("id")
+        if problem.visit_id
+        else []
+    )
     context = {
         "problem": problem,
         "light": problem_light(problem, timezone.localdate()),
@@ -152,6 +163,7 @@ def _render_detail(
         "notice": notice,
         "failed_action": failed.action if failed is not None else "",
         "photos": photos,
+        "outcomes": problem.outcomes.select_related("indicator").order_by("id"),
     }
     if request.htmx:
         return render(request, "problems/problem_detail.html#detail-panel", context)

@@ -368,8 +368,15 @@ def _verify(problem: Problem, fields: dict[str, Any], today: date, changes: dict
         return S.CLOSED
     days = _deadline_days(problem, {"deadline_days": fields.get("deadline_days") or problem.deadline_days})
     changes |= {"deadline_days": days, "deadline": add_workdays(today, days), "resolved_on": None}
-    if problem.assigned_on is None:  # a 现场解决 problem: the group takes it up again from today
-        changes["assigned_on"] = today
+    if problem.assigned_on is None:
+        # A 现场解决 problem: the group takes it up again from today, as its own handler. It gets the
+        # acceptance window triage would give; since there is nobody else to sign for it (REOPENED has no
+        # 签收), the group's taking it up is the signing, so 响应率 never counts it as unsigned.
+        changes |= {
+            "assigned_on": today,
+            "accept_by": add_workdays(today, problem.campaign.accept_days),
+            "accepted_on": today,
+        }
     return S.REOPENED
 
 

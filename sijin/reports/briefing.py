@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import cn2an
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -28,6 +29,7 @@ from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.quantities import format_quantity
+from sijin.core.workdays import workdays_between
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit
 from sijin.problems.models import OPEN_STATUSES, SOLVED_STATUSES, Problem
 from sijin.problems.rates import compute_rates
@@ -99,9 +101,9 @@ class _Writer:
         self.groups, self.start, self.end = groups, start, end
         self.scope_group, self.scope_org, self.scope_region = group, organization, region
         ids = [g.id for g in groups]
-        self.problems = access.visible_problems(actor).filter(
-            group_id__in=ids, reported_on__range=(start, end)
-        )
+        # All the scope's problems (the 通报 names old ones still open) and those reported in the period.
+        self.scope_problems = access.visible_problems(actor).filter(group_id__in=ids)
+        self.problems = self.scope_problems.filter(reported_on__range=(start, end))
         self.visits = (
             access.visible_visits(actor)
             .filter(group_id__in=ids)
@@ -369,9 +371,14 @@ class _Writer:
             )
 
     def overdue(self) -> None:
-        as_of = self.end
+        """通报: every open problem of the scope past its deadline, whenever it was reported.
+
+        Counted as of the period's end, or today for a period not over yet; days overdue are working days,
+        as in the 督办通知单.
+        """
+        as_of = min(self.end, timezone.localdate())
         late = list(
-            self.problems.filter(status__in=OPEN_STATUSES, deadline__lt=as_of)
+            self.scope_problems.filter(status__in=OPEN_STATUSES, deadline__lt=as_of)
             .select_related("target", "handling_org")
             .order_by("deadline", "id")
         )
@@ -385,7 +392,7 @@ class _Writer:
             org = p.handling_org.name if p.handling_org else "未交办"
             self.para(
                 f"{i}. {p.target.name}:{quote(p.title)},承办单位{org},办结期限{cn_date(p.deadline)},"
-                f"超期{(as_of - p.deadline).days}天"
+                f"超期{workdays_between(p.deadline, as_of)}个工作日"
             )
 
     def selected_methods(self) -> list[WorkMethod]:

@@ -326,6 +326,9 @@ def ledger_title(ledger: Ledger, *, group=None, start: date | None = None, end: 
 
 
 # ---- writing --------------------------------------------------------------------------------------------------
+TITLE_COLUMN = Column("标题")
+
+
 def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell = WriteOnlyCell(ws, value=value)
@@ -351,7 +354,7 @@ def write_xlsx(
     ws.freeze_panes = "A3"
     for i, column in enumerate(ledger.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
-    title_cell = WriteOnlyCell(ws, value=title)
+    title_cell = _cell(ws, title, TITLE_COLUMN)  # a group's name is user data: never a formula either
     title_cell.font = Font(bold=True, size=14)
     ws.append([title_cell])
     header = []

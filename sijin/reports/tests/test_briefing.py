@@ -3,13 +3,15 @@
 import io
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from docx import Document
 
+from sijin.core.workdays import workdays_between
 from sijin.reports.briefing import briefing_docx
 from sijin.reports.models import Briefing
 from sijin.reports.services import briefing_generate, briefing_submit, briefing_update
@@ -135,6 +137,36 @@ def test_it_keeps_the_overdue_list_from_the_data(demo):
     )
     notice = briefing.body.split("# 超期问题通报", 1)[1]
     assert "“新校师资短缺”" in notice and "“专业设置不合理”" in notice and "惠民县教育局" in notice
+
+
+def overdue_notice(demo, start: date, end: date) -> str:
+    briefing = briefing_generate(
+        actor=demo["users"]["admin"], group=demo["group"], period_start=start, period_end=end
+    )
+    return briefing.body.split("# 超期问题通报", 1)[1].split("\n\n# ", 1)[0]
+
+
+def test_it_reports_problems_from_earlier_periods_overdue_in_working_days(demo):
+    # Both were reported on 2020-03-12 (before this week) with deadline 2020-04-02 and are still 办理中.
+    # Working days in (04-02, 04-12]: 04-03, then 清明 04-04..04-06 off, 04-07..04-10, a weekend: 5.
+    notice = overdue_notice(demo, date(2020, 4, 6), date(2020, 4, 12))
+    assert "截至2020年4月12日,以下2个问题超过办结期限仍未办结" in notice
+    for title in ("新校师资短缺", "专业设置不合理"):
+        assert f"“{title}”,承办单位惠民县教育局,办结期限2020年4月2日,超期5个工作日" in notice
+    assert "天" not in notice
+
+
+def test_it_counts_overdue_days_no_further_than_today(demo):
+    today = timezone.localdate()
+    notice = overdue_notice(demo, today - timedelta(days=3), today + timedelta(days=60))
+    days = workdays_between(date(2020, 4, 2), today)
+    assert f"截至{today.year}年{today.month}月{today.day}日" in notice
+    assert notice.count(f"办结期限2020年4月2日,超期{days}个工作日") == 2
+
+
+def test_it_reports_no_overdue_problem_before_any_deadline(demo):
+    notice = overdue_notice(demo, date(2020, 3, 30), date(2020, 4, 2))
+    assert "截至2020年4月2日,无超期未办结问题" in notice
 
 
 def test_it_writes_only_what_the_actor_may_see(demo):

@@ -198,6 +198,24 @@ def test_it_neutralises_formula_injection(demo):
     assert "<f>" not in sheet_xml
 
 
+def test_it_keeps_a_formula_like_group_name_in_the_title_as_text(demo):
+    admin, group = demo["users"]["admin"], demo["group"]
+    evil = campaigns.group_ensure(
+        actor=admin,
+        campaign=group.campaign,
+        name='=HYPERLINK("http://evil","点我")',
+        dispatching_org=group.dispatching_org,
+        region=group.region,
+        tier=group.tier,
+        start=group.start,
+    )
+    data = export("problems", admin, group=evil)
+    title = load_workbook(io.BytesIO(data)).worksheets[0]["A1"]
+    assert title.value == '=HYPERLINK("http://evil","点我")问题清单'
+    assert title.data_type == "s" and title.quotePrefix and title.font.b
+    assert "<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+
+
 def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(demo):
     data = export(
         "handling",

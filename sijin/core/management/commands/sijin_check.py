@@ -2,6 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from sijin.core.workdays import coverage_warning
 
 
 class Command(BaseCommand):
@@ -28,4 +31,10 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self.stdout.write(self.style.WARNING("SIJIN_DEBUG 已开启,生产环境请关闭。"))
         self.stdout.write(f"数据目录:{settings.VAR_DIR}")
+        year = timezone.localdate().year
+        warnings = [w for y in (year, year + 1) if (w := coverage_warning(y))]
+        for warning in warnings:
+            self.stdout.write(self.style.WARNING(warning))
+        if not warnings:
+            self.stdout.write(f"工作日日历:已收录{year}年和{year + 1}年的法定节假日。")
         self.stdout.write(self.style.SUCCESS("检查完成。"))
