@@ -268,6 +268,8 @@ FORM_FIELDS = (
 )
 # Fields offered only where the action takes outcomes (办结, 现场解决), though the service accepts them anywhere.
 RESOLVE_ONLY = ("measures", "coordinated_with")
+# Optional fields the service accepts but a form should not ask for: a handler's 办结 does not change the level.
+NOT_ASKED = {("resolve", "level")}
 
 
 def _outcome_fields(i: int, indicators) -> dict[str, forms.Field]:
@@ -314,7 +316,7 @@ class ActionForm(forms.Form):
         if self.takes_outcomes:
             optional = (*optional, *RESOLVE_ONLY)
         for name in FORM_FIELDS:
-            if name in requires or name in optional:
+            if name in requires or (name in optional and (action, name) not in NOT_ASKED):
                 self.fields[name] = _field(name, name in requires, user_problems, problem)
         if self.takes_outcomes:
             indicators = Indicator.objects.filter(campaign_id=problem.campaign_id).order_by("order")

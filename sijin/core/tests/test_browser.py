@@ -1,7 +1,8 @@
 """The whole story in a real Chromium (Debian's /usr/bin/chromium, never a downloaded browser).
 
 A member records a visit with a photo and a problem; the office assigns it to 惠民县教育局 with a deadline;
-the handler signs and resolves it; the member's 回访 closes it (已销号). An outsider gets 404 on the problem
+the handler signs it and resolves it with an outcome (解决用工 12人) and evidence; the member's 回访 closes it
+(已销号), and the outcome shows on the target page and the dashboard. An outsider gets 404 on the problem
 and on its photo. Screenshots of the main pages at phone and desktop widths go to var/screenshots/.
 """
 
@@ -152,7 +153,7 @@ def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_serve
     # The form went by htmx: the notice is inside the swapped panel, not the page's message area.
     expect(office.locator("#problem-panel #action-notice")).to_contain_text("已分级交办")
 
-    # 3. The handler signs it and reports it done with a result.
+    # 3. The handler signs it and reports it done with a result and the outcome it produced.
     handler = login(browser, url, "handler")
     handler.goto(f"{url}/problems/{problem.pk}/")
     act(handler, "accept", "签收")
@@ -164,8 +165,20 @@ def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_serve
     expect(handler.locator("#action-resolve")).to_contain_text("请填写办理结果。")
     expect(handler.locator("#problem-status")).to_contain_text("已签收")
     handler.fill("#id_resolve-resolution", "已清理通道杂物,设置警示标识")
+    handler.fill("#id_resolve-measures", "组织师生清理杂物")
+    # The outcome it produced, as typed, and a photo as evidence (the htmx form posts multipart).
+    handler.select_option("#id_resolve-outcome0_indicator", label="解决用工(人)")
+    handler.fill("#id_resolve-outcome0_value", "12人")
+    handler.fill("#id_resolve-outcome0_note", "安排保洁岗位")
+    handler.set_input_files("#id_resolve-evidence", str(photo_path))
+    shoot(handler, "problem-resolve")
+    handler.set_viewport_size({"width": 1440, "height": 900})
     handler.click("#action-resolve button[type=submit]")
     expect(handler.locator("#problem-status")).to_contain_text("已办结")
+    expect(handler.locator("#problem-outcomes")).to_contain_text("解决用工 12人")
+    expect(handler.locator("#timeline")).to_contain_text("site.png")
+    # The handler may not open the visit's photo, so the page shows no (broken) thumbnail of it.
+    expect(handler.locator("img.sj-thumb")).to_have_count(0)
 
     # 4. The member does the 回访: satisfied, and it is 销号.
     member.goto(f"{url}/problems/{problem.pk}/")
@@ -177,6 +190,12 @@ def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_serve
     shoot(member, "problem-detail")
     problem.refresh_from_db()
     assert problem.status == "closed"
+
+    # The outcome landed in the target's 成效 and in the dashboard's sums, without a second entry.
+    member.goto(f"{url}/targets/{problem.target_id}/")
+    expect(member.locator("li.list-group-item", has_text="解决用工")).to_contain_text("安排保洁岗位12人")
+    office.goto(f"{url}/reports/dashboard/")
+    expect(office.locator("tr", has_text="解决用工")).to_contain_text("12人")
 
     # 5. The workbench at both widths (the office's).
     office.goto(f"{url}/")

@@ -1,13 +1,22 @@
 """问题台账 and problem detail through literal URLs with the demo personas."""
 
+import io
 import re
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from sijin.accounts.models import User
+from sijin.campaigns.models import Indicator
 from sijin.core.testing import client_for
-from sijin.directory.models import Organization
+from sijin.directory.models import Organization, Region
+from sijin.directory.services import organization_ensure, person_ensure
+from sijin.fieldwork.models import Outcome
+from sijin.fieldwork.photos import visit_photo_add
 from sijin.problems.models import Problem, ProblemEvent
 from sijin.problems.services import problem_report
 from sijin.problems.workflow import problem_transition
@@ -266,3 +275,172 @@ def test_it_refuses_an_htmx_action_the_user_may_not_take_in_the_panel(fresh):
     fresh.refresh_from_db()
     assert fresh.status == "reported"
     assert ProblemEvent.objects.filter(problem=fresh).count() == 1
+
+
+# ---- 办结 with evidence and outcomes; photos; region filter; triage choices ---------------------------------
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (40, 140, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def accepted(fresh, settings, tmp_path):
+    """The fresh problem assigned to 惠民县教育局 and signed by its handler; uploads go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    office, handler = User.objects.get(username="office"), User.objects.get(username="handler")
+    problem_transition(actor=office, problem=fresh, action="triage", level="county", handling_org=org())
+    return problem_transition(actor=handler, problem=fresh, action="accept")
+
+
+def resolve_data(problem, **overrides):
+    data = {
+        "resolve-version": problem.version,
+        "resolve-resolution": "协调企业采购滞销蔬菜",
+        "resolve-measures": "对接商超渠道",
+        "resolve-coordinated_with": "惠民县农业农村服务中心",
+        "resolve-outcome0_indicator": produce().pk,
+        "resolve-outcome0_value": "2万斤",
+        "resolve-outcome0_note": "帮助销售",
+        "resolve-evidence": SimpleUploadedFile("销售凭证.png", png_bytes(), content_type="text/plain"),
+    }
+    data.update(overrides)
+    return data
+
+
+def produce() -> Indicator:
+    return Indicator.objects.get(campaign__name__contains="四进", code="produce_sold")
+
+
+def produce_sum(username: str) -> tuple[float, int]:
+    rows = client_for(username).get("/reports/dashboard/").context["data"]["outcomes"]
+    row = next((r for r in rows if r["indicator"] == "销售农产品"), {"value": 0.0, "count": 0})
+    return row["value"], row["count"]
+
+
+def test_it_resolves_with_evidence_and_an_outcome_that_reaches_the_target(accepted):
+    before = produce_sum("office")
+    r = client_for("handler").post(f"/problems/{accepted.pk}/act/resolve/", resolve_data(accepted))
+    assert r.status_code == 302
+    accepted.refresh_from_db()
+    assert accepted.status == "resolved"
+    assert (accepted.measures, accepted.coordinated_with) == ("对接商超渠道", "惠民县农业农村服务中心")
+    outcome = Outcome.objects.get(problem=accepted)
+    assert (outcome.indicator, outcome.value, outcome.as_typed) == (produce(), Decimal(20000), "2万斤")
+    event = ProblemEvent.objects.get(problem=accepted, action="resolve")
+    attachment = event.attachments.get()
+    # the type stored is the content's (PNG), not what the browser claimed
+    assert (attachment.name, attachment.content_type) == ("销售凭证.png", "image/png")
+    assert attachment.file.read() == png_bytes()
+    body = client_for("member").get(f"/targets/{accepted.target_id}/").content.decode()
+    assert "2万斤" in body and "帮助销售" in body
+    assert produce_sum("office") == (before[0] + 20000, before[1] + 1)
+    body = client_for("handler").get(f"/problems/{accepted.pk}/").content.decode()
+    assert "2万斤" in body and "销售凭证.png" in body
+
+
+def test_it_refuses_a_bad_outcome_value_and_saves_nothing(accepted, settings):
+    data = resolve_data(accepted, **{"resolve-outcome0_value": "很多"})
+    r = client_for("handler").post(f"/problems/{accepted.pk}/act/resolve/", data, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert 'id="problem-panel"' in body and "无法识别“很多”" in body
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.measures) == ("accepted", "")
+    assert not Outcome.objects.filter(problem=accepted).exists()
+    assert not ProblemEvent.objects.filter(problem=accepted, action="resolve").exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]  # no orphaned upload
+
+
+def test_it_refuses_an_outcome_without_an_indicator(accepted):
+    data = resolve_data(accepted, **{"resolve-outcome0_indicator": ""})
+    r = client_for("handler").post(f"/problems/{accepted.pk}/act/resolve/", data)
+    assert r.status_code == 400
+    assert "请选择成效指标。" in r.content.decode()
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted"
+
+
+def test_it_refuses_evidence_that_is_not_a_document_by_content(accepted):
+    fake = SimpleUploadedFile("报告.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    r = client_for("handler").post(
+        f"/problems/{accepted.pk}/act/resolve/", resolve_data(accepted, **{"resolve-evidence": fake})
+    )
+    assert r.status_code == 400
+    assert "“报告.pdf”不是PDF、图片、Word或Excel文件。" in r.content.decode()
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted"
+    assert not Outcome.objects.filter(problem=accepted).exists()
+
+
+def test_it_accepts_a_pdf_and_an_xlsx_as_evidence(accepted):
+    import openpyxl
+
+    book = io.BytesIO()
+    openpyxl.Workbook().save(book)
+    files = [
+        SimpleUploadedFile("验收单.pdf", b"%PDF-1.7\n%\xe2\xe3\n", content_type="application/pdf"),
+        SimpleUploadedFile("台账.xlsx", book.getvalue(), content_type="application/octet-stream"),
+    ]
+    data = resolve_data(accepted, **{"resolve-evidence": files, "resolve-outcome0_indicator": ""})
+    data["resolve-outcome0_value"] = ""
+    r = client_for("handler").post(f"/problems/{accepted.pk}/act/resolve/", data)
+    assert r.status_code == 302
+    types = set(
+        ProblemEvent.objects.get(problem=accepted, action="resolve").attachments.values_list(
+            "content_type", flat=True
+        )
+    )
+    assert types == {"application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def test_it_shows_only_the_photos_the_user_may_open(demo, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    problem = Problem.objects.get(title="新校师资短缺")
+    photo = visit_photo_add(
+        actor=User.objects.get(username="member"),
+        visit=problem.visit,
+        uploaded_file=SimpleUploadedFile("site.png", png_bytes(), content_type="image/png"),
+    )
+    member = client_for("member")
+    assert f'src="/visits/photos/{photo.pk}/"' in member.get(f"/problems/{problem.pk}/").content.decode()
+    assert member.get(f"/visits/photos/{photo.pk}/").status_code == 200
+    handler = client_for("handler")
+    r = handler.get(f"/problems/{problem.pk}/")
+    assert r.status_code == 200
+    assert "/visits/photos/" not in r.content.decode()
+    assert handler.get(f"/visits/photos/{photo.pk}/").status_code == 404
+
+
+def test_it_filters_by_region(fresh):
+    Problem.objects.filter(pk=fresh.pk).update(region_id="371602000000")  # 滨城区, beside 惠民县
+    client = client_for("office")
+    regions = client.get("/problems/").context["form"].fields["region"].queryset
+    assert set(regions.values_list("code", flat=True)) == {"371602000000", "371621000000"}
+    page = client.get("/problems/?region=371602000000").context["page_obj"]
+    assert [p.pk for p in page] == [fresh.pk]
+    page = client.get("/problems/?region=371621000000").context["page_obj"]
+    assert fresh.pk not in [p.pk for p in page] and len(page) > 0
+    # a region outside the list (潍坊) is ignored rather than emptying the ledger
+    page = client.get("/problems/?region=370700000000").context["page_obj"]
+    assert fresh.pk in [p.pk for p in page]
+
+
+def test_it_offers_only_units_of_the_problems_region_line_for_triage(fresh):
+    weifang = organization_ensure(
+        actor=None, name="潍坊市教育局", region=Region.objects.get(code="370700000000")
+    )
+    person_ensure(actor=None, name="潍坊承办人", organization=weifang)
+    form = client_for("office").get(f"/problems/{fresh.pk}/").context["actions"][0]["form"]
+    orgs = set(form.fields["handling_org"].queryset.values_list("name", flat=True))
+    assert {"惠民县教育局", "滨州市教育局", "滨州职业学院"} <= orgs
+    assert "潍坊市教育局" not in orgs
+    people = set(form.fields["handler"].queryset.values_list("name", flat=True))
+    assert "惠民县教育局承办人(演示)" in people and "潍坊承办人" not in people
+    r = client_for("office").post(
+        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh, **{"triage-handling_org": weifang.pk})
+    )
+    assert r.status_code == 400
+    assert "承办单位选择无效。" in r.content.decode()
+    fresh.refresh_from_db()
+    assert fresh.status == "reported"
