@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("", views.problem_list, name="problem_list"),
     path("<int:pk>/", views.problem_detail, name="problem_detail"),
     path("<int:pk>/act/<slug:action>/", views.problem_act, name="problem_act"),
+    path("attachments/<int:pk>/", views.problem_attachment, name="problem_attachment"),
 ]

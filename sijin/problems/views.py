@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from sijin.accounts import access
 from sijin.fieldwork.models import VisitPhoto
 
 from .forms import SORTS, ActionForm, ProblemFilterForm
-from .models import Problem
+from .models import Problem, ProblemAttachment
 from .supervision import annotate_light, light_q, problem_light
 from .workflow import ACTION_LABELS, TRANSITIONS, StaleProblem, allowed_actions, problem_transition
 
@@ -157,7 +157,7 @@ def _render_detail(
     context = {
         "problem": problem,
         "light": problem_light(problem, timezone.localdate()),
-        "events": problem.events.select_related("actor").order_by("at", "id"),
+        "events": problem.events.select_related("actor").prefetch_related("attachments").order_by("at", "id"),
         "actions": actions,
         "error": error,
         "notice": notice,
@@ -168,3 +168,22 @@ def _render_detail(
     if request.htmx:
         return render(request, "problems/problem_detail.html#detail-panel", context)
     return render(request, "problems/problem_detail.html", context, status=status)
+
+
+@login_required
+def problem_attachment(request, pk):
+    """Evidence of an event, served only to people who can see its problem (404 for anyone else)."""
+    attachment = ProblemAttachment.objects.filter(pk=pk).select_related("event").first()
+    if attachment is None:
+        raise Http404("不存在或无权查看")
+    access.get_problem_for(request.user, attachment.event.problem_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在") from None
+    response = FileResponse(
+        handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.name
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -17,7 +17,7 @@ from sijin.directory.models import Organization, Region
 from sijin.directory.services import organization_ensure, person_ensure
 from sijin.fieldwork.models import Outcome
 from sijin.fieldwork.photos import visit_photo_add
-from sijin.problems.models import Problem, ProblemEvent
+from sijin.problems.models import Problem, ProblemAttachment, ProblemEvent
 from sijin.problems.services import problem_report
 from sijin.problems.workflow import problem_transition
 
@@ -444,3 +444,19 @@ def test_it_offers_only_units_of_the_problems_region_line_for_triage(fresh):
     assert "承办单位选择无效。" in r.content.decode()
     fresh.refresh_from_db()
     assert fresh.status == "reported"
+
+
+def test_evidence_is_served_only_within_scope(accepted):
+    from sijin.core.testing import client_for
+
+    client = client_for("handler")
+    client.post(f"/problems/{accepted.pk}/act/resolve/", resolve_data(accepted))
+    attachment = ProblemAttachment.objects.get(event__problem=accepted)
+    r = client.get(f"/problems/attachments/{attachment.pk}/")
+    assert r.status_code == 200
+    assert b"".join(r.streaming_content) == png_bytes()
+    assert (
+        f'href="/problems/attachments/{attachment.pk}/"'
+        in client.get(f"/problems/{accepted.pk}/").content.decode()
+    )
+    assert client_for("outsider").get(f"/problems/attachments/{attachment.pk}/").status_code == 404
