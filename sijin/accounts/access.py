@@ -186,9 +186,12 @@ def can_write_briefing(user, briefing: Briefing) -> bool:
         return briefing.group_id is not None and can_write(user, briefing.group_id)
     if briefing.scope == "unit":
         return briefing.organization_id in _ids(user, {Role.UNIT}, "organization_id")
-    return briefing.region_id is not None and any(
-        briefing.region_id.startswith(p) for p in _prefixes(user, {Role.OFFICE})
-    )
+    return briefing.region is not None and can_brief_region(user, briefing.region)
+
+
+def can_brief_region(user, region) -> bool:
+    """Region briefings are drafted by the office whose subtree holds the region (or the admin)."""
+    return is_admin(user) or any(region.code.startswith(p) for p in _prefixes(user, {Role.OFFICE}))
 
 
 def get_briefing_for(user, pk, write: bool = False) -> Briefing:

@@ -267,11 +267,18 @@ class BriefingNewForm(forms.Form):
     organization: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("或:派出单位(汇总其全部工作组)")
     )
+    region = forms.CharField(
+        required=False,
+        max_length=12,
+        label=_("或:区划代码(汇总区划内全部工作组)"),
+        help_text=_("活动办可用,例如 371621(惠民县)、3716(滨州市)。"),
+    )
     start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         groups = access.visible_groups_for_write(user)
         self.fields["group"].queryset = groups.order_by("name")
         # A unit briefing is the unit's own report: offered to the unit (and the admin), not to others.
@@ -280,10 +287,21 @@ class BriefingNewForm(forms.Form):
             units = units.filter(id__in=access.unit_ids(user))
         self.fields["organization"].queryset = units.order_by("name")
 
+    def clean_region(self):
+        code = (self.cleaned_data.get("region") or "").strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code.ljust(12, "0")).first() if code.isdigit() else None
+        if region is None:
+            raise ValidationError(_("区划代码不存在,例如 371621(惠民县)。"))
+        if not access.can_brief_region(self.user, region):
+            raise ValidationError(_("只有该区划的活动办可以起草区划简报。"))
+        return region
+
     def clean(self):
         data = super().clean()
-        if bool(data.get("group")) == bool(data.get("organization")):
-            raise ValidationError(_("请选择一个工作组或一个派出单位。"))
+        if sum(bool(data.get(k)) for k in ("group", "organization", "region")) != 1:
+            raise ValidationError(_("请选择一个工作组、一个派出单位或一个区划。"))
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise ValidationError(_("截止日期不能早于起始日期。"))
         return data
@@ -313,6 +331,7 @@ def briefing_new(request):
             actor=request.user,
             group=data["group"],
             organization=data["organization"],
+            region=data["region"],
             period_start=data["start"],
             period_end=data["end"],
         )

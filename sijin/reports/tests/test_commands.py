@@ -78,3 +78,13 @@ def test_it_explains_a_file_without_the_expected_header(demo, tmp_path):
     call_command("export", "handling", "-o", str(handling), stdout=io.StringIO())
     with pytest.raises(CommandError, match="找不到表头行:表头须包含类型、名称、区划代码"):
         call_command("import", "targets", str(handling), stdout=io.StringIO())
+
+
+def test_it_writes_a_region_briefing_from_the_command_line(demo, tmp_path):
+    from django.core.management import call_command
+    from docx import Document
+
+    out = tmp_path / "region.docx"
+    call_command("briefing", "--region", "3716", "--from", "2020-03-09", "--to", "2020-03-29", "-o", str(out))
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "官道李村" in text and "2万斤" in text

@@ -173,3 +173,18 @@ def test_a_unit_briefing_stays_with_the_unit_and_its_region(demo):
         == 403
     )
     assert client_for("member").get(f"/reports/briefings/{briefing.pk}/").status_code == 404
+
+
+def test_an_office_drafts_a_region_briefing_and_a_member_cannot(demo):
+    from sijin.core.testing import client_for
+    from sijin.reports.models import Briefing
+
+    data = {"region": "371621", "start": "2020-03-09", "end": "2020-03-29"}
+    r = client_for("office").post("/reports/briefings/new/", data)
+    assert r.status_code == 302
+    briefing = Briefing.objects.get(scope="region")
+    assert briefing.region_id == "371621000000"
+    assert "惠宇汽车零部件有限公司" in briefing.body
+    r = client_for("member").post("/reports/briefings/new/", data)
+    assert "只有该区划的活动办可以起草区划简报" in r.content.decode()
+    assert Briefing.objects.filter(scope="region").count() == 1

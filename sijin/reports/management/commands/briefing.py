@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sijin.directory.models import Region
 from sijin.reports.briefing import briefing_docx
 from sijin.reports.services import briefing_generate
 
@@ -15,9 +16,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--group", required=True, help="工作组编号,或工作组/派出单位名称的一部分(须只对应一个工作组)"
-        )
+        parser.add_argument("--group", help="工作组编号,或工作组/派出单位名称的一部分(须只对应一个工作组)")
+        parser.add_argument("--region", help="或:区划代码,汇总区划内全部工作组,例如 371621")
         parser.add_argument("--from", dest="start", required=True, help="起始日期 YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="截止日期 YYYY-MM-DD")
         parser.add_argument("-o", "--output", required=True, help="输出的 .docx 文件")
@@ -27,9 +27,17 @@ class Command(BaseCommand):
         start, end = parse_day(options["start"], "--from"), parse_day(options["end"], "--to")
         if end < start:
             raise CommandError("截止日期不能早于起始日期。")
-        group = find_group(options["group"])
+        if bool(options["group"]) == bool(options["region"]):
+            raise CommandError("请用 --group 指定一个工作组,或用 --region 指定一个区划。")
+        group = find_group(options["group"]) if options["group"] else None
+        region = None
+        if options["region"]:
+            code = options["region"].strip()
+            region = Region.objects.filter(code=code.ljust(12, "0")).first() if code.isdigit() else None
+            if region is None:
+                raise CommandError(f"区划代码“{code}”不存在,例如 371621(惠民县)。")
         briefing = briefing_generate(
-            actor=admin_actor(options["user"]), group=group, period_start=start, period_end=end
+            actor=admin_actor(options["user"]), group=group, region=region, period_start=start, period_end=end
         )
         Path(options["output"]).write_bytes(briefing_docx(briefing.title, briefing.body))
         self.stdout.write(
