@@ -232,6 +232,12 @@ def problem_transition(
     today = on_date or timezone.localdate()
     seen_version = problem.version if version is None else version
     before = problem.status
+    if action == "merge":
+        # The problem merged into must be one the actor can see; never confirm that a hidden one exists.
+        given = fields["merged_into"]
+        pk = given.pk if isinstance(given, Problem) else given
+        if not access.visible_problems(actor).filter(pk=pk).exists():
+            raise ValidationError("合并至的问题不存在或无权查看。")
     changes, data, to = _apply(action, problem, fields, today)
     to = to or transition.to or before
 

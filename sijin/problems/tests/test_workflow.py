@@ -484,3 +484,18 @@ def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
     problem.refresh_from_db()
     assert problem.events.count() == start + 1
     assert problem.version == 5  # report=1, triage, accept, progress, and the one winner
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_merge_into_a_problem_the_actor_cannot_see(demo):
+    office = User.objects.get(username="office")
+    fresh = Problem.objects.filter(status="reported").first() or problem_report(
+        actor=User.objects.get(username="member"),
+        target=Problem.objects.first().target,
+        title="重复反映的问题",
+        reported_on=date(2020, 3, 15),
+    )
+    with pytest.raises(ValidationError, match="不存在或无权查看"):
+        problem_transition(actor=office, problem=fresh, action="merge", merged_into=999_999)
+    fresh.refresh_from_db()
+    assert fresh.status == "reported"
