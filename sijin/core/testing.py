@@ -22,3 +22,12 @@ def client_for(username: str) -> Client:
     user = outsider() if username == "outsider" else User.objects.get(username=username)
     client.force_login(user)
     return client
+
+
+def post_form(client: Client, url: str, data: dict, **kwargs):
+    """Open the form first, as a person would, and post it with its one-time token (sijin.core.once)."""
+    import re
+
+    page = client.get(url).content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    return client.post(url, {**data, "form_token": token.group(1) if token else ""}, **kwargs)

@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, TargetKind
+from sijin.core.once import form_token, form_token_fresh, form_token_spend
 from sijin.core.services import error_text
 from sijin.directory.models import Organization, Region
 
@@ -173,6 +174,9 @@ def import_page(request):
         raise PermissionDenied(_("只读权限,不能导入"))
     form = ImportForm(request.user, request.POST or None, request.FILES or None)
     errors: list[str] = []
+    if request.method == "POST" and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect("/reports/import/")
     if request.method == "POST" and form.is_valid():
         run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
         try:
@@ -187,11 +191,16 @@ def import_page(request):
             ]
         else:
             if result.ok:
+                form_token_spend(request)
                 messages.success(request, _("已导入 %(n)d 行。") % {"n": result.created})
                 return redirect("/reports/import/")
             errors = result.errors
     kinds = TargetKind.objects.filter(campaign__in=_campaigns(request.user)).select_related("campaign")
-    return render(request, "reports/import.html", {"form": form, "errors": errors, "kinds": kinds})
+    return render(
+        request,
+        "reports/import.html",
+        {"form": form, "errors": errors, "kinds": kinds, "form_token": form_token(request)},
+    )
 
 
 @login_required
@@ -325,6 +334,9 @@ def briefing_new(request):
     if not access.can_write(request.user):
         raise PermissionDenied(_("只读权限,不能起草简报。"))
     form = BriefingNewForm(request.user, request.POST or None)
+    if request.method == "POST" and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect("/reports/briefings/")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         briefing = services.briefing_generate(
@@ -335,9 +347,10 @@ def briefing_new(request):
             period_start=data["start"],
             period_end=data["end"],
         )
+        form_token_spend(request)
         messages.success(request, _("简报已生成,请核对修改后报送。"))
         return redirect(f"/reports/briefings/{briefing.pk}/")
-    return render(request, "reports/briefing_new.html", {"form": form})
+    return render(request, "reports/briefing_new.html", {"form": form, "form_token": form_token(request)})
 
 
 @login_required

@@ -7,16 +7,8 @@ import pytest
 
 from sijin.campaigns.models import Indicator, Target
 from sijin.core.models import AuditLog
-from sijin.core.testing import client_for
+from sijin.core.testing import client_for, post_form
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, PlanStep, SupportPlan
-
-
-def post_form(client, url, data, **kwargs):
-    """Open the form first, as a person would, and post with its one-time token."""
-    page = client.get(url).content.decode()
-    token = re.search(r'name="form_token" value="([^"]+)"', page)
-    return client.post(url, {**data, "form_token": token.group(1) if token else ""}, **kwargs)
-
 
 VILLAGE = "官道李村"
 COMMUNITY = "棣州社区"

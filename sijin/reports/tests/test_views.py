@@ -7,7 +7,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from sijin.core.testing import client_for
+from sijin.core.testing import client_for, post_form
 from sijin.reports.models import Briefing
 from sijin.reports.services import briefing_generate
 
@@ -22,8 +22,10 @@ def briefing(demo) -> Briefing:
 
 
 def test_it_generates_a_briefing_from_the_page(demo):
-    r = client_for("member").post(
-        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    r = post_form(
+        client_for("member"),
+        "/reports/briefings/new/",
+        {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"},
     )
     briefing = Briefing.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/reports/briefings/{briefing.pk}/"
@@ -33,8 +35,10 @@ def test_it_generates_a_briefing_from_the_page(demo):
 
 
 def test_it_rejects_a_briefing_for_a_group_outside_the_scope(demo):
-    r = client_for("outsider").post(
-        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    r = post_form(
+        client_for("outsider"),
+        "/reports/briefings/new/",
+        {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"},
     )
     assert r.status_code == 200 and not Briefing.objects.exists()
 
@@ -108,8 +112,10 @@ def test_it_imports_through_the_page_and_lists_errors(demo):
     wb.save(data)
     data.seek(0)
     data.name = "问题.xlsx"
-    r = client_for("member").post(
-        "/reports/import/", {"what": "problems", "campaign": demo["campaign"].pk, "file": data}
+    r = post_form(
+        client_for("member"),
+        "/reports/import/",
+        {"what": "problems", "campaign": demo["campaign"].pk, "file": data},
     )
     assert "第3行 第1列:帮扶对象“不存在的村”不存在。" in r.content.decode()
     assert client_for("leader").get("/reports/import/").status_code == 403
@@ -135,10 +141,12 @@ def test_it_requires_login():
 
 
 def test_a_leader_cannot_draft_a_briefing(demo):
-    from sijin.core.testing import client_for
+    from sijin.core.testing import client_for, post_form
 
-    r = client_for("leader").post(
-        "/reports/briefings/new/", {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"}
+    r = post_form(
+        client_for("leader"),
+        "/reports/briefings/new/",
+        {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29"},
     )
     assert r.status_code == 403
 
@@ -176,15 +184,30 @@ def test_a_unit_briefing_stays_with_the_unit_and_its_region(demo):
 
 
 def test_an_office_drafts_a_region_briefing_and_a_member_cannot(demo):
-    from sijin.core.testing import client_for
+    from sijin.core.testing import client_for, post_form
     from sijin.reports.models import Briefing
 
     data = {"region": "371621", "start": "2020-03-09", "end": "2020-03-29"}
-    r = client_for("office").post("/reports/briefings/new/", data)
+    r = post_form(client_for("office"), "/reports/briefings/new/", data)
     assert r.status_code == 302
     briefing = Briefing.objects.get(scope="region")
     assert briefing.region_id == "371621000000"
     assert "惠宇汽车零部件有限公司" in briefing.body
-    r = client_for("member").post("/reports/briefings/new/", data)
+    r = post_form(client_for("member"), "/reports/briefings/new/", data)
     assert "只有该区划的活动办可以起草区划简报" in r.content.decode()
     assert Briefing.objects.filter(scope="region").count() == 1
+
+
+def test_a_second_submit_of_the_briefing_form_drafts_nothing_more(demo):
+    import re
+
+    from sijin.reports.models import Briefing
+
+    client = client_for("member")
+    page = client.get("/reports/briefings/new/").content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {"group": demo["group"].pk, "start": "2020-03-09", "end": "2020-03-29", "form_token": token}
+    before = Briefing.objects.count()
+    assert client.post("/reports/briefings/new/", data).status_code == 302
+    assert "请勿重复提交" in client.post("/reports/briefings/new/", data, follow=True).content.decode()
+    assert Briefing.objects.count() == before + 1
