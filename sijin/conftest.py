@@ -31,3 +31,14 @@ def demo(db):
     from sijin.demo import load_demo
 
     return load_demo()
+
+
+@pytest.fixture
+def regions_back(django_db_blocker):
+    """Transactional tests empty every table: put the regions and the demo back for the tests after them."""
+    yield
+    from sijin.demo import load_demo
+
+    with django_db_blocker.unblock():
+        regions_load()
+        load_demo()

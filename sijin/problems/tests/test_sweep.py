@@ -11,7 +11,6 @@ from django.db import connection
 from sijin.accounts.models import User
 from sijin.core.models import Notification
 from sijin.directory.models import Organization
-from sijin.directory.services import regions_load
 from sijin.problems.models import Problem, ProblemEvent
 from sijin.problems.supervision import supervision_sweep
 from sijin.problems.workflow import problem_transition
@@ -112,14 +111,6 @@ def test_it_runs_as_a_command_as_of_a_date(mailboxes, capsys):
 def test_it_rejects_a_malformed_date(db):
     with pytest.raises(CommandError, match="日期格式应为 YYYY-MM-DD"):
         call_command("sweep", "--date", "31/03/2020")
-
-
-@pytest.fixture(scope="module")
-def regions_back(django_db_blocker):
-    """Transactional tests empty every table; put the reference regions back for the tests after them."""
-    yield
-    with django_db_blocker.unblock():
-        regions_load()
 
 
 @pytest.mark.django_db(transaction=True)

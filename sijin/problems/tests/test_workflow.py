@@ -16,7 +16,6 @@ from sijin.core.models import AuditLog, Notification
 from sijin.core.testing import outsider
 from sijin.demo import load_demo
 from sijin.directory.models import Organization
-from sijin.directory.services import regions_load
 from sijin.fieldwork.models import Outcome
 from sijin.problems.models import Problem, ProblemAttachment, ProblemEvent, Status
 from sijin.problems.services import problem_report
@@ -434,14 +433,6 @@ class TestWorkflow:
             assert list(problem.events.values_list("action", flat=True)) == ["report", "resolve_on_site"]
             assert problem.level == "group"
             assert problem.handling_org is None
-
-
-@pytest.fixture(scope="module")
-def regions_back(django_db_blocker):
-    """Transactional tests empty every table; put the reference regions back for the tests after them."""
-    yield
-    with django_db_blocker.unblock():
-        regions_load()
 
 
 @pytest.mark.django_db(transaction=True)
