@@ -81,6 +81,19 @@ def main() -> None:
     print(f"count, office scope vs unscoped count: {count_scoped / count_base:.2f}x")
     print(f"count, handler scope vs unscoped count: {handler_scoped / count_base:.2f}x")
 
+    # 问题台账 pages as the office sees them (count, filters, lights), against the raw first-50 query.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(office)
+    first_page = timed(lambda: client.get("/problems/"), repeat=3)
+    deep_page = timed(lambda: client.get("/problems/?page=1000"), repeat=3)
+    red_filter = timed(lambda: client.get("/problems/?light=red"), repeat=3)
+    print(
+        f"问题台账 page 1 (office): {first_page / baseline:.1f}x the raw first-50 query; "
+        f"page 1000: {deep_page / baseline:.1f}x; light=red filter: {red_filter / baseline:.1f}x"
+    )
+
     # 问题清单 export: peak Python memory for all rows vs a tenth of them (streaming keeps the ratio near 1).
     import tracemalloc
 

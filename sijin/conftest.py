@@ -42,3 +42,14 @@ def regions_back(django_db_blocker):
     with django_db_blocker.unblock():
         regions_load()
         load_demo()
+
+
+def pytest_terminal_summary(terminalreporter):
+    import os
+
+    if not os.path.exists("/usr/bin/chromium"):
+        terminalreporter.write_line(
+            "*** BROWSER TESTS SKIPPED: /usr/bin/chromium is missing (apt-get install chromium) ***",
+            red=True,
+            bold=True,
+        )
