@@ -30,6 +30,7 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["SIJIN_SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sijin.settings")
+    os.environ["SIJIN_ALLOWED_HOSTS"] = "testserver"
     import django
 
     django.setup()
@@ -86,9 +87,13 @@ def main() -> None:
 
     client = Client()
     client.force_login(office)
-    first_page = timed(lambda: client.get("/problems/"), repeat=3)
-    deep_page = timed(lambda: client.get("/problems/?page=1000"), repeat=3)
-    red_filter = timed(lambda: client.get("/problems/?light=red"), repeat=3)
+
+    def page(url: str) -> None:
+        assert client.get(url).status_code == 200, url
+
+    first_page = timed(lambda: page("/problems/"), repeat=3)
+    deep_page = timed(lambda: page("/problems/?page=1000"), repeat=3)
+    red_filter = timed(lambda: page("/problems/?light=red"), repeat=3)
     print(
         f"问题台账 page 1 (office): {first_page / baseline:.1f}x the raw first-50 query; "
         f"page 1000: {deep_page / baseline:.1f}x; light=red filter: {red_filter / baseline:.1f}x"
