@@ -93,3 +93,10 @@ def format_quantity(value: Decimal | int | float, unit: str, qualifier: str = ""
     if qualifier == "约":
         return f"约{text}{unit}"
     return f"{text}{qualifier}{unit}"
+
+
+def readable_total(total: Decimal, unit: str, qualifier: str = "") -> str:
+    """A sum as the reports write it: 20000 斤 → 2万斤; units that already carry 万 stay as they are."""
+    if unit and unit[0] not in MAGNITUDES and total >= 10_000:
+        return format_quantity(clean_decimal(total / 10_000), f"万{unit}", qualifier)
+    return format_quantity(total, unit, qualifier)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from sijin.accounts import access
 from sijin.accounts.models import Role
+from sijin.core.quantities import readable_total
 from sijin.fieldwork.models import Outcome, PlanStep
 from sijin.problems.models import OPEN_STATUSES
 from sijin.problems.rates import compute_rates
@@ -40,16 +41,19 @@ def workbench(request):
         .select_related("plan", "plan__target")
         .order_by("due", "plan_id", "order")[:20]
     )
-    outcomes = (
-        Outcome.objects.filter(target__in=targets)
-        .values("indicator__name", "indicator__unit")
+    outcomes = [
+        {"name": row["indicator__name"], "total": readable_total(row["total"], row["indicator__unit"])}
+        for row in Outcome.objects.filter(target__in=targets)
+        .values("indicator__name", "indicator__unit", "indicator__order")
         .annotate(total=Sum("value"))
         .order_by("indicator__order")
-    )
+    ]
     numbers = {
         "groups": access.visible_groups(user).count(),
         "targets": targets.count(),
         "visits": visits.aggregate(n=Sum("occasions"))["n"] or 0,
+        # “10余次” keeps the total vague: 16余次, not a precise 16.
+        "visits_vague": visits.exclude(occasions_qualifier="").exists(),
         "problems": problems.count(),
         "solved": problems.filter(status__in=("resolved", "closed")).count(),
     }

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sijin.accounts import access
 from sijin.accounts.models import Role
@@ -92,6 +92,8 @@ def _issuer(user) -> str:
     return "“四进”攻坚行动办公室"
 
 
+# Official documents are written in Chinese whatever language the page is shown in.
+@translation.override("zh-hans")
 def _notice_docx(org: Organization, problems: list, today: date, issuer: str) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH

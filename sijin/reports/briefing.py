@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import cn2an
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -85,6 +85,8 @@ def scoped_groups(actor, *, group=None, organization=None, region=None) -> Query
     return groups.none()
 
 
+# Official documents are written in Chinese whatever language the page is shown in.
+@translation.override("zh-hans")
 def briefing_text(
     actor, *, period_start: date, period_end: date, group=None, organization=None, region=None
 ) -> BriefingText:

@@ -7,14 +7,13 @@ problems.rates.compute_rates, the one place they are defined. Groups and units a
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, WorkGroup
-from sijin.core.quantities import MAGNITUDES, clean_decimal, format_quantity
+from sijin.core.quantities import readable_total
 from sijin.directory.models import Region
 from sijin.fieldwork.models import Outcome
 from sijin.problems.models import Level, Problem, Status
@@ -72,13 +71,6 @@ def _pairs(
         label = labels.get(key, key) if labels else key
         out.append((str(label) if label not in (None, "") else empty, row["n"]))
     return out
-
-
-def readable_total(total: Decimal, unit: str, qualifier: str = "") -> str:
-    """20000 斤 → 2万斤, as the reports write it; units that already carry 万 stay as they are."""
-    if unit and unit[0] not in MAGNITUDES and total >= 10_000:
-        return format_quantity(clean_decimal(total / 10_000), f"万{unit}", qualifier)
-    return format_quantity(total, unit, qualifier)
 
 
 def rates_row(rates: Rates) -> dict:

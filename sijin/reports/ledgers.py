@@ -12,6 +12,7 @@ from datetime import date
 from typing import IO, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -310,6 +311,8 @@ BUILDERS: dict[str, Callable[..., Ledger]] = {
 }
 
 
+# Official documents are written in Chinese whatever language the page is shown in.
+@translation.override("zh-hans")
 def ledger_build(
     kind: str, user, *, group=None, start: date | None = None, end: date | None = None
 ) -> Ledger:
@@ -341,6 +344,7 @@ def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
     return cell
 
 
+@translation.override("zh-hans")
 def write_xlsx(
     ledger: Ledger,
     out: IO[bytes] | str,

@@ -118,3 +118,8 @@ def test_a_handler_sees_only_their_units_problems_on_a_target(demo):
     assert "实训设备进口报关滞后" not in html
     assert "深入工地" not in html  # the group's visit notes
     assert "实训设备进口报关滞后" in client_for("member").get(f"/targets/{base.pk}/").content.decode()
+
+
+def test_the_workbench_sums_outcomes_as_reports_write_them(demo):
+    html = client_for("member").get("/").content.decode()
+    assert "2万斤" in html and "3.5万元" in html and "16余" in html

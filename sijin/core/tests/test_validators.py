@@ -83,3 +83,11 @@ def test_production_hashes_passwords_with_argon2():
     import sijin.settings
 
     assert sijin.settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_it_writes_large_sums_in_wan():
+    from sijin.core.quantities import readable_total
+
+    assert readable_total(Decimal(20000), "斤") == "2万斤"
+    assert readable_total(Decimal("3.5"), "万元") == "3.5万元"
+    assert readable_total(Decimal(3), "处") == "3处"
