@@ -7,8 +7,9 @@ from django.shortcuts import render
 
 from sijin.accounts import access
 from sijin.directory.models import Person, Region
-from sijin.fieldwork.models import Checklist
+from sijin.fieldwork.models import Checklist, visit_total
 from sijin.problems.rates import compute_rates
+from sijin.problems.supervision import light_q
 from sijin.reports.models import WorkMethod
 
 from .attributes import display_attributes
@@ -36,9 +37,7 @@ def group_detail(request, pk):
         "group": group,
         "memberships": group.memberships.select_related("person", "person__organization"),
         "targets": targets,
-        "visit_count": sum(v.occasions for v in visits),
-        # “10余次” stays vague in the total: 16余次, not a precise 16.
-        "visit_vague": visits.exclude(occasions_qualifier="").exists(),
+        "visit_count": visit_total(visits),
         "visits": visits.prefetch_related("targets", "accompanying_leaders")[:50],
         "problem_count": problems.count(),
         "rates": compute_rates(problems),
@@ -67,11 +66,9 @@ def target_list(request):
     if (responsible := request.GET.get("responsible", "")).isdigit():
         targets = targets.filter(responsible_id=responsible)
     if request.GET.get("red"):
-        from sijin.problems.models import OPEN_STATUSES
-
-        targets = targets.filter(
-            problems__status__in=OPEN_STATUSES, problems__deadline__lt=_today()
-        ).distinct()
+        # The same 超期 light as everywhere (problems.supervision), on problems the user may see.
+        red = access.visible_problems(request.user).filter(light_q("red"))
+        targets = targets.filter(pk__in=red.values("target_id"))
     targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
     page = Paginator(targets, 50).get_page(request.GET.get("page"))
     return render(
@@ -112,9 +109,3 @@ def target_detail(request, pk):
         "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
     }
     return render(request, "campaigns/target_detail.html", context)
-
-
-def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()

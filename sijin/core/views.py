@@ -8,10 +8,9 @@ from django.utils import timezone
 from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.core.quantities import readable_total
-from sijin.fieldwork.models import Outcome, PlanStep
-from sijin.problems.models import OPEN_STATUSES
+from sijin.fieldwork.models import Outcome, PlanStep, visit_total
 from sijin.problems.rates import compute_rates
-from sijin.problems.supervision import annotate_light
+from sijin.problems.supervision import annotate_light, light_q
 
 
 @login_required
@@ -23,7 +22,7 @@ def workbench(request):
     if roles & {Role.OFFICE, Role.ADMIN}:
         # To route, to rule on, and to chase: overdue problems are the office's business too (督办).
         todo |= Q(status__in=("reported", "returned", "escalated"))
-        todo |= Q(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
+        todo |= light_q("red")
     if roles & {Role.GROUP_LEADER, Role.MEMBER}:
         todo |= Q(
             status__in=("reported", "resolved"),
@@ -51,9 +50,7 @@ def workbench(request):
     numbers = {
         "groups": access.visible_groups(user).count(),
         "targets": targets.count(),
-        "visits": visits.aggregate(n=Sum("occasions"))["n"] or 0,
-        # “10余次” keeps the total vague: 16余次, not a precise 16.
-        "visits_vague": visits.exclude(occasions_qualifier="").exists(),
+        "visits": visit_total(visits.only("occasions", "occasions_qualifier")),
         "problems": problems.count(),
         "solved": problems.filter(status__in=("resolved", "closed")).count(),
     }

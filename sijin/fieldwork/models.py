@@ -59,6 +59,13 @@ class Visit(models.Model):
         return format_quantity(self.occasions, "次", self.occasions_qualifier)
 
 
+def visit_total(visits) -> str:
+    """How many times a set of visits went out, kept vague when any entry is (10余次 + 6次 → 16余次)."""
+    visits = list(visits)
+    qualifier = next((v.occasions_qualifier for v in visits if v.occasions_qualifier), "")
+    return format_quantity(sum(v.occasions for v in visits), "次", qualifier)
+
+
 class VisitPhoto(models.Model):
     """A photo taken on a visit; stored outside the web root, served only through a scoped view."""
 

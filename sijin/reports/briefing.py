@@ -30,9 +30,10 @@ from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.quantities import format_quantity
 from sijin.core.workdays import workdays_between
-from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit
-from sijin.problems.models import OPEN_STATUSES, SOLVED_STATUSES, Problem
+from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit, visit_total
+from sijin.problems.models import SOLVED_STATUSES, Problem
 from sijin.problems.rates import compute_rates
+from sijin.problems.supervision import light_q
 
 from .models import MethodStatus, WorkMethod
 
@@ -208,9 +209,7 @@ class _Writer:
 
     @staticmethod
     def visit_count(visits: list[Visit]) -> str:
-        total = sum(v.occasions for v in visits)
-        qualifier = next((v.occasions_qualifier for v in visits if v.occasions_qualifier), "")
-        return format_quantity(total, "次", qualifier)
+        return visit_total(visits)
 
     def outcome_rows(self) -> QuerySet[Outcome]:
         return (
@@ -380,7 +379,7 @@ class _Writer:
         """
         as_of = min(self.end, timezone.localdate())
         late = list(
-            self.scope_problems.filter(status__in=OPEN_STATUSES, deadline__lt=as_of)
+            self.scope_problems.filter(light_q("red", as_of))
             .select_related("target", "handling_org")
             .order_by("deadline", "id")
         )
