@@ -174,6 +174,16 @@ def unit_ids(user) -> list[int]:
     return _ids(user, {Role.UNIT}, "organization_id")
 
 
+def group_ids(user) -> list[int]:
+    """The work groups the user is a leader or member of."""
+    return _ids(user, GROUP_ROLES, "work_group_id")
+
+
+def handler_org_ids(user) -> list[int]:
+    """The organizations whose assigned problems the user handles."""
+    return _ids(user, {Role.HANDLER}, "organization_id")
+
+
 def visible_briefings(user) -> QuerySet[Briefing]:
     return Briefing.objects.filter(briefing_q(user))
 

@@ -10,7 +10,7 @@ from sijin.accounts.models import Role
 from sijin.core.quantities import readable_total
 from sijin.fieldwork.models import Outcome, PlanStep, visit_total
 from sijin.problems.rates import compute_rates
-from sijin.problems.supervision import annotate_light, light_q
+from sijin.problems.supervision import SWEPT_STATUSES, annotate_light, light_q
 
 
 @login_required
@@ -26,11 +26,10 @@ def workbench(request):
     if roles & {Role.GROUP_LEADER, Role.MEMBER}:
         todo |= Q(
             status__in=("reported", "resolved"),
-            group_id__in=access._ids(user, access.GROUP_ROLES, "work_group_id"),
+            group_id__in=access.group_ids(user),
         )
     if Role.HANDLER in roles:
-        orgs = access._ids(user, {Role.HANDLER}, "organization_id")
-        todo |= Q(status__in=("assigned", "accepted", "in_progress", "reopened"), handling_org_id__in=orgs)
+        todo |= Q(status__in=SWEPT_STATUSES, handling_org_id__in=access.handler_org_ids(user))
     my_problems = annotate_light(problems.filter(todo)).order_by("deadline", "reported_on")[:30]
     targets = access.visible_targets(user)
     visits = access.visible_visits(user)
