@@ -7,20 +7,24 @@ exists) and PermissionDenied when the user may read it but not change it.
 Scopes: admin — everything; office and leader — a region subtree (code prefix); dispatching unit — the groups
 it sent; group leader and member — their group; handler — problems assigned to their organization (and the
 targets of those problems). Security admin and auditor see no case data (三员分立). Leaders only read.
+
+Models ask here through their querysets (``Problem.objects.visible_to(user)``, ``Target.objects.visible_to(user)``
+…), which filter by the conditions built below. This module sits low in the layers (accounts), so it never
+imports the case apps: the few object lookups take their model from the app registry.
+
+Who may *act* on one problem (``acting_roles``) and who is *told* about it (``offices_over``,
+``problem_handlers``) are decided here too, from the grants; the problem only says what it needs
+(``Problem.office_level`` for an escalated one, ``Problem.handled_by_group``).
 """
 
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from sijin.campaigns.models import Target, WorkGroup
-from sijin.fieldwork.models import Visit
-from sijin.problems.models import Problem
-from sijin.reports.models import Briefing
-
-from .models import Role, RoleGrant
+from .models import Role, RoleGrant, User
 
 READ_ONLY_ROLES = {Role.LEADER}
 NOTHING = Q(pk__in=[])
@@ -112,22 +116,33 @@ def target_q(user) -> Q:
     return q
 
 
-def visible_groups(user) -> QuerySet[WorkGroup]:
-    return WorkGroup.objects.filter(group_q(user))
+def target_needs_distinct(user) -> bool:
+    """A handler's condition on targets crosses a to-many relation (problems): keep each target once."""
+    return bool(_ids(user, {Role.HANDLER}, "organization_id")) and not is_admin(user)
 
 
-def visible_targets(user) -> QuerySet[Target]:
-    qs = Target.objects.filter(target_q(user))
-    # A handler's condition crosses a to-many relation; keep each target once.
-    return qs.distinct() if _ids(user, {Role.HANDLER}, "organization_id") and not is_admin(user) else qs
+def visit_q(user) -> Q:
+    return group_q(user, "group__")
 
 
-def visible_problems(user) -> QuerySet[Problem]:
-    return Problem.objects.filter(problem_q(user))
+def _model(label: str) -> Any:
+    return apps.get_model(label)
 
 
-def visible_visits(user) -> QuerySet[Visit]:
-    return Visit.objects.filter(group_q(user, "group__"))
+def visible_groups(user) -> QuerySet:
+    return _model("campaigns.WorkGroup").objects.visible_to(user)
+
+
+def visible_targets(user) -> QuerySet:
+    return _model("campaigns.Target").objects.visible_to(user)
+
+
+def visible_problems(user) -> QuerySet:
+    return _model("problems.Problem").objects.visible_to(user)
+
+
+def visible_visits(user) -> QuerySet:
+    return _model("fieldwork.Visit").objects.visible_to(user)
 
 
 def can_write(user, group_id: int | None = None) -> bool:
@@ -141,8 +156,9 @@ def can_write(user, group_id: int | None = None) -> bool:
     return visible_groups_for_write(user).filter(id=group_id).exists()
 
 
-def visible_groups_for_write(user) -> QuerySet[WorkGroup]:
+def visible_groups_for_write(user) -> QuerySet:
     """Groups whose case data the user may change: their scope minus read-only grants."""
+    WorkGroup = _model("campaigns.WorkGroup")
     if is_admin(user):
         return WorkGroup.objects.all()
     q = NOTHING
@@ -160,7 +176,7 @@ def briefing_q(user) -> Q:
     region briefings to offices/leaders whose subtree holds the region; and one's own drafts."""
     if is_admin(user):
         return Q()
-    q = Q(scope="group", group__in=visible_groups(user)) | Q(created_by_id=user.pk)
+    q = (Q(scope="group") & group_q(user, "group__")) | Q(created_by_id=user.pk)
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(scope="unit", organization_id__in=orgs)
     for p in _prefixes(user, REGION_ROLES):
@@ -184,11 +200,11 @@ def handler_org_ids(user) -> list[int]:
     return _ids(user, {Role.HANDLER}, "organization_id")
 
 
-def visible_briefings(user) -> QuerySet[Briefing]:
-    return Briefing.objects.filter(briefing_q(user))
+def visible_briefings(user) -> QuerySet:
+    return _model("reports.Briefing").objects.visible_to(user)
 
 
-def can_write_briefing(user, briefing: Briefing) -> bool:
+def can_write_briefing(user, briefing) -> bool:
     """Who may edit and submit: writers of the group; the unit itself; an office covering the region."""
     if is_admin(user):
         return True
@@ -204,7 +220,7 @@ def can_brief_region(user, region) -> bool:
     return is_admin(user) or any(region.code.startswith(p) for p in _prefixes(user, {Role.OFFICE}))
 
 
-def get_briefing_for(user, pk, write: bool = False) -> Briefing:
+def get_briefing_for(user, pk, write: bool = False) -> Any:
     briefing = _get(visible_briefings(user).select_related("group", "organization", "region"), pk)
     if write and not can_write_briefing(user, briefing):
         raise PermissionDenied("只读权限,不能修改")
@@ -218,14 +234,14 @@ def _get(qs: QuerySet, pk) -> Any:
         raise Http404("不存在或无权查看") from None
 
 
-def get_group_for(user, pk, write: bool = False) -> WorkGroup:
+def get_group_for(user, pk, write: bool = False) -> Any:
     group = _get(visible_groups(user), pk)
     if write and not can_write(user, group.id):
         raise PermissionDenied("只读权限,不能修改")
     return group
 
 
-def get_target_for(user, pk, write: bool = False) -> Target:
+def get_target_for(user, pk, write: bool = False) -> Any:
     target = _get(
         visible_targets(user).select_related("kind", "region", "group", "responsible", "campaign"), pk
     )
@@ -234,12 +250,102 @@ def get_target_for(user, pk, write: bool = False) -> Target:
     return target
 
 
-def get_problem_for(user, pk, write: bool = False) -> Problem:
+def get_problem_for(user, pk, write: bool = False) -> Any:
     problem = _get(visible_problems(user).select_related("target", "group", "handling_org", "handler"), pk)
     if write and roles(user) <= READ_ONLY_ROLES | {Role.SECURITY, Role.AUDITOR}:
         raise PermissionDenied("只读权限,不能修改")
     return problem
 
 
-def get_visit_for(user, pk) -> Visit:
+def get_visit_for(user, pk) -> Any:
     return _get(visible_visits(user), pk)
+
+
+def get_export_job_for(user, pk) -> Any:
+    """An export job is its maker's alone (it holds a copy of case data in the maker's scope)."""
+    return _get(_model("reports.ExportJob").objects.filter(user_id=getattr(user, "pk", None)), pk)
+
+
+# --- acting on one problem, and who is told about it ---------------------------------------------------------
+
+
+def may_issue_notice(user) -> bool:
+    """督办通知单 are issued by the campaign office (and the admin)."""
+    return bool(roles(user) & {Role.OFFICE, Role.ADMIN})
+
+
+def acting_roles(user, problem) -> set[str]:
+    """The user's roles that apply to this problem (for the workflow table's ``roles``).
+
+    An office cadre acts on problems in their region subtree (an escalated problem only at the office level it
+    was escalated to); a group leader or member on their group's problems; a handler on problems of their
+    organization; a dispatching unit on its groups' problems; the admin everywhere. When the group handles a
+    problem itself (``Problem.handled_by_group``), the group's members act as its handler too.
+    """
+    result = set()
+    for g in grants(user):
+        if g.role == Role.OFFICE and _office_covers(g.region, problem.region_id, problem.office_level):
+            result.add(g.role)
+        elif g.role in GROUP_ROLES and g.work_group_id == problem.group_id:
+            result.add(g.role)
+            if problem.handled_by_group:
+                result.add(Role.HANDLER)
+        elif (g.role == Role.HANDLER and g.organization_id == problem.handling_org_id) or (
+            g.role == Role.UNIT and g.organization_id == problem.group.dispatching_org_id
+        ):
+            result.add(g.role)
+    if is_admin(user):
+        result.add(Role.ADMIN)
+    return result
+
+
+def _office_covers(region, code: str, level: int | None = None) -> bool:
+    """Does an office of ``region`` cover a row in region ``code`` (at most at region level ``level``)?"""
+    if region is None or not code.startswith(region.prefix):
+        return False
+    return level is None or region.level <= level
+
+
+def offices_over(code: str, level: int | None = None, office_grants: list[RoleGrant] | None = None) -> list:
+    """(user, region) of every active office cadre whose subtree holds region ``code`` (at most at ``level``).
+
+    The sweep passes the office grants it loaded once for all problems.
+    """
+    if office_grants is None:
+        office_grants = active_office_grants()
+    return [(g.user, g.region) for g in office_grants if _office_covers(g.region, code, level)]
+
+
+def active_office_grants() -> list[RoleGrant]:
+    """Every active office cadre's grant, with its region: loaded once by the sweep for all problems."""
+    return list(
+        RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
+    )
+
+
+def problem_handlers(problem) -> list[User]:
+    """Who handles a problem: the named handler's logins; else the handling unit's handlers; for a problem the
+    group handles itself, the group's leaders and members."""
+    active = User.objects.filter(is_active=True)
+    if problem.handler_id and (users := list(active.filter(person_id=problem.handler_id))):
+        return users
+    if problem.handling_org_id:
+        return list(
+            active.filter(
+                grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
+            ).distinct()
+        )
+    return list(
+        active.filter(grants__role__in=GROUP_ROLES, grants__work_group_id=problem.group_id).distinct()
+    )
+
+
+def problem_unit_users(problem) -> list[User]:
+    """The handling unit: its handlers, and the named handler's login."""
+    users = {u.pk: u for u in problem_handlers(problem)}
+    if problem.handling_org_id:
+        for u in User.objects.filter(
+            is_active=True, grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
+        ):
+            users[u.pk] = u
+    return list(users.values())

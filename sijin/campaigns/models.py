@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijin.accounts import access
+
 
 class CampaignLevel(models.TextChoices):
     PROVINCE = "province", _("省级")
@@ -141,8 +143,16 @@ class GroupTier(models.TextChoices):
     COUNTY = "county", _("县派")
 
 
+class WorkGroupQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "WorkGroupQuerySet":
+        """The groups in the user's scope (accounts.access decides)."""
+        return self.filter(access.group_q(user))
+
+
 class WorkGroup(models.Model):
     """工作组: sent by a dispatching unit into a region for a period."""
+
+    objects = WorkGroupQuerySet.as_manager()
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="groups"
@@ -225,8 +235,17 @@ class Membership(models.Model):
         return f"{self.person}({self.get_role_display()})"
 
 
+class TargetQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TargetQuerySet":
+        """The targets in the user's scope (accounts.access decides), each once."""
+        qs = self.filter(access.target_q(user))
+        return qs.distinct() if access.target_needs_distinct(user) else qs
+
+
 class Target(models.Model):
     """帮扶对象: an enterprise, project, village or community that a group serves."""
+
+    objects = TargetQuerySet.as_manager()
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="targets"

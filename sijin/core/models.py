@@ -2,6 +2,55 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ColourChoices
+
+
+class AuditAction(ColourChoices):
+    """The kinds of audit rows: one per service write (``<noun>_<verb>``) and the admin's generic ones."""
+
+    ADMIN_ADD = "admin_add", _("管理后台新增")
+    ADMIN_CHANGE = "admin_change", _("管理后台修改")
+    ADMIN_DELETE = "admin_delete", _("管理后台删除")
+    USER_CREATE = "user_create", _("新增用户")
+    ROLE_GRANT = "role_grant", _("授予角色")
+    ROLE_REVOKE = "role_revoke", _("撤销角色")
+    REGIONS_LOAD = "regions_load", _("导入行政区划")
+    ORGANIZATION_CREATE = "organization_create", _("新增单位")
+    PERSON_CREATE = "person_create", _("新增人员")
+    CAMPAIGN_CREATE = "campaign_create", _("新建行动")
+    TARGET_KIND_CREATE = "target_kind_create", _("新增对象类型")
+    CATEGORY_CREATE = "category_create", _("新增问题类别")
+    INDICATOR_CREATE = "indicator_create", _("新增成效指标")
+    GROUP_CREATE = "group_create", _("新建工作组")
+    MEMBERSHIP_CREATE = "membership_create", _("新增组员")
+    TARGET_CREATE = "target_create", _("新增帮扶对象")
+    TARGET_UPDATE = "target_update", _("修改帮扶对象")
+    VISIT_RECORD = "visit_record", _("记录走访")
+    VISIT_PHOTO_ADD = "visit_photo_add", _("上传走访照片")
+    PROBLEM_REPORT = "problem_report", _("上报问题")
+    PROBLEM_EVENT = "problem_event", _("问题流转")
+    PLAN_CREATE = "plan_create", _("制定帮扶方案")
+    PLAN_STEP_UPDATE = "plan_step_update", _("更新方案步骤")
+    OUTCOME_RECORD = "outcome_record", _("记录成效")
+    FEEDBACK_RECORD = "feedback_record", _("记录评价")
+    CHECKLIST_CREATE = "checklist_create", _("新建清单")
+    BRIEFING_GENERATE = "briefing_generate", _("生成简报")
+    BRIEFING_UPDATE = "briefing_update", _("修改简报")
+    BRIEFING_SUBMIT = "briefing_submit", _("报送简报")
+    WORK_METHOD_CREATE = "work_method_create", _("新增工作法")
+    EXPORT_JOB_START = "export_job_start", _("后台导出")
+
+    __colours__ = {
+        "admin_add": "success",
+        "admin_change": "primary",
+        "admin_delete": "danger",
+        "role_grant": "warning",
+        "role_revoke": "warning",
+        "problem_event": "info",
+        "briefing_submit": "success",
+        "export_job_start": "secondary",
+    }
+
 
 class AuditLog(models.Model):
     """One row per write made through a service: who did what to which object. Append-only."""
@@ -10,7 +59,7 @@ class AuditLog(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    action = models.CharField(_("操作"), max_length=64)
+    action = models.CharField(_("操作"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     summary = models.CharField(_("摘要"), max_length=500, blank=True)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijin.accounts import access
 from sijin.core.quantities import QUALIFIER_CHOICES, format_quantity
 
 
@@ -13,11 +14,19 @@ class VisitMode(models.TextChoices):
     INSPECTION = "inspection", _("调研")
 
 
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "VisitQuerySet":
+        """The visits of groups in the user's scope (accounts.access decides)."""
+        return self.filter(access.visit_q(user))
+
+
 class Visit(models.Model):
     """走访: a group goes to one or more targets; problems found are created from it.
 
     ``occasions`` with a qualifier records a report's vague “先后10余次深入工地” as one entry, not ten invented ones.
     """
+
+    objects = VisitQuerySet.as_manager()
 
     group = models.ForeignKey(
         "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="visits"

@@ -2,10 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijin.accounts import access
+from sijin.core.choices import ColourChoices
+from sijin.directory.models import RegionLevel
 from sijin.fieldwork.models import Satisfaction
 
 
-class Status(models.TextChoices):
+class Status(ColourChoices):
     REPORTED = "reported", _("已上报")
     ASSIGNED = "assigned", _("已交办")
     RETURNED = "returned", _("已退回")
@@ -19,24 +22,108 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
     MERGED = "merged", _("已合并")
 
+    __colours__ = {
+        "reported": "secondary",
+        "assigned": "info",
+        "returned": "warning",
+        "accepted": "primary",
+        "in_progress": "primary",
+        "resolved": "success",
+        "reopened": "danger",
+        "closed": "dark",
+        "deferred": "warning",
+        "escalated": "info",
+        "cancelled": "light",
+        "merged": "light",
+    }
 
-# Bootstrap colour of each status badge.
-STATUS_COLOUR = {
-    "reported": "secondary",
-    "assigned": "info",
-    "returned": "warning",
-    "accepted": "primary",
-    "in_progress": "primary",
-    "resolved": "success",
-    "reopened": "danger",
-    "closed": "dark",
-    "deferred": "warning",
-    "escalated": "info",
-    "cancelled": "light",
-    "merged": "light",
-}
-OPEN_STATUSES = ("reported", "assigned", "returned", "accepted", "in_progress", "reopened", "escalated")
-SOLVED_STATUSES = ("resolved", "closed")
+
+# The status sets, defined here once and used everywhere (lists, lights, the sweep, rates, the workflow table).
+S = Status
+# Not yet solved and still moving (长期推进, 撤销 and 合并 are not open).
+OPEN_STATUSES = (S.REPORTED, S.ASSIGNED, S.RETURNED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED)
+# Routed and not solved: a deadline runs, so a light shows.
+RUNNING_STATUSES = (S.ASSIGNED, S.RETURNED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED)
+# The handler is on it (签收 done): progress, 延期 and 办结 are taken from these.
+WORKING_STATUSES = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# The handler's: waiting for the handling unit to sign or to act — its to-dos, and what the sweep reminds.
+HANDLER_STATUSES = (S.ASSIGNED, *WORKING_STATUSES)
+# Waiting for the office (or the group leader) to route: 分级交办, 改派 after 退回, an escalated problem.
+ROUTING_STATUSES = (S.REPORTED, S.RETURNED, S.ESCALATED)
+# Waiting for the group: a fresh problem to route or solve on the spot, a solved one to 回访.
+GROUP_STATUSES = (S.REPORTED, S.RESOLVED)
+# Solved: 办结 (waiting for 回访) or 销号.
+SOLVED_STATUSES = (S.RESOLVED, S.CLOSED)
+# Ended without being solved here: not counted in any rate.
+VOID_STATUSES = (S.CANCELLED, S.MERGED)
+
+
+class Light(ColourChoices):
+    """The deadline light of a problem (see problems.supervision for the rules)."""
+
+    GREEN = "green", _("正常")
+    YELLOW = "yellow", _("临期")
+    RED = "red", _("超期")
+    CLOSED_LATE = "closed_late", _("逾期办结")
+    NONE = "none", _("无期限")
+
+    __colours__ = {
+        "green": "success",
+        "yellow": "warning",
+        "red": "danger",
+        "closed_late": "secondary",
+        "none": "secondary",
+    }
+
+
+class Action(ColourChoices):
+    """What can happen to a problem: the actions of the workflow table and the sweep's reminders.
+
+    Each member's label is the button and the timeline wording; adding an action means adding it here and
+    to ``TRANSITIONS`` in problems.workflow (see that module's docstring).
+    """
+
+    REPORT = "report", _("上报")
+    TRIAGE = "triage", _("分级交办")
+    RESOLVE_ON_SITE = "resolve_on_site", _("现场解决")
+    ACCEPT = "accept", _("签收")
+    RETURN = "return", _("退回")
+    UPHOLD = "uphold", _("维持交办")
+    PROGRESS = "progress", _("报告进展")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
+    APPROVE_EXTENSION = "approve_extension", _("批准延期")
+    REJECT_EXTENSION = "reject_extension", _("驳回延期")
+    RESOLVE = "resolve", _("办结")
+    VERIFY = "verify", _("回访")
+    ESCALATE = "escalate", _("提级")
+    DEFER = "defer", _("长期推进")
+    RESUME = "resume", _("恢复办理")
+    CANCEL = "cancel", _("撤销")
+    MERGE = "merge", _("合并")
+    URGE = "urge", _("催办")
+    SUPERVISE = "supervise", _("督办")
+
+    __colours__ = {
+        "report": "secondary",
+        "triage": "info",
+        "resolve_on_site": "success",
+        "accept": "primary",
+        "return": "warning",
+        "uphold": "info",
+        "progress": "primary",
+        "request_extension": "warning",
+        "approve_extension": "success",
+        "reject_extension": "danger",
+        "resolve": "success",
+        "verify": "success",
+        "escalate": "info",
+        "defer": "warning",
+        "resume": "primary",
+        "cancel": "secondary",
+        "merge": "secondary",
+        "urge": "warning",
+        "supervise": "danger",
+    }
 
 
 class Level(models.TextChoices):
@@ -46,6 +133,28 @@ class Level(models.TextChoices):
     CITY = "city", _("市级")
     PROVINCE = "province", _("省级")
     NOT_READY = "not_ready", _("暂不具备条件")
+
+
+# 提级 goes up one level at a time; the office that takes an escalated problem up is at this region level.
+NEXT_LEVEL = {
+    "": Level.COUNTY,
+    Level.ON_SITE: Level.COUNTY,
+    Level.GROUP: Level.COUNTY,
+    Level.NOT_READY: Level.COUNTY,
+    Level.COUNTY: Level.CITY,
+    Level.CITY: Level.PROVINCE,
+}
+OFFICE_REGION_LEVEL = {
+    Level.COUNTY: RegionLevel.COUNTY,
+    Level.CITY: RegionLevel.PREFECTURE,
+    Level.PROVINCE: RegionLevel.PROVINCE,
+}
+
+
+class ProblemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProblemQuerySet":
+        """The problems in the user's scope (accounts.access decides)."""
+        return self.filter(access.problem_q(user))
 
 
 class Problem(models.Model):
@@ -134,6 +243,8 @@ class Problem(models.Model):
     created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = ProblemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("问题")
         verbose_name_plural = _("问题")
@@ -166,7 +277,19 @@ class Problem(models.Model):
 
     @property
     def status_colour(self) -> str:
-        return STATUS_COLOUR[self.status]
+        return Status.colour_of(self.status)
+
+    @property
+    def office_level(self) -> int | None:
+        """The region level of the office that may take up an escalated problem (None: any office over it)."""
+        if self.status != Status.ESCALATED:
+            return None
+        return OFFICE_REGION_LEVEL.get(self.level, RegionLevel.COUNTY)
+
+    @property
+    def handled_by_group(self) -> bool:
+        """The group handles it itself: 现场解决 reopened by 回访, with no handling unit."""
+        return self.handling_org_id is None and self.status == Status.REOPENED
 
 
 class ProblemEvent(models.Model):
@@ -179,7 +302,7 @@ class ProblemEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    action = models.CharField(_("操作"), max_length=24)
+    action = models.CharField(_("操作"), max_length=24, choices=Action.choices)
     from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
     comment = models.TextField(_("说明"), blank=True)

@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .models import SOLVED_STATUSES, Problem
+from .models import SOLVED_STATUSES, VOID_STATUSES, Problem
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def compute_rates(problems: QuerySet[Problem], today: date | None = None) -> Rat
     ``today`` (default: the local date) decides which unsigned problems are already late for 响应率.
     """
     today = today or timezone.localdate()
-    counted = problems.exclude(status__in=("cancelled", "merged"))
+    counted = problems.exclude(status__in=VOID_STATUSES)
     solved = Q(status__in=SOLVED_STATUSES)
     due = Q(accepted_on__isnull=False) | Q(accept_by__lt=today)
     row = counted.aggregate(

@@ -14,30 +14,27 @@ moves (延期 approved, 重办).
 """
 
 import logging
+import operator
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
-from sijin.accounts.models import Role, RoleGrant, User
+from sijin.accounts import access
+from sijin.accounts.models import RoleGrant
 from sijin.campaigns.models import Campaign
 from sijin.core.audit import audit
 from sijin.core.models import Notification
 from sijin.core.workdays import add_workdays
-from sijin.directory.models import Region
 
-from .models import SOLVED_STATUSES, Problem, ProblemEvent
+from .models import HANDLER_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Action, Light, Problem, ProblemEvent
 
 log = logging.getLogger(__name__)
-
-LIGHTS = ("green", "yellow", "red", "closed_late", "none")
-# States in which a deadline runs (and so a light shows).
-RUNNING_STATUSES = ("assigned", "returned", "accepted", "in_progress", "reopened", "escalated")
-# States in which the handler is expected to act: the sweep reminds only these.
-SWEPT_STATUSES = ("assigned", "accepted", "in_progress", "reopened")
 
 
 def yellow_until(today: date, yellow_days: int) -> date:
@@ -59,18 +56,20 @@ def _conditions(today: date) -> dict[str, Q]:
     for until, ids in _thresholds(today).values():
         before_green |= Q(campaign_id__in=ids, deadline__lt=until)
     solved = Q(status__in=SOLVED_STATUSES, deadline__isnull=False, resolved_on__isnull=False)
-    red = running & Q(deadline__lt=today)
-    yellow = running & Q(deadline__gte=today) & before_green
-    closed_late = solved & Q(resolved_on__gt=F("deadline"))
-    green = (running & Q(deadline__gte=today) & ~before_green) | (solved & Q(resolved_on__lte=F("deadline")))
-    return {"red": red, "yellow": yellow, "closed_late": closed_late, "green": green}
+    return {
+        Light.RED: running & Q(deadline__lt=today),
+        Light.YELLOW: running & Q(deadline__gte=today) & before_green,
+        Light.CLOSED_LATE: solved & Q(resolved_on__gt=F("deadline")),
+        Light.GREEN: (running & Q(deadline__gte=today) & ~before_green)
+        | (solved & Q(resolved_on__lte=F("deadline"))),
+    }
 
 
 def light_q(light: str, today: date | None = None) -> Q:
     """A filter condition for one light (``none`` = none of the others)."""
     conditions = _conditions(today or timezone.localdate())
-    if light == "none":
-        return ~(conditions["red"] | conditions["yellow"] | conditions["closed_late"] | conditions["green"])
+    if light == Light.NONE:
+        return ~reduce(operator.or_, conditions.values())
     if light not in conditions:
         raise ValueError(f"unknown light {light!r}")
     return conditions[light]
@@ -83,69 +82,24 @@ def filter_light(problems: QuerySet[Problem], light: str, today: date | None = N
 def annotate_light(problems: QuerySet[Problem], today: date | None = None) -> QuerySet[Problem]:
     """Add ``light`` to each row, computed by the database (for ``{% include "includes/light.html" %}``)."""
     conditions = _conditions(today or timezone.localdate())
-    whens = [When(conditions[name], then=Value(name)) for name in ("red", "yellow", "closed_late", "green")]
-    return problems.annotate(light=Case(*whens, default=Value("none"), output_field=CharField()))
+    whens = [When(condition, then=Value(light.value)) for light, condition in conditions.items()]
+    return problems.annotate(light=Case(*whens, default=Value(Light.NONE.value), output_field=CharField()))
 
 
 def problem_light(problem: Problem, today: date | None = None) -> str:
     """The light of one problem (for a detail page); the same rules as ``light_q``."""
     today = today or timezone.localdate()
     if problem.deadline is None:
-        return "none"
+        return Light.NONE
     if problem.status in SOLVED_STATUSES and problem.resolved_on:
-        return "closed_late" if problem.resolved_on > problem.deadline else "green"
+        return Light.CLOSED_LATE if problem.resolved_on > problem.deadline else Light.GREEN
     if problem.status not in RUNNING_STATUSES:
-        return "none"
+        return Light.NONE
     if problem.deadline < today:
-        return "red"
+        return Light.RED
     if problem.deadline < yellow_until(today, problem.campaign.yellow_days):
-        return "yellow"
-    return "green"
-
-
-# --- who is told ---------------------------------------------------------------------------------------------
-
-
-def office_users(problem: Problem, office_grants: list[RoleGrant] | None = None) -> list[tuple[User, Region]]:
-    """(user, region) of every office cadre whose region subtree holds the problem."""
-    if office_grants is None:
-        office_grants = list(
-            RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
-        )
-    return [
-        (g.user, g.region)
-        for g in office_grants
-        if g.region is not None and problem.region_id.startswith(g.region.prefix)
-    ]
-
-
-def handler_users(problem: Problem) -> list[User]:
-    """The handler's logins; else the handling unit's handlers; for a group-handled problem, the group."""
-    active = User.objects.filter(is_active=True)
-    if problem.handler_id and (users := list(active.filter(person_id=problem.handler_id))):
-        return users
-    if problem.handling_org_id:
-        return list(
-            active.filter(
-                grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
-            ).distinct()
-        )
-    return list(
-        active.filter(
-            grants__role__in=(Role.GROUP_LEADER, Role.MEMBER), grants__work_group_id=problem.group_id
-        ).distinct()
-    )
-
-
-def unit_users(problem: Problem) -> list[User]:
-    """The handling unit: its handlers (and the named handler's login)."""
-    users = {u.pk: u for u in handler_users(problem)}
-    if problem.handling_org_id:
-        for u in User.objects.filter(
-            is_active=True, grants__role=Role.HANDLER, grants__organization_id=problem.handling_org_id
-        ):
-            users[u.pk] = u
-    return list(users.values())
+        return Light.YELLOW
+    return Light.GREEN
 
 
 # --- the sweep ------------------------------------------------------------------------------------------------
@@ -159,22 +113,20 @@ class SweepResult:
 
 
 KINDS = {
-    # kind: (light, mark field, notification title)
-    "urge": ("yellow", "urged_for", "催办"),
-    "supervise": ("red", "supervised_for", "督办"),
+    # kind: (light, mark field)
+    Action.URGE: (Light.YELLOW, "urged_for"),
+    Action.SUPERVISE: (Light.RED, "supervised_for"),
 }
 
 
 def supervision_sweep(*, today: date | None = None) -> SweepResult:
     """催办 every yellow problem and 督办 every red one not yet reminded for its deadline. Idempotent."""
     today = today or timezone.localdate()
-    office_grants = list(
-        RoleGrant.objects.filter(role=Role.OFFICE, user__is_active=True).select_related("user", "region")
-    )
+    office_grants = access.active_office_grants()
     mails: list[EmailMessage] = []
     counts = {}
-    for kind, (light, mark, _title) in KINDS.items():
-        condition = light_q(light, today) & Q(status__in=SWEPT_STATUSES)
+    for kind, (light, mark) in KINDS.items():
+        condition = light_q(light, today) & Q(status__in=HANDLER_STATUSES)
         due = (
             Problem.objects.filter(condition)
             .exclude(**{mark: F("deadline")})
@@ -188,7 +140,7 @@ def supervision_sweep(*, today: date | None = None) -> SweepResult:
             sent = get_connection().send_messages(mails) or 0
         except Exception:  # the in-app notifications and events are committed; mail is best effort
             log.exception("督办巡检:邮件发送失败")
-    return SweepResult(urged=counts["urge"], supervised=counts["supervise"], emails=sent)
+    return SweepResult(urged=counts[Action.URGE], supervised=counts[Action.SUPERVISE], emails=sent)
 
 
 @transaction.atomic
@@ -196,7 +148,8 @@ def _remind(
     pk: int, kind: str, condition: Q, today: date, office_grants: list[RoleGrant], mails: list[EmailMessage]
 ) -> bool:
     """Claim one reminder (conditional UPDATE); if this process won it, notify and write the event."""
-    _light, mark, title = KINDS[kind]
+    _light, mark = KINDS[kind]
+    title = Action.label_of(kind)
     claimed = (
         Problem.objects.filter(condition, pk=pk)
         .exclude(**{mark: F("deadline")})
@@ -205,22 +158,24 @@ def _remind(
     if not claimed:
         return False
     problem = Problem.objects.select_related("target", "handling_org", "handler", "campaign").get(pk=pk)
-    if kind == "urge":
-        recipients = handler_users(problem)
+    if kind == Action.URGE:
+        recipients = access.problem_handlers(problem)
         text = (
             f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
             f"已临近,请抓紧办理。"
         )
     else:
-        people = {u.pk: u for u in unit_users(problem)}
-        people |= {u.pk: u for u, _region in office_users(problem, office_grants)}
+        people = {u.pk: u for u in access.problem_unit_users(problem)}
+        people |= {
+            u.pk: u for u, _region in access.offices_over(problem.region_id, office_grants=office_grants)
+        }
         recipients = list(people.values())
         text = (
             f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
             f"已超期,请{problem.handling_org or '承办单位'}立即办理并报告办理情况。"
         )
     subject = f"【{title}】{problem.title}"[:200]
-    url = f"/problems/{problem.pk}/"
+    url = reverse("problems:problem_detail", args=[problem.pk])
     Notification.objects.bulk_create(
         Notification(user=u, kind=kind, title=subject, body=text, url=url) for u in recipients
     )
@@ -233,9 +188,9 @@ def _remind(
         on_date=today,
         data={"deadline": problem.deadline.isoformat(), "recipients": [u.pk for u in recipients]},
     )
-    audit(None, f"problem_{kind}", problem, f"{title}:{problem.title}")
+    audit(None, "problem_event", problem, f"{title}:{problem.title}", step=kind)
     addresses = sorted({u.email for u in recipients if u.email})
-    if kind == "supervise" and problem.handling_org and problem.handling_org.email:
+    if kind == Action.SUPERVISE and problem.handling_org and problem.handling_org.email:
         addresses = sorted({*addresses, problem.handling_org.email})
     if addresses:
         mails.append(EmailMessage(subject=subject, body=f"{text}\n\n{url}", to=addresses))

@@ -4,11 +4,17 @@
 role and scope, the required fields and the version the actor saw (optimistic locking), then writes the
 change and exactly one ProblemEvent (with its attachments and outcomes) in one transaction.
 
-Who acts as what on one problem (``acting_roles``): an office cadre on problems in their region subtree (an
-escalated problem only for an office at the level it was escalated to); a group leader or member on their
-group's problems; a handler on problems of their organization; a dispatching unit on its groups' problems;
-the admin everywhere. When the group handles a problem itself (no handling unit, e.g. a 现场解决 problem that
-回访 reopened), the group's members act as its handler.
+Who acts as what on one problem is decided by the scope module (``accounts.access.acting_roles``); the table
+says which of those roles may take each action.
+
+Adding an action touches two places and nothing else:
+1. a member of ``Action`` (problems.models) — its label is the button, the page title and the timeline wording;
+2. its rows in ``TRANSITIONS`` below — the states it leaves from, where it leads, who may take it, and the
+   fields it requires and accepts. The action's form is built from those fields (problems.forms.ActionForm);
+   a field no action had before needs its label in ``FIELD_LABELS`` and its form field in
+   ``problems.forms.FORM_FIELDS``/``_field`` — the one form description.
+What the action does beyond changing the state (dates, deadlines, checks) goes in ``_apply``.
+problems/tests/test_vocabulary.py proves every action in the table has a label, a form and a timeline wording.
 """
 
 from collections.abc import Iterable
@@ -19,6 +25,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -27,9 +34,20 @@ from sijin.accounts.models import Role
 from sijin.core.audit import audit
 from sijin.core.workdays import add_workdays
 
-from .models import Level, Problem, ProblemAttachment, ProblemEvent, Status
+from .models import (
+    NEXT_LEVEL,
+    OPEN_STATUSES,
+    WORKING_STATUSES,
+    Action,
+    Level,
+    Problem,
+    ProblemAttachment,
+    ProblemEvent,
+    Status,
+)
 
 S = Status
+A = Action
 OFFICE = frozenset({Role.OFFICE, Role.ADMIN})
 GROUP = frozenset({Role.GROUP_LEADER, Role.MEMBER})
 LEADER_OF_GROUP = frozenset({Role.GROUP_LEADER})
@@ -48,29 +66,6 @@ class Transition:
     optional: tuple[str, ...] = field(default=())
 
 
-ACTION_LABELS = {
-    "report": gettext_noop("上报"),
-    "triage": gettext_noop("分级交办"),
-    "resolve_on_site": gettext_noop("现场解决"),
-    "accept": gettext_noop("签收"),
-    "return": gettext_noop("退回"),
-    "uphold": gettext_noop("维持交办"),
-    "progress": gettext_noop("报告进展"),
-    "request_extension": gettext_noop("申请延期"),
-    "approve_extension": gettext_noop("批准延期"),
-    "reject_extension": gettext_noop("驳回延期"),
-    "resolve": gettext_noop("办结"),
-    "verify": gettext_noop("回访"),
-    "escalate": gettext_noop("提级"),
-    "defer": gettext_noop("长期推进"),
-    "resume": gettext_noop("恢复办理"),
-    "cancel": gettext_noop("撤销"),
-    "merge": gettext_noop("合并"),
-    "urge": gettext_noop("催办"),
-    "supervise": gettext_noop("督办"),
-}
-
-
 class ReturnReason:
     """退回原因: the handler says why the problem is not theirs; the office rules on it."""
 
@@ -85,37 +80,43 @@ SATISFACTION_VALUES = ("satisfied", "basic", "dissatisfied")
 
 _TRIAGE = ("level", "handling_org")
 _TRIAGE_OPTIONAL = ("handler", "deadline_days", "complex")
-_WORKING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)  # the handler is on it
-_OPEN = (S.REPORTED, S.ASSIGNED, S.RETURNED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# 提级 and 长期推进 are taken from any open state but an escalated one (that one the office routes).
+_ESCALABLE = tuple(s for s in OPEN_STATUSES if s != S.ESCALATED)
 _RESOLVE_OPTIONAL = ("evidence", "outcomes", "level")
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     # 分级交办: the group leader or its unit routes a fresh problem; the office re-routes (改派) the rest.
-    (S.REPORTED, "triage"): Transition(S.ASSIGNED, TRIAGERS, _TRIAGE, _TRIAGE_OPTIONAL),
-    (S.ASSIGNED, "triage"): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
-    (S.RETURNED, "triage"): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
-    (S.ESCALATED, "triage"): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
-    (S.DEFERRED, "triage"): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
-    (S.REPORTED, "resolve_on_site"): Transition(S.RESOLVED, GROUP, ("resolution",), _RESOLVE_OPTIONAL),
-    (S.ASSIGNED, "accept"): Transition(S.ACCEPTED, HANDLER),
-    (S.ASSIGNED, "return"): Transition(S.RETURNED, HANDLER, ("reason", "comment")),
-    (S.RETURNED, "uphold"): Transition(S.ASSIGNED, OFFICE, ("comment",)),
-    **{(s, "progress"): Transition(S.IN_PROGRESS, HANDLER, ("comment",)) for s in _WORKING},
-    **{(s, "request_extension"): Transition(None, HANDLER, ("new_deadline", "comment")) for s in _WORKING},
-    **{(s, "approve_extension"): Transition(None, OFFICE) for s in _WORKING},
-    **{(s, "reject_extension"): Transition(None, OFFICE, ("comment",)) for s in _WORKING},
-    **{(s, "resolve"): Transition(S.RESOLVED, HANDLER, ("resolution",), _RESOLVE_OPTIONAL) for s in _WORKING},
-    (S.RESOLVED, "verify"): Transition(None, GROUP, ("satisfaction",), ("deadline_days",)),
-    **{(s, "escalate"): Transition(S.ESCALATED, OFFICE | LEADER_OF_GROUP, ("comment",)) for s in _OPEN},
-    **{(s, "defer"): Transition(S.DEFERRED, OFFICE, ("comment", "review_on")) for s in _OPEN},
-    (S.DEFERRED, "resume"): Transition(S.ASSIGNED, OFFICE, (), ("deadline_days", "complex")),
+    (S.REPORTED, A.TRIAGE): Transition(S.ASSIGNED, TRIAGERS, _TRIAGE, _TRIAGE_OPTIONAL),
+    (S.ASSIGNED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
+    (S.RETURNED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
+    (S.ESCALATED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
+    (S.DEFERRED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
+    (S.REPORTED, A.RESOLVE_ON_SITE): Transition(S.RESOLVED, GROUP, ("resolution",), _RESOLVE_OPTIONAL),
+    (S.ASSIGNED, A.ACCEPT): Transition(S.ACCEPTED, HANDLER),
+    (S.ASSIGNED, A.RETURN): Transition(S.RETURNED, HANDLER, ("reason", "comment")),
+    (S.RETURNED, A.UPHOLD): Transition(S.ASSIGNED, OFFICE, ("comment",)),
+    **{(s, A.PROGRESS): Transition(S.IN_PROGRESS, HANDLER, ("comment",)) for s in WORKING_STATUSES},
     **{
-        (s, "cancel"): Transition(S.CANCELLED, OFFICE | LEADER_OF_GROUP, ("comment",))
+        (s, A.REQUEST_EXTENSION): Transition(None, HANDLER, ("new_deadline", "comment"))
+        for s in WORKING_STATUSES
+    },
+    **{(s, A.APPROVE_EXTENSION): Transition(None, OFFICE) for s in WORKING_STATUSES},
+    **{(s, A.REJECT_EXTENSION): Transition(None, OFFICE, ("comment",)) for s in WORKING_STATUSES},
+    **{
+        (s, A.RESOLVE): Transition(S.RESOLVED, HANDLER, ("resolution",), _RESOLVE_OPTIONAL)
+        for s in WORKING_STATUSES
+    },
+    (S.RESOLVED, A.VERIFY): Transition(None, GROUP, ("satisfaction",), ("deadline_days",)),
+    **{(s, A.ESCALATE): Transition(S.ESCALATED, OFFICE | LEADER_OF_GROUP, ("comment",)) for s in _ESCALABLE},
+    **{(s, A.DEFER): Transition(S.DEFERRED, OFFICE, ("comment", "review_on")) for s in _ESCALABLE},
+    (S.DEFERRED, A.RESUME): Transition(S.ASSIGNED, OFFICE, (), ("deadline_days", "complex")),
+    **{
+        (s, A.CANCEL): Transition(S.CANCELLED, OFFICE | LEADER_OF_GROUP, ("comment",))
         for s in (S.REPORTED, S.ASSIGNED, S.RETURNED, S.ESCALATED, S.DEFERRED)
     },
-    (S.REPORTED, "merge"): Transition(S.MERGED, OFFICE | LEADER_OF_GROUP, ("merged_into",)),
+    (S.REPORTED, A.MERGE): Transition(S.MERGED, OFFICE | LEADER_OF_GROUP, ("merged_into",)),
     **{
-        (s, "merge"): Transition(S.MERGED, OFFICE, ("merged_into",))
+        (s, A.MERGE): Transition(S.MERGED, OFFICE, ("merged_into",))
         for s in (S.ASSIGNED, S.RETURNED, S.ESCALATED)
     },
 }
@@ -139,17 +140,6 @@ FIELD_LABELS = {
     "coordinated_with": gettext_noop("协调对象"),
 }
 
-# 提级: the level a problem goes to, and the region level (RegionLevel) of the office that takes it there.
-NEXT_LEVEL = {
-    "": Level.COUNTY,
-    Level.ON_SITE: Level.COUNTY,
-    Level.GROUP: Level.COUNTY,
-    Level.NOT_READY: Level.COUNTY,
-    Level.COUNTY: Level.CITY,
-    Level.CITY: Level.PROVINCE,
-}
-OFFICE_REGION_LEVEL: dict[str, int] = {Level.COUNTY: 3, Level.CITY: 2, Level.PROVINCE: 1}
-
 
 class StaleProblem(ValidationError):
     """Someone else changed the problem since the actor loaded it."""
@@ -160,35 +150,8 @@ STALE_MESSAGE = "该问题已被他人处理,请刷新后再操作。"
 
 def allowed_actions(user, problem: Problem) -> list[str]:
     """The actions this user may take on this problem now (for showing only those buttons)."""
-    user_roles = acting_roles(user, problem)
+    user_roles = access.acting_roles(user, problem)
     return [a for (s, a), t in TRANSITIONS.items() if s == problem.status and user_roles & t.roles]
-
-
-def acting_roles(user, problem: Problem) -> set[str]:
-    """The user's roles that apply to this problem (see the module docstring)."""
-    result = set()
-    for g in access.grants(user):
-        if g.role == Role.OFFICE and _office_covers(g.region, problem):
-            result.add(g.role)
-        elif g.role in GROUP and g.work_group_id == problem.group_id:
-            result.add(g.role)
-            if problem.handling_org_id is None and problem.status == S.REOPENED:
-                result.add(Role.HANDLER)
-        elif (g.role == Role.HANDLER and g.organization_id == problem.handling_org_id) or (
-            g.role == Role.UNIT and g.organization_id == problem.group.dispatching_org_id
-        ):
-            result.add(g.role)
-    if access.is_admin(user):
-        result.add(Role.ADMIN)
-    return result
-
-
-def _office_covers(region, problem: Problem) -> bool:
-    if not problem.region_id.startswith(region.prefix):
-        return False
-    if problem.status == S.ESCALATED:  # only the office of the level it was escalated to takes it up
-        return region.level <= OFFICE_REGION_LEVEL.get(problem.level, 3)
-    return True
 
 
 def default_deadline_days(problem: Problem, complex_problem: bool = False) -> int:
@@ -218,10 +181,10 @@ def problem_transition(
     {"indicator", "value", "note"}) are recorded as the target's 成效, linked to the problem.
     """
     transition = TRANSITIONS.get((problem.status, action))
-    label = ACTION_LABELS.get(action, action)
+    label = Action.label_of(action)
     if transition is None:
         raise ValidationError(f"当前状态“{problem.get_status_display()}”下不能{label}。")
-    if not acting_roles(actor, problem) & transition.roles:
+    if not access.acting_roles(actor, problem) & transition.roles:
         raise PermissionDenied(f"您无权对此问题执行“{label}”。")
     unknown = set(fields) - set(transition.requires) - set(transition.optional) - set(COMMON_OPTIONAL)
     if unknown:
@@ -232,7 +195,7 @@ def problem_transition(
     today = on_date or timezone.localdate()
     seen_version = problem.version if version is None else version
     before = problem.status
-    if action == "merge":
+    if action == A.MERGE:
         # The problem merged into must be one the actor can see; never confirm that a hidden one exists.
         given = fields["merged_into"]
         pk = given.pk if isinstance(given, Problem) else given
@@ -263,9 +226,9 @@ def problem_transition(
     if extra:
         event.data = event.data | extra
         event.save(update_fields=["data"])
-    if action == "escalate":
+    if action == A.ESCALATE:
         _notify_escalation(problem)
-    audit(actor, f"problem_{action}", problem, f"{label}:{problem.title}", event=event.pk)
+    audit(actor, "problem_event", problem, f"{label}:{problem.title}", event=event.pk, step=action)
     return problem
 
 
@@ -276,8 +239,8 @@ def _apply(
     changes: dict[str, Any] = {}
     data: dict[str, Any] = {}
     to = None
-    if action in ("triage", "resume"):
-        if action == "triage":
+    if action in (A.TRIAGE, A.RESUME):
+        if action == A.TRIAGE:
             changes |= _routing(fields)
         elif problem.handling_org_id is None:
             raise ValidationError("该问题尚未交办承办单位,请分级交办。")
@@ -289,14 +252,14 @@ def _apply(
             "accept_by": add_workdays(today, problem.campaign.accept_days),
             "accepted_on": None,
         }
-    elif action == "accept":
+    elif action == A.ACCEPT:
         changes["accepted_on"] = today
-    elif action == "return":
+    elif action == A.RETURN:
         if fields["reason"] not in ReturnReason.choices:
             raise ValidationError(f"退回原因应为:{'、'.join(ReturnReason.choices)}。")
-    elif action == "uphold":
+    elif action == A.UPHOLD:
         changes |= {"accept_by": add_workdays(today, problem.campaign.accept_days), "accepted_on": None}
-    elif action == "request_extension":
+    elif action == A.REQUEST_EXTENSION:
         new_deadline = fields["new_deadline"]
         if not isinstance(new_deadline, date):
             raise ValidationError("延期日期格式不正确。")
@@ -306,34 +269,34 @@ def _apply(
             raise ValidationError("延期日期应晚于原办结期限。")
         if pending_extension(problem):
             raise ValidationError("已有待审批的延期申请。")
-    elif action in ("approve_extension", "reject_extension"):
+    elif action in (A.APPROVE_EXTENSION, A.REJECT_EXTENSION):
         pending = pending_extension(problem)
         if pending is None:
             raise ValidationError("没有待审批的延期申请。")
         data["request"] = pending.pk
-        if action == "approve_extension":
+        if action == A.APPROVE_EXTENSION:
             changes["deadline"] = date.fromisoformat(pending.data["new_deadline"])
             data |= {"old_deadline": _plain(problem.deadline), "new_deadline": pending.data["new_deadline"]}
-    elif action in ("resolve", "resolve_on_site"):
+    elif action in (A.RESOLVE, A.RESOLVE_ON_SITE):
         changes |= {"resolution": fields["resolution"], "resolved_on": today}
-        if action == "resolve_on_site":
+        if action == A.RESOLVE_ON_SITE:
             level = fields.get("level") or Level.ON_SITE
             if level not in (Level.ON_SITE, Level.GROUP):
                 raise ValidationError("现场解决的办理层级应为现场解决或工作组协调。")
             changes["level"] = level
         _check_outcomes(problem, fields.get("outcomes") or ())
-    elif action == "verify":
+    elif action == A.VERIFY:
         to = _verify(problem, fields, today, changes)
-    elif action == "escalate":
+    elif action == A.ESCALATE:
         if problem.level == Level.PROVINCE:
             raise ValidationError("已是省级办理,不能再提级。")
         changes["level"] = NEXT_LEVEL[problem.level]
         data["old_level"] = problem.level
-    elif action == "defer":
+    elif action == A.DEFER:
         if not isinstance(fields["review_on"], date) or fields["review_on"] <= today:
             raise ValidationError("下次研判日期应晚于今天。")
         changes["review_on"] = fields["review_on"]
-    elif action == "merge":
+    elif action == A.MERGE:
         changes["merged_into"] = _merge_target(problem, fields["merged_into"])
     for name in ("measures", "coordinated_with"):
         if fields.get(name):
@@ -397,10 +360,10 @@ def _merge_target(problem: Problem, given: Problem | int) -> Problem:
 
 def pending_extension(problem: Problem) -> ProblemEvent | None:
     """The latest 申请延期 not yet approved or rejected, if any."""
-    request = problem.events.filter(action="request_extension").order_by("-id").first()
+    request = problem.events.filter(action=A.REQUEST_EXTENSION).order_by("-id").first()
     if request is None:
         return None
-    answered = problem.events.filter(action__in=("approve_extension", "reject_extension"), id__gt=request.id)
+    answered = problem.events.filter(action__in=(A.APPROVE_EXTENSION, A.REJECT_EXTENSION), id__gt=request.id)
     return None if answered.exists() else request
 
 
@@ -450,17 +413,14 @@ def _notify_escalation(problem: Problem) -> None:
     """Tell the office that now holds an escalated problem (in-app)."""
     from sijin.core.models import Notification
 
-    from .supervision import office_users
-
-    required = OFFICE_REGION_LEVEL.get(problem.level, 3)
-    users = [u for u, region in office_users(problem) if region.level <= required]
+    users = [u for u, _region in access.offices_over(problem.region_id, problem.office_level)]
     Notification.objects.bulk_create(
         Notification(
             user=u,
-            kind="escalate",
+            kind=A.ESCALATE,
             title=f"提级问题待交办:{problem.title}"[:200],
             body=f"{problem.target.name} 的问题提级至{problem.get_level_display()},请分级交办。",
-            url=f"/problems/{problem.pk}/",
+            url=reverse("problems:problem_detail", args=[problem.pk]),
         )
         for u in users
     )

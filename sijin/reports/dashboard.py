@@ -16,7 +16,7 @@ from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.core.quantities import readable_total
 from sijin.directory.models import Region
 from sijin.fieldwork.models import Outcome
-from sijin.problems.models import Level, Problem, Status
+from sijin.problems.models import SOLVED_STATUSES, Level, Problem, Status
 from sijin.problems.rates import Rates, compute_rates
 
 COMPARE_LIMIT = 30  # groups/units compared on one page: the busiest ones
@@ -78,7 +78,7 @@ def dashboard_data(user, f: Filters) -> dict:
         problems.order_by()
         .annotate(week=TruncWeek("reported_on"))
         .values("week")
-        .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=("resolved", "closed"))))
+        .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
         .order_by("week")
     )
     outcomes = []

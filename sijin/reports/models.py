@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijin.accounts import access
+
 
 class MethodStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -74,8 +76,16 @@ class BriefingStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已报送")
 
 
+class BriefingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "BriefingQuerySet":
+        """The briefings the user may read (accounts.access decides)."""
+        return self.filter(access.briefing_q(user))
+
+
 class Briefing(models.Model):
     """工作简报: generated from the data for a scope and period, edited, then submitted (frozen)."""
+
+    objects = BriefingQuerySet.as_manager()
 
     scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
     group = models.ForeignKey(

@@ -7,18 +7,8 @@ from django.core.paginator import Page
 from django.forms import BoundField
 from django.forms.boundfield import BoundWidget
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
-
-# Deadline lights (see problems supervision): key -> (label, Bootstrap colour).
-LIGHTS = {
-    "green": (_("正常"), "success"),
-    "yellow": (_("临期"), "warning"),
-    "red": (_("超期"), "danger"),
-    "closed_late": (_("逾期办结"), "secondary"),
-}
-NO_LIGHT = ("—", "secondary")
 
 
 def _merge(existing: str, css: str) -> str:
@@ -35,16 +25,6 @@ def add_class(field: BoundField | BoundWidget, css: str) -> SafeString:
         context = {"widget": {**field.data, "attrs": attrs, "wrap_label": False}}
         return mark_safe(field.renderer.render(field.template_name, context))
     return field.as_widget(attrs={"class": _merge(field.field.widget.attrs.get("class", ""), css)})
-
-
-@register.filter
-def light_label(light: str | None) -> str:
-    return str(LIGHTS.get(light or "", NO_LIGHT)[0])
-
-
-@register.filter
-def light_colour(light: str | None) -> str:
-    return LIGHTS.get(light or "", NO_LIGHT)[1]
 
 
 @register.filter

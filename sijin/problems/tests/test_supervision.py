@@ -7,7 +7,8 @@ from sijin.campaigns.models import Target
 from sijin.directory.models import Organization
 from sijin.problems.models import Problem, Status
 from sijin.problems.services import problem_report
-from sijin.problems.supervision import LIGHTS, annotate_light, filter_light, problem_light, yellow_until
+from sijin.problems.models import Light
+from sijin.problems.supervision import annotate_light, filter_light, problem_light, yellow_until
 from sijin.problems.workflow import problem_transition
 
 
@@ -100,7 +101,7 @@ def test_it_agrees_row_by_row_with_the_filters(demo):
         annotated = lights(today)
         for problem in Problem.objects.select_related("campaign"):
             assert problem_light(problem, today) == annotated[problem.title]
-        for light in LIGHTS:
+        for light in Light.values:
             filtered = set(filter_light(Problem.objects.all(), light, today).values_list("title", flat=True))
             assert filtered == {t for t, v in annotated.items() if v == light}
 

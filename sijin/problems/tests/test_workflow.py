@@ -17,10 +17,9 @@ from sijin.core.testing import outsider
 from sijin.demo import load_demo
 from sijin.directory.models import Organization
 from sijin.fieldwork.models import Outcome
-from sijin.problems.models import Problem, ProblemAttachment, ProblemEvent, Status
+from sijin.problems.models import Action, Problem, ProblemAttachment, ProblemEvent, Status
 from sijin.problems.services import problem_report
 from sijin.problems.workflow import (
-    ACTION_LABELS,
     TRANSITIONS,
     StaleProblem,
     allowed_actions,
@@ -176,7 +175,7 @@ class TestWorkflow:
             assert done.version == before[0]["version"] + 1
         else:
             assert action not in allowed_actions(actor, problem)
-            with pytest.raises(PermissionDenied, match=f"您无权对此问题执行“{ACTION_LABELS[action]}”"):
+            with pytest.raises(PermissionDenied, match=f"您无权对此问题执行“{Action(action).label}”"):
                 problem_transition(actor=actor, problem=problem, action=action, on_date=ACT_DAY, **fields)
             assert snapshot(problem) == before
 
