@@ -17,20 +17,42 @@ Who may *act* on one problem (``acting_roles``) and who is *told* about it (``of
 (``Problem.office_level`` for an escalated one, ``Problem.handled_by_group``).
 """
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Role, RoleGrant, User
 
+# Whoever asks: a login, the anonymous visitor of a request, or nobody (a command or the sweep).
+Viewer = User | AnonymousUser | None
+
+
+class ProblemRow(Protocol):
+    """What the scope module needs to know of a problem (it never imports the problems app)."""
+
+    pk: Any
+    region_id: Any
+    group_id: Any
+    handling_org_id: Any
+    handler_id: Any
+    group: Any
+
+    @property
+    def office_level(self) -> int | None: ...
+
+    @property
+    def handled_by_group(self) -> bool: ...
+
+
 READ_ONLY_ROLES = {Role.LEADER}
 NOTHING = Q(pk__in=[])
 
 
-def grants(user) -> list[RoleGrant]:
+def grants(user: Viewer) -> list[RoleGrant]:
     """The user's role grants, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -39,22 +61,22 @@ def grants(user) -> list[RoleGrant]:
     return user._sijin_grants
 
 
-def roles(user) -> set[str]:
+def roles(user: Viewer) -> set[str]:
     found = {g.role for g in grants(user)}
     if getattr(user, "is_superuser", False):
         found.add(Role.ADMIN)
     return found
 
 
-def is_admin(user) -> bool:
+def is_admin(user: Viewer) -> bool:
     return Role.ADMIN in roles(user)
 
 
-def _ids(user, role_set: set[str] | set[Role], attr: str) -> list:
+def _ids(user: Viewer, role_set: set[str] | set[Role], attr: str) -> list:
     return [getattr(g, attr) for g in grants(user) if g.role in role_set]
 
 
-def _prefixes(user, role_set: set[str] | set[Role]) -> list[str]:
+def _prefixes(user: Viewer, role_set: set[str] | set[Role]) -> list[str]:
     return [g.region.prefix for g in grants(user) if g.role in role_set and g.region is not None]
 
 
@@ -69,7 +91,7 @@ REGION_ROLES = {Role.OFFICE, Role.LEADER}
 GROUP_ROLES = {Role.GROUP_LEADER, Role.MEMBER}
 
 
-def group_q(user, prefix: str = "") -> Q:
+def group_q(user: Viewer, prefix: str = "") -> Q:
     """Condition on WorkGroup (with ``prefix`` "group__" when filtering a related model)."""
     if is_admin(user):
         return Q()
@@ -83,7 +105,7 @@ def group_q(user, prefix: str = "") -> Q:
     return q
 
 
-def _case_q(user, region_field: str) -> Q:
+def _case_q(user: Viewer, region_field: str) -> Q:
     """Condition on a case row (problem, target) that carries its own region and group.
 
     The office's region prefix applies to the row's own region, so the common case needs no join.
@@ -98,7 +120,7 @@ def _case_q(user, region_field: str) -> Q:
     return q
 
 
-def problem_q(user) -> Q:
+def problem_q(user: Viewer) -> Q:
     if is_admin(user):
         return Q()
     q = _case_q(user, "region__code")
@@ -107,7 +129,7 @@ def problem_q(user) -> Q:
     return q
 
 
-def target_q(user) -> Q:
+def target_q(user: Viewer) -> Q:
     if is_admin(user):
         return Q()
     q = _case_q(user, "region__code")
@@ -116,12 +138,12 @@ def target_q(user) -> Q:
     return q
 
 
-def target_needs_distinct(user) -> bool:
+def target_needs_distinct(user: Viewer) -> bool:
     """A handler's condition on targets crosses a to-many relation (problems): keep each target once."""
     return bool(_ids(user, {Role.HANDLER}, "organization_id")) and not is_admin(user)
 
 
-def visit_q(user) -> Q:
+def visit_q(user: Viewer) -> Q:
     return group_q(user, "group__")
 
 
@@ -129,23 +151,23 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
-def visible_groups(user) -> QuerySet:
+def visible_groups(user: Viewer) -> QuerySet:
     return _model("campaigns.WorkGroup").objects.visible_to(user)
 
 
-def visible_targets(user) -> QuerySet:
+def visible_targets(user: Viewer) -> QuerySet:
     return _model("campaigns.Target").objects.visible_to(user)
 
 
-def visible_problems(user) -> QuerySet:
+def visible_problems(user: Viewer) -> QuerySet:
     return _model("problems.Problem").objects.visible_to(user)
 
 
-def visible_visits(user) -> QuerySet:
+def visible_visits(user: Viewer) -> QuerySet:
     return _model("fieldwork.Visit").objects.visible_to(user)
 
 
-def can_write(user, group_id: int | None = None) -> bool:
+def can_write(user: Viewer, group_id: int | None = None) -> bool:
     """May the user change case data of this group (or any, when no group is given)?"""
     role_set = roles(user)
     if Role.ADMIN in role_set:
@@ -156,7 +178,7 @@ def can_write(user, group_id: int | None = None) -> bool:
     return visible_groups_for_write(user).filter(id=group_id).exists()
 
 
-def visible_groups_for_write(user) -> QuerySet:
+def visible_groups_for_write(user: Viewer) -> QuerySet:
     """Groups whose case data the user may change: their scope minus read-only grants."""
     WorkGroup = _model("campaigns.WorkGroup")
     if is_admin(user):
@@ -171,7 +193,7 @@ def visible_groups_for_write(user) -> QuerySet:
     return WorkGroup.objects.filter(q)
 
 
-def briefing_q(user) -> Q:
+def briefing_q(user: Viewer) -> Q:
     """Group briefings of visible groups; unit briefings to that unit and to offices/leaders of its region;
     region briefings to offices/leaders whose subtree holds the region; and one's own drafts."""
     if is_admin(user):
@@ -185,26 +207,26 @@ def briefing_q(user) -> Q:
     return q
 
 
-def unit_ids(user) -> list[int]:
+def unit_ids(user: Viewer) -> list[int]:
     """The dispatching units the user acts for."""
     return _ids(user, {Role.UNIT}, "organization_id")
 
 
-def group_ids(user) -> list[int]:
+def group_ids(user: Viewer) -> list[int]:
     """The work groups the user is a leader or member of."""
     return _ids(user, GROUP_ROLES, "work_group_id")
 
 
-def handler_org_ids(user) -> list[int]:
+def handler_org_ids(user: Viewer) -> list[int]:
     """The organizations whose assigned problems the user handles."""
     return _ids(user, {Role.HANDLER}, "organization_id")
 
 
-def visible_briefings(user) -> QuerySet:
+def visible_briefings(user: Viewer) -> QuerySet:
     return _model("reports.Briefing").objects.visible_to(user)
 
 
-def can_write_briefing(user, briefing) -> bool:
+def can_write_briefing(user: Viewer, briefing) -> bool:
     """Who may edit and submit: writers of the group; the unit itself; an office covering the region."""
     if is_admin(user):
         return True
@@ -215,12 +237,12 @@ def can_write_briefing(user, briefing) -> bool:
     return briefing.region is not None and can_brief_region(user, briefing.region)
 
 
-def can_brief_region(user, region) -> bool:
+def can_brief_region(user: Viewer, region) -> bool:
     """Region briefings are drafted by the office whose subtree holds the region (or the admin)."""
     return is_admin(user) or any(region.code.startswith(p) for p in _prefixes(user, {Role.OFFICE}))
 
 
-def get_briefing_for(user, pk, write: bool = False) -> Any:
+def get_briefing_for(user: Viewer, pk, write: bool = False) -> Any:
     briefing = _get(visible_briefings(user).select_related("group", "organization", "region"), pk)
     if write and not can_write_briefing(user, briefing):
         raise PermissionDenied("只读权限,不能修改")
@@ -234,14 +256,14 @@ def _get(qs: QuerySet, pk) -> Any:
         raise Http404("不存在或无权查看") from None
 
 
-def get_group_for(user, pk, write: bool = False) -> Any:
+def get_group_for(user: Viewer, pk, write: bool = False) -> Any:
     group = _get(visible_groups(user), pk)
     if write and not can_write(user, group.id):
         raise PermissionDenied("只读权限,不能修改")
     return group
 
 
-def get_target_for(user, pk, write: bool = False) -> Any:
+def get_target_for(user: Viewer, pk, write: bool = False) -> Any:
     target = _get(
         visible_targets(user).select_related("kind", "region", "group", "responsible", "campaign"), pk
     )
@@ -250,18 +272,18 @@ def get_target_for(user, pk, write: bool = False) -> Any:
     return target
 
 
-def get_problem_for(user, pk, write: bool = False) -> Any:
+def get_problem_for(user: Viewer, pk, write: bool = False) -> Any:
     problem = _get(visible_problems(user).select_related("target", "group", "handling_org", "handler"), pk)
     if write and roles(user) <= READ_ONLY_ROLES | {Role.SECURITY, Role.AUDITOR}:
         raise PermissionDenied("只读权限,不能修改")
     return problem
 
 
-def get_visit_for(user, pk) -> Any:
+def get_visit_for(user: Viewer, pk) -> Any:
     return _get(visible_visits(user), pk)
 
 
-def get_export_job_for(user, pk) -> Any:
+def get_export_job_for(user: Viewer, pk) -> Any:
     """An export job is its maker's alone (it holds a copy of case data in the maker's scope)."""
     return _get(_model("reports.ExportJob").objects.filter(user_id=getattr(user, "pk", None)), pk)
 
@@ -269,12 +291,12 @@ def get_export_job_for(user, pk) -> Any:
 # --- acting on one problem, and who is told about it ---------------------------------------------------------
 
 
-def may_issue_notice(user) -> bool:
+def may_issue_notice(user: Viewer) -> bool:
     """督办通知单 are issued by the campaign office (and the admin)."""
     return bool(roles(user) & {Role.OFFICE, Role.ADMIN})
 
 
-def acting_roles(user, problem) -> set[str]:
+def acting_roles(user: Viewer, problem: ProblemRow) -> set[str]:
     """The user's roles that apply to this problem (for the workflow table's ``roles``).
 
     An office cadre acts on problems in their region subtree (an escalated problem only at the office level it
@@ -323,7 +345,7 @@ def active_office_grants() -> list[RoleGrant]:
     )
 
 
-def problem_handlers(problem) -> list[User]:
+def problem_handlers(problem: ProblemRow) -> list[User]:
     """Who handles a problem: the named handler's logins; else the handling unit's handlers; for a problem the
     group handles itself, the group's leaders and members."""
     active = User.objects.filter(is_active=True)
@@ -340,7 +362,7 @@ def problem_handlers(problem) -> list[User]:
     )
 
 
-def problem_unit_users(problem) -> list[User]:
+def problem_unit_users(problem: ProblemRow) -> list[User]:
     """The handling unit: its handlers, and the named handler's login."""
     users = {u.pk: u for u in problem_handlers(problem)}
     if problem.handling_org_id:

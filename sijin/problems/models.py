@@ -136,7 +136,7 @@ class Level(models.TextChoices):
 
 
 # 提级 goes up one level at a time; the office that takes an escalated problem up is at this region level.
-NEXT_LEVEL = {
+NEXT_LEVEL: dict[str, Level] = {
     "": Level.COUNTY,
     Level.ON_SITE: Level.COUNTY,
     Level.GROUP: Level.COUNTY,
@@ -144,7 +144,7 @@ NEXT_LEVEL = {
     Level.COUNTY: Level.CITY,
     Level.CITY: Level.PROVINCE,
 }
-OFFICE_REGION_LEVEL = {
+OFFICE_REGION_LEVEL: dict[str, RegionLevel] = {
     Level.COUNTY: RegionLevel.COUNTY,
     Level.CITY: RegionLevel.PREFECTURE,
     Level.PROVINCE: RegionLevel.PROVINCE,

@@ -50,7 +50,7 @@ def _thresholds(today: date) -> dict[int, tuple[date, list[int]]]:
     return {days: (yellow_until(today, days), ids) for days, ids in groups.items()}
 
 
-def _conditions(today: date) -> dict[str, Q]:
+def _conditions(today: date) -> dict[Light, Q]:
     running = Q(status__in=RUNNING_STATUSES, deadline__isnull=False)
     before_green = Q(pk__in=[])
     for until, ids in _thresholds(today).values():
@@ -70,9 +70,9 @@ def light_q(light: str, today: date | None = None) -> Q:
     conditions = _conditions(today or timezone.localdate())
     if light == Light.NONE:
         return ~reduce(operator.or_, conditions.values())
-    if light not in conditions:
+    if light not in Light.values:
         raise ValueError(f"unknown light {light!r}")
-    return conditions[light]
+    return conditions[Light(light)]
 
 
 def filter_light(problems: QuerySet[Problem], light: str, today: date | None = None) -> QuerySet[Problem]:
@@ -145,7 +145,7 @@ def supervision_sweep(*, today: date | None = None) -> SweepResult:
 
 @transaction.atomic
 def _remind(
-    pk: int, kind: str, condition: Q, today: date, office_grants: list[RoleGrant], mails: list[EmailMessage]
+    pk: int, kind: Action, condition: Q, today: date, office_grants: list[RoleGrant], mails: list[EmailMessage]
 ) -> bool:
     """Claim one reminder (conditional UPDATE); if this process won it, notify and write the event."""
     _light, mark = KINDS[kind]
