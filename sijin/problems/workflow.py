@@ -199,7 +199,7 @@ def problem_transition(
         # The problem merged into must be one the actor can see; never confirm that a hidden one exists.
         given = fields["merged_into"]
         pk = given.pk if isinstance(given, Problem) else given
-        if not access.visible_problems(actor).filter(pk=pk).exists():
+        if not Problem.objects.visible_to(actor).filter(pk=pk).exists():
             raise ValidationError("合并至的问题不存在或无权查看。")
     changes, data, to = _apply(action, problem, fields, today)
     to = to or transition.to or before

@@ -25,13 +25,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.quantities import format_quantity
 from sijin.core.workdays import workdays_between
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit, visit_total
-from sijin.problems.models import SOLVED_STATUSES, Problem
+from sijin.problems.models import SOLVED_STATUSES, Light, Problem
 from sijin.problems.rates import compute_rates
 from sijin.problems.supervision import light_q
 
@@ -76,7 +75,7 @@ def sentence(text: str) -> str:
 
 def scoped_groups(actor, *, group=None, organization=None, region=None) -> QuerySet[WorkGroup]:
     """The groups a briefing covers, always within the actor's scope."""
-    groups = access.visible_groups(actor).select_related("dispatching_org", "region", "campaign")
+    groups = WorkGroup.objects.visible_to(actor).select_related("dispatching_org", "region", "campaign")
     if group is not None:
         return groups.filter(pk=group.pk)
     if organization is not None:
@@ -105,17 +104,17 @@ class _Writer:
         self.scope_group, self.scope_org, self.scope_region = group, organization, region
         ids = [g.id for g in groups]
         # All the scope's problems (the 通报 names old ones still open) and those reported in the period.
-        self.scope_problems = access.visible_problems(actor).filter(group_id__in=ids)
+        self.scope_problems = Problem.objects.visible_to(actor).filter(group_id__in=ids)
         self.problems = self.scope_problems.filter(reported_on__range=(start, end))
         self.visits = (
-            access.visible_visits(actor)
+            Visit.objects.visible_to(actor)
             .filter(group_id__in=ids)
             .filter(Q(date__range=(start, end)) | Q(date__lte=end, end_date__gte=start))
             .prefetch_related("targets", "accompanying_leaders__organization")
             .order_by("date", "id")
         )
         self.targets = (
-            access.visible_targets(actor)
+            Target.objects.visible_to(actor)
             .filter(group_id__in=ids)
             .select_related("kind", "campaign")
             .order_by("kind__order", "id")
@@ -379,7 +378,7 @@ class _Writer:
         """
         as_of = min(self.end, timezone.localdate())
         late = list(
-            self.scope_problems.filter(light_q("red", as_of))
+            self.scope_problems.filter(light_q(Light.RED, as_of))
             .select_related("target", "handling_org")
             .order_by("deadline", "id")
         )

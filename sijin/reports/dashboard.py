@@ -11,8 +11,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
-from sijin.accounts import access
-from sijin.campaigns.models import Campaign, WorkGroup
+from sijin.campaigns.models import Campaign, Target, WorkGroup
 from sijin.core.quantities import readable_total
 from sijin.directory.models import Region
 from sijin.fieldwork.models import Outcome
@@ -47,11 +46,11 @@ def _narrowed(qs: QuerySet, f: Filters, via: str, date_field: str) -> QuerySet:
 
 
 def scoped_problems(user, f: Filters) -> QuerySet[Problem]:
-    return _narrowed(access.visible_problems(user), f, "", "reported_on")
+    return _narrowed(Problem.objects.visible_to(user), f, "", "reported_on")
 
 
 def scoped_outcomes(user, f: Filters) -> QuerySet[Outcome]:
-    outcomes = Outcome.objects.filter(target__in=access.visible_targets(user).values("id"))
+    outcomes = Outcome.objects.filter(target__in=Target.objects.visible_to(user).values("id"))
     return _narrowed(outcomes, f, "target__", "date")
 
 
