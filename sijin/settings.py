@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -15,8 +16,39 @@ VAR_DIR = Path(os.environ.get("SIJIN_VAR_DIR", BASE_DIR.parent / "var")).resolve
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    """A yes/no variable; unset or empty → ``default``. A typo stops the start-up instead of meaning “off”."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"环境变量 {name}={os.environ[name]!r} 无法识别:开启请写 {'/'.join(TRUE_WORDS)},"
+        f"关闭请写 {'/'.join(FALSE_WORDS)}(不区分大小写;不设或留空为{'开启' if default else '关闭'})。"
+    )
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number variable (a port, a worker count); unset or empty → ``default``."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(
+            f"环境变量 {name}={os.environ[name]!r} 应为不小于 {minimum} 的整数(不设或留空为 {default})。"
+        )
+    return number
 
 
 def _secret_key() -> str:
@@ -56,6 +88,7 @@ INSTALLED_APPS = [
     "sijin.fieldwork",
     "sijin.problems",
     "sijin.reports",
+    "sijin.desk",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +177,7 @@ TASKS = {"default": {"BACKEND": os.environ.get("SIJIN_TASK_BACKEND", "django_tas
 
 EMAIL_BACKEND = os.environ.get("SIJIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("SIJIN_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("SIJIN_EMAIL_PORT", "25"))
+EMAIL_PORT = _env_int("SIJIN_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("SIJIN_FROM_EMAIL", "sijin@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -152,11 +185,19 @@ SESSION_COOKIE_SECURE = _env_bool("SIJIN_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = os.environ.get("SIJIN_LOG_LEVEL", "").strip().upper() or "WARNING"
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(f"环境变量 SIJIN_LOG_LEVEL 应为 {'/'.join(LOG_LEVELS)} 之一(不设为 WARNING)。")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SIJIN_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# ``sijin serve`` (gunicorn): the address to listen on and the number of worker processes.
+SIJIN_BIND = os.environ.get("SIJIN_BIND", "127.0.0.1:8000")
+SIJIN_WORKERS = _env_int("SIJIN_WORKERS", 2, minimum=1)
 
 SIJIN_APP_NAME = _("四进")

@@ -5,12 +5,12 @@ Quantities are stored as {"value": "18000", "unit": "万元", "qualifier": "", "
 figure is comparable and the text is kept as the report gave it.
 """
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from sijin.core.dates import parse_date
 from sijin.core.quantities import clean_decimal, format_quantity, parse_quantity
 
 from .models import AttributeType
@@ -70,10 +70,7 @@ def _clean_one(kind: str, unit: str, raw: Any) -> Any:
             return False
         raise ValidationError("请填写“是”或“否”。")
     if kind == AttributeType.DATE:
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ValidationError("日期格式应为 YYYY-MM-DD。") from None
+        return parse_date(raw).isoformat()
     if kind in (AttributeType.NUMBER, AttributeType.PERCENT):
         try:
             number = Decimal(text.rstrip("%").strip())

@@ -9,18 +9,17 @@ Counting convention: ``add_workdays(d, n)`` does not count ``d`` itself, and ``w
 counts the working days in ``(a, b]``, so ``workdays_between(d, add_workdays(d, n)) == n``.
 """
 
-import datetime as dt
 from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
 from django.utils import timezone
 
+from sijin.core.dates import parse_date
 from sijin.core.models import HolidayOverride
 
 ONE_DAY = timedelta(days=1)
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-DATE_FORMAT_ERROR = "日期格式应为 YYYY-MM-DD，例如 2025-09-30"
 
 
 def covered_years() -> range:
@@ -95,14 +94,6 @@ def workdays_between(a: date, b: date) -> int:
 def workdays_left(deadline: date, today: date | None = None) -> int:
     """Working days from ``today`` up to and including ``deadline``: 0 on the deadline, negative once overdue."""
     return workdays_between(today or timezone.localdate(), deadline)
-
-
-def parse_date(text: str) -> date:
-    """Parse ``YYYY-MM-DD``; a ``ValueError`` with a Chinese message on anything else."""
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()  # noqa: DTZ007 — a calendar date, no time
-    except ValueError:
-        raise ValueError(DATE_FORMAT_ERROR) from None
 
 
 def describe_day(d: date) -> str:

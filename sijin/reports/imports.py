@@ -1,13 +1,13 @@
 """Import 帮扶对象 and 问题 from the spreadsheets offices already keep.
 
 The layout is the ledgers' own (title row, header row, data), so an exported ledger imports back. Columns are
-found by their header, in any order; unknown columns are ignored. Every row is checked first — by the same
-service functions that create the rows, each in a savepoint — and nothing is kept unless every row is valid
-(one transaction). Errors read “第N行 第M列:原因”, N and M as Excel shows them.
+found by their header (the ledgers' ``Header`` constants), in any order; unknown columns are ignored; dates
+are read by ``sijin.core.dates.parse_date``. Every row is checked first — by the same service functions that
+create the rows, each in a savepoint — and nothing is kept unless every row is valid (one transaction).
+Errors read “第N行 第M列:原因”, N and M as Excel shows them.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -18,11 +18,12 @@ from sijin.accounts import access
 from sijin.campaigns.attributes import clean_attributes
 from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import target_create
+from sijin.core.dates import parse_date
 from sijin.core.validators import validate_credit_code
 from sijin.directory.models import Person, Region
 from sijin.problems.services import problem_report
 
-from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Ledger, write_xlsx
+from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Header, Ledger, write_xlsx
 
 MAX_HEADER_ROW = 5
 
@@ -91,6 +92,9 @@ class _Errors:
         col = self.sheet.col(header) or 1
         self.messages.append(f"第{row_no}行 第{col}列:{reason}")
 
+    def missing(self, row_no: int, header: str) -> None:
+        self.add(row_no, header, f"请填写“{header}”。")
+
 
 def _one(qs, what: str, name: str) -> tuple[Any, str]:
     found = list(qs[:2])
@@ -124,22 +128,23 @@ def _run(rows_fn) -> ImportResult:
 
 
 # ---- 帮扶对象 -------------------------------------------------------------------------------------------------
+TARGET_REQUIRED = (Header.KIND, Header.NAME, Header.REGION_CODE)
 TARGET_FIELDS = {
-    "name": "名称",
-    "kind": "类型",
-    "region": "区划代码",
-    "address": "地址",
-    "credit_code": "统一社会信用代码",
-    "group": "工作组",
-    "responsible": "包保责任人",
-    "contacts": "联系人",
-    "profile": "基本情况",
-    "__all__": "名称",
+    "name": Header.NAME,
+    "kind": Header.KIND,
+    "region": Header.REGION_CODE,
+    "address": Header.ADDRESS,
+    "credit_code": Header.CREDIT_CODE,
+    "group": Header.GROUP,
+    "responsible": Header.RESPONSIBLE,
+    "contacts": Header.CONTACTS,
+    "profile": Header.PROFILE,
+    "__all__": Header.NAME,
 }
 
 
 def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
-    sheet = _Sheet(source, ("类型", "名称", "区划代码"))
+    sheet = _Sheet(source, TARGET_REQUIRED)
     kinds = {k.name: k for k in TargetKind.objects.filter(campaign=campaign)}
     writable = access.visible_groups_for_write(actor)
 
@@ -147,44 +152,42 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
         errors, created = _Errors(sheet), 0
         for row_no, row in sheet.rows:
             before = len(errors.messages)
-            kind_name, name = sheet.text(row, "类型"), sheet.text(row, "名称")
+            kind_name, name = sheet.text(row, Header.KIND), sheet.text(row, Header.NAME)
             kind = kinds.get(kind_name)
             if not kind_name:
-                errors.add(row_no, "类型", "请填写“类型”。")
+                errors.missing(row_no, Header.KIND)
             elif kind is None:
-                errors.add(row_no, "类型", f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
+                errors.add(row_no, Header.KIND, f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
             if not name:
-                errors.add(row_no, "名称", "请填写“名称”。")
-            code = sheet.text(row, "区划代码")
+                errors.missing(row_no, Header.NAME)
+            code = sheet.text(row, Header.REGION_CODE)
             region = Region.objects.filter(code=code).first() if code else None
-            if region is None:
-                errors.add(
-                    row_no,
-                    "区划代码",
-                    f"区划代码“{code}”不存在,应为12位统计用区划代码。" if code else "请填写“区划代码”。",
-                )
-            credit = sheet.text(row, "统一社会信用代码")
+            if not code:
+                errors.missing(row_no, Header.REGION_CODE)
+            elif region is None:
+                errors.add(row_no, Header.REGION_CODE, f"区划代码“{code}”不存在,应为12位统计用区划代码。")
+            credit = sheet.text(row, Header.CREDIT_CODE)
             if credit:
                 try:
                     validate_credit_code(credit.upper())
                 except ValidationError as exc:
-                    errors.add(row_no, "统一社会信用代码", ";".join(exc.messages))
+                    errors.add(row_no, Header.CREDIT_CODE, ";".join(exc.messages))
             group = None
-            if group_name := sheet.text(row, "工作组"):
+            if group_name := sheet.text(row, Header.GROUP):
                 group, why = _one(
-                    WorkGroup.objects.filter(campaign=campaign, name=group_name), "工作组", group_name
+                    WorkGroup.objects.filter(campaign=campaign, name=group_name), Header.GROUP, group_name
                 )
                 if why:
-                    errors.add(row_no, "工作组", why)
+                    errors.add(row_no, Header.GROUP, why)
                 elif not writable.filter(pk=group.pk).exists():
-                    errors.add(row_no, "工作组", f"无权向工作组“{group_name}”导入帮扶对象。")
+                    errors.add(row_no, Header.GROUP, f"无权向工作组“{group_name}”导入帮扶对象。")
             elif not access.is_admin(actor):
-                errors.add(row_no, "工作组", "请填写“工作组”。")
+                errors.missing(row_no, Header.GROUP)
             responsible = None
-            if person := sheet.text(row, "包保责任人"):
+            if person := sheet.text(row, Header.RESPONSIBLE):
                 responsible, why = _one(Person.objects.filter(name=person), "人员", person)
                 if why:
-                    errors.add(row_no, "包保责任人", why)
+                    errors.add(row_no, Header.RESPONSIBLE, why)
             attributes = {}
             if kind is not None:
                 labels = {item["label"]: item["key"] for item in kind.schema}
@@ -197,7 +200,7 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                     by_key = {v: k for k, v in labels.items()}
                     for key, messages in exc.message_dict.items():
                         for m in messages:
-                            errors.add(row_no, by_key.get(key, "类型"), m)
+                            errors.add(row_no, by_key.get(key, Header.KIND), m)
             if len(errors.messages) > before or kind is None:
                 continue
             try:
@@ -210,82 +213,72 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                         region=region,
                         group=group,
                         responsible=responsible,
-                        address=sheet.text(row, "地址"),
+                        address=sheet.text(row, Header.ADDRESS),
                         credit_code=credit,
                         attributes=attributes,
-                        contacts=sheet.text(row, "联系人"),
-                        profile=sheet.text(row, "基本情况"),
+                        contacts=sheet.text(row, Header.CONTACTS),
+                        profile=sheet.text(row, Header.PROFILE),
                     )
                 created += 1
             except ValidationError as exc:
-                _service_errors(errors, row_no, exc, TARGET_FIELDS, "名称")
+                _service_errors(errors, row_no, exc, TARGET_FIELDS, Header.NAME)
         return ImportResult(created, errors.messages)
 
     return _run(rows)
 
 
 # ---- 问题 -----------------------------------------------------------------------------------------------------
+PROBLEM_REQUIRED = (Header.TARGET, Header.PROBLEM, Header.REPORTED_ON)
 PROBLEM_FIELDS = {
-    "title": "问题",
-    "target": "帮扶对象",
-    "category": "类别",
-    "description": "问题描述",
-    "reported_on": "发现日期",
-    "__all__": "问题",
+    "title": Header.PROBLEM,
+    "target": Header.TARGET,
+    "category": Header.CATEGORY,
+    "description": Header.DESCRIPTION,
+    "reported_on": Header.REPORTED_ON,
+    "__all__": Header.PROBLEM,
 }
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip().replace("/", "-").replace(".", "-"))
-    except ValueError:
-        return None
-
-
 def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
-    sheet = _Sheet(source, ("帮扶对象", "问题", "发现日期"))
+    sheet = _Sheet(source, PROBLEM_REQUIRED)
     writable = access.visible_groups_for_write(actor)
 
     def rows() -> ImportResult:
         errors, created = _Errors(sheet), 0
         for row_no, row in sheet.rows:
             before = len(errors.messages)
-            target_name, title = sheet.text(row, "帮扶对象"), sheet.text(row, "问题")
+            target_name, title = sheet.text(row, Header.TARGET), sheet.text(row, Header.PROBLEM)
             target = None
             if not target_name:
-                errors.add(row_no, "帮扶对象", "请填写“帮扶对象”。")
+                errors.missing(row_no, Header.TARGET)
             else:
                 targets = Target.objects.filter(campaign=campaign, name=target_name)
-                if kind_name := sheet.text(row, "对象类型"):
+                if kind_name := sheet.text(row, Header.TARGET_KIND):
                     targets = targets.filter(kind__name=kind_name)
-                target, why = _one(targets, "帮扶对象", target_name)
+                target, why = _one(targets, Header.TARGET, target_name)
                 if why:
-                    errors.add(row_no, "帮扶对象", why)
+                    errors.add(row_no, Header.TARGET, why)
                 elif target.group_id is None or not writable.filter(pk=target.group_id).exists():
                     errors.add(
                         row_no,
-                        "帮扶对象",
+                        Header.TARGET,
                         f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。",
                     )
             if not title:
-                errors.add(row_no, "问题", "请填写“问题”。")
-            raw_date = sheet.value(row, "发现日期")
-            reported_on = _date(raw_date) if raw_date not in (None, "") else None
-            if reported_on is None:
-                errors.add(
-                    row_no,
-                    "发现日期",
-                    "日期格式应为 YYYY-MM-DD,例如 2020-03-10。" if raw_date else "请填写“发现日期”。",
-                )
+                errors.missing(row_no, Header.PROBLEM)
+            raw_date, reported_on = sheet.value(row, Header.REPORTED_ON), None
+            if raw_date in (None, ""):
+                errors.missing(row_no, Header.REPORTED_ON)
+            else:
+                try:
+                    reported_on = parse_date(raw_date)
+                except ValidationError as exc:
+                    errors.add(row_no, Header.REPORTED_ON, ";".join(exc.messages))
             category = None
-            if category_name := sheet.text(row, "类别"):
+            if category_name := sheet.text(row, Header.CATEGORY):
                 category = Category.objects.filter(campaign=campaign, name=category_name).first()
                 if category is None:
-                    errors.add(row_no, "类别", f"问题类别“{category_name}”不存在。")
+                    errors.add(row_no, Header.CATEGORY, f"问题类别“{category_name}”不存在。")
             if len(errors.messages) > before or reported_on is None:
                 continue
             try:
@@ -296,11 +289,11 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
                         title=title,
                         reported_on=reported_on,
                         category=category,
-                        description=sheet.text(row, "问题描述"),
+                        description=sheet.text(row, Header.DESCRIPTION),
                     )
                 created += 1
             except ValidationError as exc:
-                _service_errors(errors, row_no, exc, PROBLEM_FIELDS, "问题")
+                _service_errors(errors, row_no, exc, PROBLEM_FIELDS, Header.PROBLEM)
         return ImportResult(created, errors.messages)
 
     return _run(rows)
@@ -316,10 +309,13 @@ def target_template(kind: TargetKind, out: IO[bytes] | str) -> None:
     write_xlsx(
         ledger,
         out,
-        f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“类型”填“{kind.name}”,区划代码为12位",
+        f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“{Header.KIND}”填“{kind.name}”,"
+        f"{Header.REGION_CODE}为12位",
     )
 
 
 def problem_template(out: IO[bytes] | str) -> None:
     ledger = Ledger("problems", "问题导入模板", PROBLEM_COLUMNS)
-    write_xlsx(ledger, out, "问题导入模板:必填 帮扶对象、问题、发现日期(YYYY-MM-DD)")
+    write_xlsx(
+        ledger, out, f"问题导入模板:必填 {'、'.join(PROBLEM_REQUIRED)}({Header.REPORTED_ON}如 2020-03-05)"
+    )

@@ -21,8 +21,7 @@ from openpyxl.utils import get_column_letter
 from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import TargetKind
-from sijin.core.templatetags.sijin_tags import LIGHTS
-from sijin.problems.models import ProblemEvent
+from sijin.problems.models import Light, ProblemEvent
 from sijin.problems.supervision import annotate_light
 
 CHUNK = 2000
@@ -46,73 +45,120 @@ class Ledger:
     total: int = 0
 
 
-# The headers are also what imports read (see reports.imports): change them in one place.
+class Header:
+    """Column headers, typed once: the ledgers write them and the imports (reports.imports) find columns by them."""
+
+    SEQ = "序号"
+    ID = "编号"
+    # 帮扶对象台账
+    KIND = "类型"
+    NAME = "名称"
+    REGION_CODE = "区划代码"
+    REGION = "所在区划"
+    ADDRESS = "地址"
+    CREDIT_CODE = "统一社会信用代码"
+    GROUP = "工作组"
+    RESPONSIBLE = "包保责任人"
+    CONTACTS = "联系人"
+    PROFILE = "基本情况"
+    # 问题清单, 办理清单, 问效清单
+    TARGET = "帮扶对象"
+    TARGET_KIND = "对象类型"
+    PROBLEM = "问题"
+    DESCRIPTION = "问题描述"
+    CATEGORY = "类别"
+    REPORTED_ON = "发现日期"
+    LEVEL = "办理层级"
+    HANDLING_ORG = "承办单位"
+    HANDLER = "承办人"
+    ASSIGNED_ON = "交办日期"
+    DEADLINE = "办结期限"
+    MEASURES = "办理措施"
+    PROGRESS = "办理进展"
+    LIGHT = "亮灯"
+    RESOLVED_ON = "办结日期"
+    RESOLUTION = "办理结果"
+    OUTCOMES = "成效"
+    SATISFACTION = "满意度"
+    STATUS = "状态"
+    # 走访台账
+    VISIT_DATE = "走访日期"
+    VISIT_END_DATE = "截止日期"
+    VISIT_TARGETS = "走访对象"
+    MODE = "方式"
+    OCCASIONS = "次数"
+    PURPOSE = "事由"
+    PARTICIPANTS = "参加人员"
+    LEADERS = "陪同/带队领导"
+    NOTES = "走访记录"
+
+
 TARGET_COLUMNS = [
-    Column("序号", 6, "int"),
-    Column("类型", 8),
-    Column("名称", 30),
-    Column("区划代码", 14),
-    Column("所在区划", 12),
-    Column("地址", 24),
-    Column("统一社会信用代码", 20),
-    Column("工作组", 30),
-    Column("包保责任人", 12),
-    Column("联系人", 16),
-    Column("基本情况", 40),
+    Column(Header.SEQ, 6, "int"),
+    Column(Header.KIND, 8),
+    Column(Header.NAME, 30),
+    Column(Header.REGION_CODE, 14),
+    Column(Header.REGION, 12),
+    Column(Header.ADDRESS, 24),
+    Column(Header.CREDIT_CODE, 20),
+    Column(Header.GROUP, 30),
+    Column(Header.RESPONSIBLE, 12),
+    Column(Header.CONTACTS, 16),
+    Column(Header.PROFILE, 40),
 ]
 PROBLEM_COLUMNS = [
-    Column("序号", 6, "int"),
-    Column("编号", 8, "int"),
-    Column("帮扶对象", 28),
-    Column("对象类型", 8),
-    Column("工作组", 28),
-    Column("所在区划", 10),
-    Column("问题", 36),
-    Column("问题描述", 40),
-    Column("类别", 12),
-    Column("发现日期", 12, "date"),
-    Column("办理层级", 10),
-    Column("承办单位", 20),
-    Column("状态", 8),
+    Column(Header.SEQ, 6, "int"),
+    Column(Header.ID, 8, "int"),
+    Column(Header.TARGET, 28),
+    Column(Header.TARGET_KIND, 8),
+    Column(Header.GROUP, 28),
+    Column(Header.REGION, 10),
+    Column(Header.PROBLEM, 36),
+    Column(Header.DESCRIPTION, 40),
+    Column(Header.CATEGORY, 12),
+    Column(Header.REPORTED_ON, 12, "date"),
+    Column(Header.LEVEL, 10),
+    Column(Header.HANDLING_ORG, 20),
+    Column(Header.STATUS, 8),
 ]
 HANDLING_COLUMNS = [
-    Column("序号", 6, "int"),
-    Column("编号", 8, "int"),
-    Column("问题", 36),
-    Column("帮扶对象", 28),
-    Column("承办单位", 20),
-    Column("承办人", 12),
-    Column("交办日期", 12, "date"),
-    Column("办结期限", 12, "date"),
-    Column("办理措施", 36),
-    Column("办理进展", 40),
-    Column("状态", 8),
-    Column("亮灯", 8),
+    Column(Header.SEQ, 6, "int"),
+    Column(Header.ID, 8, "int"),
+    Column(Header.PROBLEM, 36),
+    Column(Header.TARGET, 28),
+    Column(Header.HANDLING_ORG, 20),
+    Column(Header.HANDLER, 12),
+    Column(Header.ASSIGNED_ON, 12, "date"),
+    Column(Header.DEADLINE, 12, "date"),
+    Column(Header.MEASURES, 36),
+    Column(Header.PROGRESS, 40),
+    Column(Header.STATUS, 8),
+    Column(Header.LIGHT, 8),
 ]
 EFFECT_COLUMNS = [
-    Column("序号", 6, "int"),
-    Column("编号", 8, "int"),
-    Column("问题", 36),
-    Column("帮扶对象", 28),
-    Column("承办单位", 20),
-    Column("办结日期", 12, "date"),
-    Column("办理结果", 48),
-    Column("成效", 30),
-    Column("满意度", 10),
-    Column("状态", 8),
+    Column(Header.SEQ, 6, "int"),
+    Column(Header.ID, 8, "int"),
+    Column(Header.PROBLEM, 36),
+    Column(Header.TARGET, 28),
+    Column(Header.HANDLING_ORG, 20),
+    Column(Header.RESOLVED_ON, 12, "date"),
+    Column(Header.RESOLUTION, 48),
+    Column(Header.OUTCOMES, 30),
+    Column(Header.SATISFACTION, 10),
+    Column(Header.STATUS, 8),
 ]
 VISIT_COLUMNS = [
-    Column("序号", 6, "int"),
-    Column("走访日期", 12, "date"),
-    Column("截止日期", 12, "date"),
-    Column("工作组", 28),
-    Column("走访对象", 36),
-    Column("方式", 10),
-    Column("次数", 8),
-    Column("事由", 20),
-    Column("参加人员", 24),
-    Column("陪同/带队领导", 20),
-    Column("走访记录", 48),
+    Column(Header.SEQ, 6, "int"),
+    Column(Header.VISIT_DATE, 12, "date"),
+    Column(Header.VISIT_END_DATE, 12, "date"),
+    Column(Header.GROUP, 28),
+    Column(Header.VISIT_TARGETS, 36),
+    Column(Header.MODE, 10),
+    Column(Header.OCCASIONS, 8),
+    Column(Header.PURPOSE, 20),
+    Column(Header.PARTICIPANTS, 24),
+    Column(Header.LEADERS, 20),
+    Column(Header.NOTES, 48),
 ]
 KINDS = {
     "problems": "问题清单",
@@ -125,7 +171,7 @@ KINDS = {
 
 # ---- lights ---------------------------------------------------------------------------------------------------
 def light_label(light: str) -> str:
-    return str(LIGHTS[light][0]) if light in LIGHTS else ""
+    return Light.label_of(light) if light and light != Light.NONE else ""
 
 
 # ---- the ledgers ----------------------------------------------------------------------------------------------

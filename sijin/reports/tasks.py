@@ -1,8 +1,8 @@
 """Large ledger exports in the background (django-tasks, database backend; ``sijin worker`` runs them).
 
-The page creates an ExportJob (services.export_job_start), which enqueues ``ledger_export_task``; the task
-claims the job with a conditional update (so a second worker or a rerun does nothing), streams the ledger
-to a file under MEDIA_ROOT/exports and records progress the page polls.
+The page creates an ExportJob (services.export_job_start), which enqueues ``ledger_export_task`` once the
+job row is committed; the task claims the job with a conditional update (so a second worker or a rerun does
+nothing), streams the ledger to a file under MEDIA_ROOT/exports and records progress the page polls.
 """
 
 from pathlib import Path

@@ -50,7 +50,7 @@ def test_it_adds_working_days_across_national_day(cli_env):
 
 
 def test_it_explains_a_bad_date(cli_env):
-    r = run("workdays", "add", "2025/09/30", "3", env=cli_env)
+    r = run("workdays", "add", "30/09/2025", "3", env=cli_env)
     assert r.returncode != 0
     assert "YYYY-MM-DD" in r.stderr
 

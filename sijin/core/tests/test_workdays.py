@@ -2,6 +2,7 @@ from datetime import date
 
 import chinese_calendar
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -141,11 +142,11 @@ def test_it_adds_a_warning_line_for_an_uncovered_year():
     assert lines == ["2035-01-08 星期一", coverage_warning(2035)]
 
 
-@pytest.mark.parametrize("bad", ["2025/09/30", "2025-13-01", "2025-02-30", "明天", ""])
+@pytest.mark.parametrize("bad", ["30/09/2025", "2025-13-01", "2025-02-30", "明天", ""])
 def test_it_rejects_a_malformed_date(bad):
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
         cli_add(bad, 1)
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
         cli_between("2025-09-30", bad)
 
 

@@ -88,3 +88,23 @@ def test_it_writes_a_region_briefing_from_the_command_line(demo, tmp_path):
     call_command("briefing", "--region", "3716", "--from", "2020-03-09", "--to", "2020-03-29", "-o", str(out))
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "官道李村" in text and "2万斤" in text
+
+
+def test_it_reads_dates_as_people_type_them_and_names_the_option_that_is_wrong(demo, tmp_path):
+    out = tmp_path / "visits.xlsx"
+    call_command(
+        "export",
+        "visits",
+        "--group",
+        "滨州市教育局",
+        "--from",
+        "2020/3/10",
+        "--to",
+        "2020年3月12日",
+        "-o",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    assert len(list(load_workbook(out).worksheets[0].iter_rows(min_row=3))) == 4
+    with pytest.raises(CommandError, match=r"^--to 日期格式应为 YYYY-MM-DD"):
+        call_command("export", "visits", "--to", "12/3/2020", "-o", str(out), stdout=io.StringIO())

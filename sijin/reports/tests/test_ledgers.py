@@ -1,18 +1,22 @@
 """Excel ledgers and imports: round trip, precise row errors, formula injection, scope."""
 
+import ast
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from sijin.campaigns import services as campaigns
 from sijin.campaigns.models import Campaign, Target
+from sijin.core.dates import DATE_FORMAT_ERROR
 from sijin.problems.models import Problem
 from sijin.problems.services import problem_report
-from sijin.reports.imports import problems_import, target_template, targets_import
-from sijin.reports.ledgers import ledger_export
+from sijin.reports import imports
+from sijin.reports.imports import problem_template, problems_import, target_template, targets_import
+from sijin.reports.ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Header, ledger_export
 
 
 def export(kind: str, user, **filters) -> bytes:
@@ -141,7 +145,7 @@ def test_it_reports_each_bad_row_precisely_and_imports_nothing(demo):
 
 
 def test_it_refuses_an_import_into_a_group_outside_the_actors_scope(demo):
-    from sijin.core.testing import outsider
+    from sijin.testing import outsider
 
     campaign = demo["campaign"]
     kind = campaign.kinds.get(code="village")
@@ -171,10 +175,52 @@ def test_it_rejects_bad_problem_rows_with_their_cells(demo):
     result = problems_import(actor=demo["users"]["member"], campaign=demo["campaign"], source=data)
     assert result.errors == [
         "第4行 第2列:帮扶对象“不存在的村”不存在。",
-        "第5行 第5列:日期格式应为 YYYY-MM-DD,例如 2020-03-10。",
+        f"第5行 第5列:{DATE_FORMAT_ERROR}",
         "第5行 第4列:问题类别“没有的类别”不存在。",
     ]
     assert not Problem.objects.filter(title="缺少冷库").exists()
+
+
+def test_it_reads_the_dates_people_type_in_a_problem_sheet(demo):
+    out = io.BytesIO()
+    problem_template(out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[2]]
+
+    def row(title: str, reported_on) -> None:
+        values = {Header.TARGET: "官道李村", Header.PROBLEM: title, Header.REPORTED_ON: reported_on}
+        ws.append([values.get(h, "") for h in header])
+
+    row("斜线日期", "2020/3/5")
+    row("点号日期", "2020.3.6")
+    row("中文日期", "2020年3月7日")
+    row("单元格日期", datetime(2020, 3, 8))  # noqa: DTZ001 — a date-formatted Excel cell
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    result = problems_import(actor=demo["users"]["member"], campaign=demo["campaign"], source=data)
+    assert result.errors == [] and result.created == 4
+    found = dict(Problem.objects.filter(title__endswith="日期").values_list("title", "reported_on"))
+    assert found == {
+        "斜线日期": date(2020, 3, 5),
+        "点号日期": date(2020, 3, 6),
+        "中文日期": date(2020, 3, 7),
+        "单元格日期": date(2020, 3, 8),
+    }
+
+
+def test_it_reads_the_headers_the_ledgers_write_typed_nowhere_else():
+    assert set(imports.TARGET_REQUIRED) <= {c.header for c in TARGET_COLUMNS}
+    assert set(imports.PROBLEM_REQUIRED) <= {c.header for c in PROBLEM_COLUMNS}
+    headers = {v for k, v in vars(Header).items() if k.isupper()}
+    source = ast.parse(Path(imports.__file__).read_text())
+    literals = {
+        node.value
+        for node in ast.walk(source)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    assert literals & headers == set()
 
 
 def test_it_neutralises_formula_injection(demo):
@@ -252,6 +298,6 @@ def test_it_exports_each_ledger_within_the_users_scope(demo):
 
 @pytest.mark.parametrize("kind", ["problems", "targets", "visits"])
 def test_it_gives_an_outsider_an_empty_ledger(demo, kind):
-    from sijin.core.testing import outsider
+    from sijin.testing import outsider
 
     assert len(sheet_rows(export(kind, outsider()))) == 2

@@ -2,12 +2,15 @@
 
 import io
 
+from django.db import transaction
+from django_tasks import default_task_backend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
-from sijin.core.testing import client_for
+from sijin.testing import client_for
 from sijin.reports.models import ExportJob
+from sijin.reports.services import export_job_start
 from sijin.reports.tasks import ledger_export_task
 
 
@@ -64,3 +67,28 @@ def test_it_runs_a_claimed_job_only_once(demo, settings, tmp_path):
     job = ExportJob.objects.create(user=demo["users"]["member"], kind="visits")
     assert ledger_export_task.call(job.pk) == 7
     assert ledger_export_task.call(job.pk) == 0  # already claimed: a rerun does nothing
+
+
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_it_enqueues_no_export_for_a_request_that_rolls_back(demo, settings):
+    settings.TASKS = DUMMY_TASKS  # keeps what is enqueued in memory, outside the database's transactions
+    with transaction.atomic():  # a request that fails after starting the job
+        job = export_job_start(actor=demo["users"]["member"], kind="problems", group=demo["group"])
+        transaction.set_rollback(True)
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert default_task_backend.results == []  # type: ignore[attr-defined]
+
+
+def test_it_enqueues_the_export_when_the_job_is_committed(demo, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = DUMMY_TASKS
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = export_job_start(actor=demo["users"]["member"], kind="problems", group=demo["group"])
+    assert default_task_backend.results == []  # type: ignore[attr-defined]  # not before the commit
+    for callback in callbacks:  # the commit
+        callback()
+    [result] = default_task_backend.results  # type: ignore[attr-defined]
+    assert list(result.args) == [job.pk]
+    job.refresh_from_db()
+    assert job.task_id == result.id

@@ -1,6 +1,7 @@
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -9,8 +10,8 @@ class Command(BaseCommand):
     help = "用 gunicorn 启动网站"
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default=os.environ.get("SIJIN_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("SIJIN_WORKERS", "2")))
+        parser.add_argument("--bind", default=settings.SIJIN_BIND)
+        parser.add_argument("--workers", type=int, default=settings.SIJIN_WORKERS)
 
     def handle(self, *args, **options):
         call_command("collectstatic", interactive=False, verbosity=0)

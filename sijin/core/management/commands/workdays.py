@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from sijin.core.services import error_text
 from sijin.core.workdays import cli_add, cli_between
 
 
@@ -21,5 +23,7 @@ class Command(BaseCommand):
                 self.stdout.write(cli_add(options["date"], options["n"]))
             else:
                 self.stdout.write(cli_between(options["a"], options["b"]))
-        except ValueError as exc:
+        except ValidationError as exc:  # a date as no one writes it
+            raise CommandError(error_text(exc)) from exc
+        except ValueError as exc:  # a negative number of days
             raise CommandError(str(exc)) from exc

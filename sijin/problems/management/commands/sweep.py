@@ -1,8 +1,10 @@
 """``sijin sweep [--date YYYY-MM-DD]``: 临期催办 and 超期督办, once per deadline; safe to run twice or in parallel."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sijin.core.workdays import parse_date
+from sijin.core.dates import parse_date
+from sijin.core.services import error_text
 from sijin.problems.supervision import supervision_sweep
 
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         try:
             today = parse_date(options["date"]) if options["date"] else None
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError(error_text(exc)) from None
         result = supervision_sweep(today=today)
         self.stdout.write(f"催办 {result.urged} 件,督办 {result.supervised} 件,发送邮件 {result.emails} 封。")

@@ -2,11 +2,14 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db.models import Q
 
 from sijin.accounts.models import User
 from sijin.campaigns.models import Campaign, WorkGroup
+from sijin.core.dates import parse_date
+from sijin.core.services import error_text
 
 ADMIN_NOTE = "命令行以系统管理员身份运行,不受数据范围限制。"
 
@@ -57,10 +60,9 @@ def find_campaign(text: str | None) -> Campaign:
     raise CommandError(f"请用 --campaign 指定行动:\n  {names}")
 
 
-def parse_day(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
+def parse_day(text: str, option: str) -> date:
+    """The date given to ``option``; a CommandError naming the option when it is not a date."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{option} 日期格式应为 YYYY-MM-DD,例如 2020-03-09。") from None
+        return parse_date(text)
+    except ValidationError as exc:
+        raise CommandError(f"{option} {error_text(exc)}") from None

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             admin_actor(options["user"]),
             options["output"],
             group=group,
-            start=parse_day(options["start"], "--from"),
-            end=parse_day(options["end"], "--to"),
+            start=parse_day(options["start"], "--from") if options["start"] else None,
+            end=parse_day(options["end"], "--to") if options["end"] else None,
         )
         self.stdout.write(self.style.SUCCESS(f"已导出{KINDS[options['kind']]} {n} 行到 {options['output']}"))
