@@ -2,10 +2,33 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from sijin.core.admin import AuditedAdmin
+from sijin.core.admin import ServiceAdmin, ServiceInline, Services
 
 from .attributes import validate_schema
 from .models import Campaign, Category, Indicator, Membership, Target, TargetKind, WorkGroup
+from .services import (
+    campaign_create,
+    campaign_update,
+    category_create,
+    category_update,
+    group_create,
+    group_update,
+    indicator_create,
+    indicator_update,
+    membership_create,
+    membership_delete,
+    membership_update,
+    target_create,
+    target_kind_create,
+    target_kind_update,
+    target_update,
+    typed_attributes,
+)
+
+KIND = Services(create=target_kind_create, update=target_kind_update)
+CATEGORY = Services(create=category_create, update=category_update)
+INDICATOR = Services(create=indicator_create, update=indicator_update)
+MEMBERSHIP = Services(create=membership_create, update=membership_update, delete=membership_delete)
 
 
 class TargetKindForm(forms.ModelForm):
@@ -28,56 +51,88 @@ class TargetKindForm(forms.ModelForm):
         return schema
 
 
-class TargetKindInline(admin.StackedInline):
+class TargetKindInline(ServiceInline, admin.StackedInline):
     model = TargetKind
     form = TargetKindForm
     extra = 0
+    services = KIND
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(ServiceInline, admin.TabularInline):
     model = Category
     extra = 0
+    services = CATEGORY
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ServiceInline, admin.TabularInline):
     model = Indicator
     extra = 0
+    services = INDICATOR
 
 
 @admin.register(Campaign)
-class CampaignAdmin(AuditedAdmin):
+class CampaignAdmin(ServiceAdmin):
     list_display = ["name", "level", "region", "start", "end"]
     inlines = [TargetKindInline, CategoryInline, IndicatorInline]
     autocomplete_fields = ["region"]
+    services = Services(create=campaign_create, update=campaign_update)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ServiceInline, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["person"]
+    services = MEMBERSHIP
 
 
 @admin.register(WorkGroup)
-class WorkGroupAdmin(AuditedAdmin):
+class WorkGroupAdmin(ServiceAdmin):
     list_display = ["name", "dispatching_org", "region", "tier", "start", "end"]
     list_filter = ["tier", "campaign"]
     search_fields = ["name"]
     inlines = [MembershipInline]
     autocomplete_fields = ["dispatching_org", "region"]
+    services = Services(create=group_create, update=group_update)
 
 
 @admin.register(Target)
-class TargetAdmin(AuditedAdmin):
+class TargetAdmin(ServiceAdmin):
+    """Moving a target to another group (or region) moves its problems' scope with it (target_update)."""
+
     list_display = ["name", "kind", "region", "group", "responsible"]
     list_filter = ["kind"]
     search_fields = ["name", "credit_code"]
     autocomplete_fields = ["region", "responsible"]
+    services = Services(create=target_create, update=target_update)
+
+    def service_values(self, request, form, change):
+        values = super().service_values(request, form, change)
+        if "attributes" in values:  # the JSON shows stored quantities; the service reads them as typed
+            values["attributes"] = typed_attributes(values["attributes"] or {})
+        return values
 
 
 @admin.register(TargetKind)
-class TargetKindAdmin(AuditedAdmin):
+class TargetKindAdmin(ServiceAdmin):
     form = TargetKindForm
     list_display = ["name", "campaign", "focus", "slogan", "order"]
+    services = KIND
 
 
-admin.site.register([Category, Indicator, Membership], AuditedAdmin)
+@admin.register(Category)
+class CategoryAdmin(ServiceAdmin):
+    list_display = ["name", "campaign", "order", "solve_days"]
+    services = CATEGORY
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ServiceAdmin):
+    list_display = ["name", "campaign", "unit", "order"]
+    services = INDICATOR
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceAdmin):
+    list_display = ["person", "group", "role", "duty"]
+    autocomplete_fields = ["person"]
+    services = MEMBERSHIP

@@ -152,8 +152,6 @@ class WorkGroupQuerySet(models.QuerySet):
 class WorkGroup(models.Model):
     """工作组: sent by a dispatching unit into a region for a period."""
 
-    objects = WorkGroupQuerySet.as_manager()
-
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="groups"
     )
@@ -169,6 +167,8 @@ class WorkGroup(models.Model):
     start = models.DateField(_("进驻日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
     approach = models.TextField(_("工作思路"), blank=True)
+
+    objects = WorkGroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("工作组")
@@ -245,8 +245,6 @@ class TargetQuerySet(models.QuerySet):
 class Target(models.Model):
     """帮扶对象: an enterprise, project, village or community that a group serves."""
 
-    objects = TargetQuerySet.as_manager()
-
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("行动"), on_delete=models.PROTECT, related_name="targets"
     )
@@ -276,6 +274,8 @@ class Target(models.Model):
     )
     contacts = models.TextField(_("联系人"), blank=True)
     profile = models.TextField(_("基本情况"), blank=True)
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("帮扶对象")

@@ -1,6 +1,7 @@
 """Writes for campaigns, their configuration, work groups and targets.
 
-``*_ensure`` functions are idempotent (find by natural key, else create) so that loaders can run twice.
+``*_create`` functions add one row, ``*_update`` functions change the fields given, ``*_ensure`` functions are
+idempotent (find by natural key, else create) so that loaders can run twice.
 """
 
 from datetime import date
@@ -10,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sijin.core.audit import audit
-from sijin.core.services import saved
+from sijin.core.models import AuditAction
+from sijin.core.services import locked, saved
 from sijin.core.validators import validate_credit_code
 
 from .attributes import clean_attributes, validate_schema
@@ -18,7 +20,7 @@ from .models import Campaign, Category, Indicator, Membership, Target, TargetKin
 
 
 @transaction.atomic
-def campaign_ensure(
+def campaign_create(
     *,
     actor,
     name: str,
@@ -28,10 +30,9 @@ def campaign_ensure(
     end: date | None = None,
     deployment: str = "",
     description: str = "",
+    **deadlines: int,
 ) -> Campaign:
-    campaign = Campaign.objects.filter(name=name).first()
-    if campaign:
-        return campaign
+    """A new campaign; ``deadlines`` (accept_days, solve_days …) default to the model's working-day rules."""
     campaign = Campaign(
         name=name,
         level=level,
@@ -40,12 +41,32 @@ def campaign_ensure(
         end=end,
         deployment=deployment,
         description=description,
+        **deadlines,
     )
-    return saved(actor, campaign, "campaign_create", f"新建行动 {name}")
+    return saved(actor, campaign, AuditAction.CAMPAIGN_CREATE, f"新建行动 {name}")
+
+
+def campaign_ensure(*, actor, name: str, **fields: Any) -> Campaign:
+    return Campaign.objects.filter(name=name).first() or campaign_create(actor=actor, name=name, **fields)
 
 
 @transaction.atomic
-def target_kind_ensure(
+def campaign_update(*, actor, campaign: Campaign, **fields: Any) -> Campaign:
+    campaign = locked(campaign, **fields)
+    return saved(
+        actor, campaign, AuditAction.CAMPAIGN_UPDATE, f"修改行动 {campaign.name}", fields=list(fields)
+    )
+
+
+def _check_schema(schema: list[dict]) -> None:
+    try:
+        validate_schema(schema)
+    except ValidationError as exc:
+        raise ValidationError({"schema": exc.messages}) from None
+
+
+@transaction.atomic
+def target_kind_create(
     *,
     actor,
     campaign: Campaign,
@@ -56,44 +77,78 @@ def target_kind_ensure(
     order: int = 0,
     schema: list[dict] | None = None,
 ) -> TargetKind:
-    kind = TargetKind.objects.filter(campaign=campaign, code=code).first()
-    if kind:
-        return kind
     schema = schema or []
-    try:
-        validate_schema(schema)
-    except ValidationError as exc:
-        raise ValidationError({"schema": exc.messages}) from None
+    _check_schema(schema)
     kind = TargetKind(
         campaign=campaign, code=code, name=name, focus=focus, slogan=slogan, order=order, schema=schema
     )
-    return saved(actor, kind, "target_kind_create", f"新增对象类型 {name}")
+    return saved(actor, kind, AuditAction.TARGET_KIND_CREATE, f"新增对象类型 {name}")
+
+
+def target_kind_ensure(*, actor, campaign: Campaign, code: str, **fields: Any) -> TargetKind:
+    return TargetKind.objects.filter(campaign=campaign, code=code).first() or target_kind_create(
+        actor=actor, campaign=campaign, code=code, **fields
+    )
 
 
 @transaction.atomic
-def category_ensure(
+def target_kind_update(*, actor, kind: TargetKind, **fields: Any) -> TargetKind:
+    """Change a kind; a new schema is checked, and the targets keep the values they have."""
+    if "schema" in fields:
+        _check_schema(fields["schema"])
+    kind = locked(kind, **fields)
+    return saved(
+        actor, kind, AuditAction.TARGET_KIND_UPDATE, f"修改对象类型 {kind.name}", fields=list(fields)
+    )
+
+
+@transaction.atomic
+def category_create(
     *, actor, campaign: Campaign, name: str, order: int = 0, solve_days: int | None = None
 ) -> Category:
-    category = Category.objects.filter(campaign=campaign, name=name).first()
-    if category:
-        return category
     category = Category(campaign=campaign, name=name, order=order, solve_days=solve_days)
-    return saved(actor, category, "category_create", f"新增问题类别 {name}")
+    return saved(actor, category, AuditAction.CATEGORY_CREATE, f"新增问题类别 {name}")
+
+
+def category_ensure(*, actor, campaign: Campaign, name: str, **fields: Any) -> Category:
+    return Category.objects.filter(campaign=campaign, name=name).first() or category_create(
+        actor=actor, campaign=campaign, name=name, **fields
+    )
 
 
 @transaction.atomic
-def indicator_ensure(
+def category_update(*, actor, category: Category, **fields: Any) -> Category:
+    category = locked(category, **fields)
+    return saved(
+        actor, category, AuditAction.CATEGORY_UPDATE, f"修改问题类别 {category.name}", fields=list(fields)
+    )
+
+
+@transaction.atomic
+def indicator_create(
     *, actor, campaign: Campaign, code: str, name: str, unit: str, order: int = 0
 ) -> Indicator:
-    indicator = Indicator.objects.filter(campaign=campaign, code=code).first()
-    if indicator:
-        return indicator
     indicator = Indicator(campaign=campaign, code=code, name=name, unit=unit, order=order)
-    return saved(actor, indicator, "indicator_create", f"新增成效指标 {name}")
+    return saved(actor, indicator, AuditAction.INDICATOR_CREATE, f"新增成效指标 {name}")
+
+
+def indicator_ensure(*, actor, campaign: Campaign, code: str, **fields: Any) -> Indicator:
+    return Indicator.objects.filter(campaign=campaign, code=code).first() or indicator_create(
+        actor=actor, campaign=campaign, code=code, **fields
+    )
 
 
 @transaction.atomic
-def group_ensure(
+def indicator_update(*, actor, indicator: Indicator, **fields: Any) -> Indicator:
+    """Change an indicator. Outcomes keep their stored figures: a new unit does not convert them."""
+    indicator = locked(indicator, **fields)
+    return saved(
+        actor, indicator, AuditAction.INDICATOR_UPDATE, f"修改成效指标 {indicator.name}", fields=list(fields)
+    )
+
+
+@transaction.atomic
+def group_create(
     *,
     actor,
     campaign: Campaign,
@@ -105,9 +160,6 @@ def group_ensure(
     end: date | None = None,
     approach: str = "",
 ) -> WorkGroup:
-    group = WorkGroup.objects.filter(campaign=campaign, name=name).first()
-    if group:
-        return group
     group = WorkGroup(
         campaign=campaign,
         name=name,
@@ -118,16 +170,62 @@ def group_ensure(
         end=end,
         approach=approach,
     )
-    return saved(actor, group, "group_create", f"组建工作组 {name}")
+    return saved(actor, group, AuditAction.GROUP_CREATE, f"组建工作组 {name}")
+
+
+def group_ensure(*, actor, campaign: Campaign, name: str, **fields: Any) -> WorkGroup:
+    return WorkGroup.objects.filter(campaign=campaign, name=name).first() or group_create(
+        actor=actor, campaign=campaign, name=name, **fields
+    )
 
 
 @transaction.atomic
-def membership_ensure(*, actor, group: WorkGroup, person, role: str = "member", duty: str = "") -> Membership:
-    membership = Membership.objects.filter(group=group, person=person).first()
-    if membership:
-        return membership
+def group_update(*, actor, group: WorkGroup, **fields: Any) -> WorkGroup:
+    """Change a group. Its targets (and their problems' scope) must stay inside its campaign and region."""
+    group = locked(group, **fields)
+    targets = group.targets.all()
+    errors: dict[str, list[str]] = {}
+    if targets.exclude(campaign=group.campaign_id).exists():
+        errors["campaign"] = ["工作组已有帮扶对象,不能改到其他行动。"]
+    outside = list(
+        targets.exclude(region__code__startswith=group.region.prefix).values_list("name", flat=True)
+    )
+    if outside:
+        errors["region"] = [f"帮扶对象“{'、'.join(outside[:5])}”不在新的驻点区划内,请先调整这些对象。"]
+    if errors:
+        raise ValidationError(errors)
+    return saved(actor, group, AuditAction.GROUP_UPDATE, f"修改工作组 {group.name}", fields=list(fields))
+
+
+@transaction.atomic
+def membership_create(*, actor, group: WorkGroup, person, role: str = "member", duty: str = "") -> Membership:
     membership = Membership(group=group, person=person, role=role, duty=duty)
-    return saved(actor, membership, "membership_create", f"{person} 加入 {group}")
+    return saved(actor, membership, AuditAction.MEMBERSHIP_CREATE, f"{person} 加入 {group}")
+
+
+def membership_ensure(*, actor, group: WorkGroup, person, **fields: Any) -> Membership:
+    return Membership.objects.filter(group=group, person=person).first() or membership_create(
+        actor=actor, group=group, person=person, **fields
+    )
+
+
+@transaction.atomic
+def membership_update(*, actor, membership: Membership, **fields: Any) -> Membership:
+    membership = locked(membership, **fields)
+    return saved(
+        actor,
+        membership,
+        AuditAction.MEMBERSHIP_UPDATE,
+        f"{membership.person} 在 {membership.group}",
+        fields=list(fields),
+    )
+
+
+@transaction.atomic
+def membership_delete(*, actor, membership: Membership) -> None:
+    """A person leaves a group; what they recorded stays (visits, problems name people, not memberships)."""
+    audit(actor, AuditAction.MEMBERSHIP_DELETE, membership, f"{membership.person} 离开 {membership.group}")
+    membership.delete()
 
 
 def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:
@@ -156,6 +254,11 @@ def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:
         )
     if target.kind.campaign_id != target.campaign_id:
         errors.setdefault("kind", []).append("对象类型不属于该行动。")
+    # A problem always belongs to a group (its scope); a target with problems may change group, not lose it.
+    if target.pk and not target.group_id and target.problems.exists():
+        errors.setdefault("group", []).append(
+            "该帮扶对象已有问题,不能取消工作组;如需调整,请改派到其他工作组。"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -190,7 +293,7 @@ def target_create(
     )
     _check_target(target, attributes or {})
     target.save()
-    audit(actor, "target_create", target, f"新增帮扶对象 {target.name}")
+    audit(actor, AuditAction.TARGET_CREATE, target, f"新增帮扶对象 {target.name}")
     return target
 
 
@@ -206,23 +309,26 @@ def target_update(*, actor, target: Target, attributes: dict | None = None, **fi
     before = {k: str(getattr(target, k)) for k in fields}
     for key, value in fields.items():
         setattr(target, key, value)
-    raw = (
-        attributes
-        if attributes is not None
-        else {
-            k: (v.get("as_typed") or v["value"]) if isinstance(v, dict) else v
-            for k, v in target.attributes.items()
-        }
-    )
-    _check_target(target, raw)
+    _check_target(target, typed_attributes(target.attributes if attributes is None else attributes))
     target.save()
-    # Problems carry copies of the target's region and group for scoping; keep them in step.
-    moved = (
-        target.problems.exclude(region_id=target.region_id, group_id=target.group_id).update(
-            region_id=target.region_id, group_id=target.group_id
-        )
-        if target.group_id
-        else 0
+    # Problems carry copies of the target's region and group for scoping; keep them in step. (A target with
+    # problems always has a group: _check_target refuses to clear it.)
+    moved = target.problems.exclude(region_id=target.region_id, group_id=target.group_id).update(
+        region_id=target.region_id, group_id=target.group_id
     )
-    audit(actor, "target_update", target, f"修改帮扶对象 {target.name}", before=before, problems_moved=moved)
+    audit(
+        actor,
+        AuditAction.TARGET_UPDATE,
+        target,
+        f"修改帮扶对象 {target.name}",
+        before=before,
+        problems_moved=moved,
+    )
     return target
+
+
+def typed_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Attribute values as people type them: a stored quantity ({"value", "as_typed", …}) back to “1.8亿元”."""
+    return {
+        k: (v.get("as_typed") or v.get("value")) if isinstance(v, dict) else v for k, v in attributes.items()
+    }

@@ -4,15 +4,16 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditLog
+from .models import AuditAction, AuditLog
 
 
 def audit(
-    actor: Any, action: str, obj: models.Model | None = None, summary: str = "", **data: Any
+    actor: Any, action: AuditAction, obj: models.Model | None = None, summary: str = "", **data: Any
 ) -> AuditLog:
+    """Record one write. ``action`` is one of AuditAction: an unknown kind is a programming error."""
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
+        action=AuditAction(action),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         summary=summary[:500],

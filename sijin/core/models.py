@@ -12,17 +12,27 @@ class AuditAction(ColourChoices):
     ADMIN_CHANGE = "admin_change", _("管理后台修改")
     ADMIN_DELETE = "admin_delete", _("管理后台删除")
     USER_CREATE = "user_create", _("新增用户")
+    USER_UPDATE = "user_update", _("修改用户")
     ROLE_GRANT = "role_grant", _("授予角色")
     ROLE_REVOKE = "role_revoke", _("撤销角色")
     REGIONS_LOAD = "regions_load", _("导入行政区划")
     ORGANIZATION_CREATE = "organization_create", _("新增单位")
+    ORGANIZATION_UPDATE = "organization_update", _("修改单位")
     PERSON_CREATE = "person_create", _("新增人员")
+    PERSON_UPDATE = "person_update", _("修改人员")
     CAMPAIGN_CREATE = "campaign_create", _("新建行动")
+    CAMPAIGN_UPDATE = "campaign_update", _("修改行动")
     TARGET_KIND_CREATE = "target_kind_create", _("新增对象类型")
+    TARGET_KIND_UPDATE = "target_kind_update", _("修改对象类型")
     CATEGORY_CREATE = "category_create", _("新增问题类别")
+    CATEGORY_UPDATE = "category_update", _("修改问题类别")
     INDICATOR_CREATE = "indicator_create", _("新增成效指标")
+    INDICATOR_UPDATE = "indicator_update", _("修改成效指标")
     GROUP_CREATE = "group_create", _("新建工作组")
+    GROUP_UPDATE = "group_update", _("修改工作组")
     MEMBERSHIP_CREATE = "membership_create", _("新增组员")
+    MEMBERSHIP_UPDATE = "membership_update", _("修改组员")
+    MEMBERSHIP_DELETE = "membership_delete", _("移除组员")
     TARGET_CREATE = "target_create", _("新增帮扶对象")
     TARGET_UPDATE = "target_update", _("修改帮扶对象")
     VISIT_RECORD = "visit_record", _("记录走访")
@@ -30,14 +40,22 @@ class AuditAction(ColourChoices):
     PROBLEM_REPORT = "problem_report", _("上报问题")
     PROBLEM_EVENT = "problem_event", _("问题流转")
     PLAN_CREATE = "plan_create", _("制定帮扶方案")
+    PLAN_UPDATE = "plan_update", _("修改帮扶方案")
     PLAN_STEP_UPDATE = "plan_step_update", _("更新方案步骤")
+    PLAN_STEP_CREATE = "plan_step_create", _("新增方案步骤")
     OUTCOME_RECORD = "outcome_record", _("记录成效")
     FEEDBACK_RECORD = "feedback_record", _("记录评价")
     CHECKLIST_CREATE = "checklist_create", _("新建清单")
+    CHECKLIST_UPDATE = "checklist_update", _("修改清单")
     BRIEFING_GENERATE = "briefing_generate", _("生成简报")
     BRIEFING_UPDATE = "briefing_update", _("修改简报")
     BRIEFING_SUBMIT = "briefing_submit", _("报送简报")
     WORK_METHOD_CREATE = "work_method_create", _("新增工作法")
+    WORK_METHOD_UPDATE = "work_method_update", _("修改工作法")
+    USER_PASSWORD_SET = "user_password_set", _("设置密码")
+    VISIT_UPDATE = "visit_update", _("修改走访")
+    OUTCOME_UPDATE = "outcome_update", _("修改成效")
+    FEEDBACK_UPDATE = "feedback_update", _("修改评价")
     EXPORT_JOB_START = "export_job_start", _("后台导出")
 
     __colours__ = {
@@ -46,6 +64,8 @@ class AuditAction(ColourChoices):
         "admin_delete": "danger",
         "role_grant": "warning",
         "role_revoke": "warning",
+        "membership_delete": "danger",
+        "user_password_set": "warning",
         "problem_event": "info",
         "briefing_submit": "success",
         "export_job_start": "secondary",

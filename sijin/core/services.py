@@ -1,11 +1,12 @@
 """Helpers shared by the service functions of every app."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from .audit import audit
+from .models import AuditAction
 
 M = TypeVar("M", bound=models.Model)
 
@@ -16,12 +17,23 @@ def validated(obj: models.Model, exclude: list[str] | None = None) -> models.Mod
     return obj
 
 
-def saved(actor, obj: M, action: str, summary: str, exclude: list[str] | None = None) -> M:
+def saved(
+    actor, obj: M, action: AuditAction, summary: str, exclude: list[str] | None = None, **data: Any
+) -> M:
     """Validate, save and audit one new or changed object: the tail of every simple write service."""
     obj.full_clean(exclude=exclude)
     obj.save()
-    audit(actor, action, obj, summary)
+    audit(actor, action, obj, summary, **data)
     return obj
+
+
+def locked(obj: M, **fields: Any) -> M:
+    """``obj`` read again with its row locked until the transaction ends, ``fields`` set on it: the head of
+    an update service (the caller's copy may hold unsaved edits, e.g. an admin form's)."""
+    fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    for name, value in fields.items():
+        setattr(fresh, name, value)
+    return fresh
 
 
 def error_text(exc: ValidationError) -> str:

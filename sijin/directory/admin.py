@@ -1,12 +1,15 @@
 from django.contrib import admin
 
-from sijin.core.admin import AuditedAdmin
+from sijin.core.admin import AuditedAdmin, ServiceAdmin, Services
 
 from .models import Organization, Person, Region
+from .services import organization_create, organization_update, person_create, person_update
 
 
 @admin.register(Region)
 class RegionAdmin(AuditedAdmin):
+    """Regions are loaded in bulk (regions_load); a single correction here takes the generic audited path."""
+
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -14,16 +17,18 @@ class RegionAdmin(AuditedAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedAdmin):
+class OrganizationAdmin(ServiceAdmin):
     list_display = ["name", "kind", "region", "parent"]
     list_filter = ["kind"]
     search_fields = ["name"]
     autocomplete_fields = ["region", "parent"]
+    services = Services(create=organization_create, update=organization_update)
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(ServiceAdmin):
     list_display = ["name", "organization", "title", "mobile", "is_expert"]
     list_filter = ["is_expert"]
     search_fields = ["name", "mobile"]
     autocomplete_fields = ["organization"]
+    services = Services(create=person_create, update=person_update)

@@ -2,11 +2,13 @@
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
 from sijin.core.audit import audit
-from sijin.core.services import saved
+from sijin.core.models import AuditAction
+from sijin.core.services import locked, saved
 from sijin.core.validators import normalize_mobile
 
 from .models import Organization, Person, Region
@@ -32,23 +34,44 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
             batch_size=1000,
         )
     if new:
-        audit(actor, "regions_load", None, f"导入行政区划 {len(new)} 条", source=str(path.name))
+        audit(actor, AuditAction.REGIONS_LOAD, None, f"导入行政区划 {len(new)} 条", source=str(path.name))
     return len(new)
 
 
 @transaction.atomic
-def organization_ensure(
-    *, actor, name: str, region: Region, kind: str = "department", parent: Organization | None = None
+def organization_create(
+    *,
+    actor,
+    name: str,
+    region: Region,
+    kind: str = "department",
+    parent: Organization | None = None,
+    email: str = "",
 ) -> Organization:
-    org = Organization.objects.filter(name=name, region=region).first()
-    if org:
-        return org
-    org = Organization(name=name, region=region, kind=kind, parent=parent)
-    return saved(actor, org, "organization_create", f"新增单位 {name}")
+    org = Organization(name=name, region=region, kind=kind, parent=parent, email=email)
+    return saved(actor, org, AuditAction.ORGANIZATION_CREATE, f"新增单位 {name}")
+
+
+def organization_ensure(*, actor, name: str, region: Region, **fields: Any) -> Organization:
+    return Organization.objects.filter(name=name, region=region).first() or organization_create(
+        actor=actor, name=name, region=region, **fields
+    )
 
 
 @transaction.atomic
-def person_ensure(
+def organization_update(*, actor, organization: Organization, **fields: Any) -> Organization:
+    organization = locked(organization, **fields)
+    return saved(
+        actor,
+        organization,
+        AuditAction.ORGANIZATION_UPDATE,
+        f"修改单位 {organization.name}",
+        fields=list(fields),
+    )
+
+
+@transaction.atomic
+def person_create(
     *,
     actor,
     name: str,
@@ -58,9 +81,6 @@ def person_ensure(
     is_expert: bool = False,
     expertise: str = "",
 ) -> Person:
-    person = Person.objects.filter(name=name, organization=organization).first()
-    if person:
-        return person
     person = Person(
         name=name,
         organization=organization,
@@ -69,4 +89,18 @@ def person_ensure(
         is_expert=is_expert,
         expertise=expertise,
     )
-    return saved(actor, person, "person_create", f"新增人员 {name}")
+    return saved(actor, person, AuditAction.PERSON_CREATE, f"新增人员 {name}")
+
+
+def person_ensure(*, actor, name: str, organization: Organization | None, **fields: Any) -> Person:
+    return Person.objects.filter(name=name, organization=organization).first() or person_create(
+        actor=actor, name=name, organization=organization, **fields
+    )
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, **fields: Any) -> Person:
+    if "mobile" in fields:
+        fields["mobile"] = normalize_mobile(fields["mobile"])
+    person = locked(person, **fields)
+    return saved(actor, person, AuditAction.PERSON_UPDATE, f"修改人员 {person.name}", fields=list(fields))

@@ -1,30 +1,50 @@
 from django.contrib import admin
 
-from sijin.core.admin import AuditedAdmin
+from sijin.core.admin import AuditedAdmin, ServiceAdmin, ServiceInline, Services
 
 from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit, VisitPhoto
+from .services import (
+    checklist_create,
+    checklist_update,
+    feedback_record,
+    feedback_update,
+    outcome_record,
+    outcome_update,
+    plan_create,
+    plan_step_create,
+    plan_step_update,
+    plan_update,
+    visit_record,
+    visit_update,
+)
 
 
-class PlanStepInline(admin.TabularInline):
+class PlanStepInline(ServiceInline, admin.TabularInline):
     model = PlanStep
     extra = 0
+    services = Services(create=plan_step_create, update=plan_step_update)
 
 
 @admin.register(SupportPlan)
-class SupportPlanAdmin(AuditedAdmin):
+class SupportPlanAdmin(ServiceAdmin):
     list_display = ["name", "target", "owner"]
     inlines = [PlanStepInline]
+    services = Services(create=plan_create, update=plan_update)
 
 
 @admin.register(Visit)
-class VisitAdmin(AuditedAdmin):
+class VisitAdmin(ServiceAdmin):
     list_display = ["date", "group", "mode", "occasions", "purpose"]
     list_filter = ["mode"]
+    readonly_fields = ["created_by"]  # whoever records it (visit_record)
+    services = Services(create=visit_record, update=visit_update)
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(AuditedAdmin):
+class OutcomeAdmin(ServiceAdmin):
     list_display = ["target", "indicator", "value", "qualifier", "as_typed", "date"]
+    readonly_fields = ["qualifier", "as_typed"]  # read from the value as typed (outcome_record)
+    services = Services(create=outcome_record, update=outcome_update)
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -33,9 +53,16 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(AuditedAdmin):
+class ChecklistAdmin(ServiceAdmin):
     list_display = ["name", "kind", "group", "target", "supervised"]
     inlines = [ChecklistItemInline]
+    services = Services(create=checklist_create, update=checklist_update)
 
 
-admin.site.register([Feedback, VisitPhoto], AuditedAdmin)
+@admin.register(Feedback)
+class FeedbackAdmin(ServiceAdmin):
+    list_display = ["speaker_name", "target", "rating", "date"]
+    services = Services(create=feedback_record, update=feedback_update)
+
+
+admin.site.register(VisitPhoto, AuditedAdmin)

@@ -26,8 +26,6 @@ class Visit(models.Model):
     ``occasions`` with a qualifier records a report's vague “先后10余次深入工地” as one entry, not ten invented ones.
     """
 
-    objects = VisitQuerySet.as_manager()
-
     group = models.ForeignKey(
         "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="visits"
     )
@@ -51,6 +49,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("走访")

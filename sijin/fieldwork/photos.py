@@ -8,6 +8,7 @@ from django.db import transaction
 
 from sijin.accounts import access
 from sijin.core.audit import audit
+from sijin.core.models import AuditAction
 
 from .models import Visit, VisitPhoto
 
@@ -51,5 +52,7 @@ def visit_photo_add(*, actor, visit: Visit, uploaded_file) -> VisitPhoto:
     photo = VisitPhoto(visit=visit, content_type=content_type, size=uploaded_file.size)
     photo.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", uploaded_file, save=False)
     photo.save()
-    audit(actor, "visit_photo_add", photo, f"上传走访照片 {uploaded_file.name}"[:500], visit=visit.pk)
+    audit(
+        actor, AuditAction.VISIT_PHOTO_ADD, photo, f"上传走访照片 {uploaded_file.name}"[:500], visit=visit.pk
+    )
     return photo

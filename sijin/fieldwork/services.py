@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sijin.core.audit import audit
+from sijin.core.models import AuditAction
 from sijin.core.quantities import parse_quantity
-from sijin.core.services import saved, validated
+from sijin.core.services import locked, saved, validated
 
 from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit
 
@@ -30,14 +31,12 @@ def visit_record(
     end_date: date | None = None,
     purpose: str = "",
     notes: str = "",
-    problems: Sequence[dict[str, Any]] = (),
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Visit:
-    """Record a visit and the problems found on it, all or nothing."""
-    if not targets:
-        raise ValidationError({"targets": ["请选择走访对象。"]})
-    wrong = [t.name for t in targets if t.group_id != group.id]
-    if wrong:
-        raise ValidationError({"targets": [f"“{'、'.join(wrong)}”不是本工作组的帮扶对象。"]})
+    """Record a visit. The problems found on it are reported by the caller in the same transaction (the
+    走访 page in sijin.desk): problems sit above fieldwork, so this module does not reach up to them."""
+    _check_visit_targets(group, targets)
     visit = Visit(
         group=group,
         date=date,
@@ -47,6 +46,8 @@ def visit_record(
         occasions_qualifier=occasions_qualifier,
         purpose=purpose,
         notes=notes,
+        latitude=latitude,
+        longitude=longitude,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     validated(visit, exclude=["created_by"])
@@ -54,11 +55,40 @@ def visit_record(
     visit.targets.set(targets)
     visit.participants.set(participants)
     visit.accompanying_leaders.set(accompanying_leaders)
-    audit(actor, "visit_record", visit, f"走访 {'、'.join(t.name for t in targets)}")
-    from sijin.problems.services import problem_report
+    audit(actor, AuditAction.VISIT_RECORD, visit, f"走访 {'、'.join(t.name for t in targets)}")
+    return visit
 
-    for spec in problems:
-        problem_report(actor=actor, visit=visit, **spec)
+
+def _check_visit_targets(group, targets) -> None:
+    if not targets:
+        raise ValidationError({"targets": ["请选择走访对象。"]})
+    wrong = [t.name for t in targets if t.group_id != group.id]
+    if wrong:
+        raise ValidationError({"targets": [f"“{'、'.join(wrong)}”不是本工作组的帮扶对象。"]})
+
+
+@transaction.atomic
+def visit_update(
+    *, actor, visit: Visit, targets=None, participants=None, accompanying_leaders=None, **fields: Any
+) -> Visit:
+    """Correct a visit; the people and targets given replace the old ones (its targets stay the group's)."""
+    visit = locked(visit, **fields)
+    people = {"participants": participants, "accompanying_leaders": accompanying_leaders}
+    _check_visit_targets(visit.group, visit.targets.all() if targets is None else targets)
+    changed = [*fields, *(name for name, v in {"targets": targets, **people}.items() if v is not None)]
+    visit = saved(
+        actor,
+        visit,
+        AuditAction.VISIT_UPDATE,
+        f"修改走访记录 {visit}",
+        exclude=["created_by"],
+        fields=changed,
+    )
+    if targets is not None:
+        visit.targets.set(targets)
+    for name, value in people.items():
+        if value is not None:
+            getattr(visit, name).set(value)
     return visit
 
 
@@ -92,8 +122,14 @@ def plan_create(
         step = PlanStep(plan=plan, order=i, **spec)
         validated(step)
         step.save()
-    audit(actor, "plan_create", plan, f"制定帮扶方案 {name}({len(steps)}步)")
+    audit(actor, AuditAction.PLAN_CREATE, plan, f"制定帮扶方案 {name}({len(steps)}步)")
     return plan
+
+
+@transaction.atomic
+def plan_update(*, actor, plan: SupportPlan, **fields: Any) -> SupportPlan:
+    plan = locked(plan, **fields)
+    return saved(actor, plan, AuditAction.PLAN_UPDATE, f"修改帮扶方案 {plan.name}", fields=list(fields))
 
 
 def plan_ensure(*, actor, target, name: str, **fields: Any) -> SupportPlan:
@@ -103,16 +139,43 @@ def plan_ensure(*, actor, target, name: str, **fields: Any) -> SupportPlan:
 
 
 @transaction.atomic
-def plan_step_update(
-    *, actor, step: PlanStep, status: str, note: str = "", done_on: date | None = None
+def plan_step_create(
+    *, actor, plan: SupportPlan, title: str, order: int | None = None, **fields: Any
 ) -> PlanStep:
-    step = PlanStep.objects.select_for_update().get(pk=step.pk)
+    """Add a step to a plan, last unless ``order`` says where."""
+    if order is None:
+        order = (plan.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    step = PlanStep(plan=plan, title=title, order=order, **fields)
+    return saved(actor, step, AuditAction.PLAN_STEP_CREATE, f"{plan.name} 增加步骤 {title}")
+
+
+@transaction.atomic
+def plan_step_update(
+    *,
+    actor,
+    step: PlanStep,
+    status: str | None = None,
+    note: str = "",
+    done_on: date | None = None,
+    **fields: Any,
+) -> PlanStep:
+    """Move a step on (a status other than done clears its done date) or correct its title, owner, due …"""
+    step = locked(step, **fields)
     before = step.status
-    step.status = status
-    step.done_on = done_on if status == "done" else None
+    if status is not None:
+        step.status = status
+        step.done_on = done_on if status == "done" else None
+    elif done_on is not None:
+        step.done_on = done_on
     if note:
         step.note = note
-    return saved(actor, step, "plan_step_update", f"{step.title}: {before}→{status}")
+    return saved(
+        actor,
+        step,
+        AuditAction.PLAN_STEP_UPDATE,
+        f"{step.title}: {before}→{step.status}",
+        fields=list(fields),
+    )
 
 
 @transaction.atomic
@@ -120,26 +183,35 @@ def outcome_record(
     *, actor, target, indicator, value: str | Decimal, date: date, note: str = "", plan=None, problem=None
 ) -> Outcome:
     """Record an outcome as typed (“2万斤”, “3.5万元”, “约200”) in the indicator's unit, keeping its qualifier."""
-    if indicator.campaign_id != target.campaign_id:
+    outcome = Outcome(target=target, indicator=indicator, date=date, note=note, plan=plan, problem=problem)
+    _set_outcome_value(outcome, value)
+    return saved(
+        actor, outcome, AuditAction.OUTCOME_RECORD, f"{target.name} {indicator.name} {str(value).strip()}"
+    )
+
+
+def _set_outcome_value(outcome: Outcome, value: str | Decimal) -> None:
+    """The figure as typed, converted to the indicator's unit, its qualifier (约/余/多) and text kept."""
+    if outcome.indicator.campaign_id != outcome.target.campaign_id:
         raise ValidationError({"indicator": ["该指标不属于帮扶对象所在行动。"]})
     as_typed = str(value).strip()
     try:
-        q = parse_quantity(as_typed, default_unit=indicator.unit)
-        amount = q.to_unit(indicator.unit)
+        q = parse_quantity(as_typed, default_unit=outcome.indicator.unit)
+        amount = q.to_unit(outcome.indicator.unit)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
-    outcome = Outcome(
-        target=target,
-        indicator=indicator,
-        value=amount,
-        qualifier=q.qualifier,
-        as_typed=as_typed if as_typed != f"{amount}" else "",
-        date=date,
-        note=note,
-        plan=plan,
-        problem=problem,
-    )
-    return saved(actor, outcome, "outcome_record", f"{target.name} {indicator.name} {as_typed}")
+    outcome.value, outcome.qualifier = amount, q.qualifier
+    outcome.as_typed = as_typed if as_typed != f"{amount}" else ""
+
+
+@transaction.atomic
+def outcome_update(*, actor, outcome: Outcome, value: str | Decimal | None = None, **fields: Any) -> Outcome:
+    """Correct an outcome; a new value (or indicator) is read again as typed."""
+    outcome = locked(outcome, **fields)
+    if value is not None or "indicator" in fields or "target" in fields:
+        _set_outcome_value(outcome, outcome.as_typed or outcome.value if value is None else value)
+    changed = [*fields, *(["value"] if value is not None else [])]
+    return saved(actor, outcome, AuditAction.OUTCOME_UPDATE, f"修改成效 {outcome}", fields=changed)
 
 
 def outcome_ensure(*, actor, target, indicator, value: str, date: date, **fields: Any) -> Outcome:
@@ -173,7 +245,19 @@ def feedback_record(
         rating=rating,
         date=date,
     )
-    return saved(actor, feedback, "feedback_record", f"{speaker_name} 的评价")
+    return saved(actor, feedback, AuditAction.FEEDBACK_RECORD, f"{speaker_name} 的评价")
+
+
+@transaction.atomic
+def feedback_update(*, actor, feedback: Feedback, **fields: Any) -> Feedback:
+    feedback = locked(feedback, **fields)
+    return saved(
+        actor,
+        feedback,
+        AuditAction.FEEDBACK_UPDATE,
+        f"修改 {feedback.speaker_name} 的评价",
+        fields=list(fields),
+    )
 
 
 def feedback_ensure(
@@ -216,7 +300,20 @@ def checklist_create(
         item = ChecklistItem(checklist=checklist, **spec)
         validated(item)
         item.save()
-    audit(actor, "checklist_create", checklist, f"形成清单 {name}")
+    audit(actor, AuditAction.CHECKLIST_CREATE, checklist, f"形成清单 {name}")
+    return checklist
+
+
+@transaction.atomic
+def checklist_update(*, actor, checklist: Checklist, problems=None, **fields: Any) -> Checklist:
+    """Change a checklist; ``problems`` replaces the problems on it."""
+    checklist = locked(checklist, **fields)
+    changed = [*fields, *(["problems"] if problems is not None else [])]
+    checklist = saved(
+        actor, checklist, AuditAction.CHECKLIST_UPDATE, f"修改清单 {checklist.name}", fields=changed
+    )
+    if problems is not None:
+        checklist.problems.set(problems)
     return checklist
 
 

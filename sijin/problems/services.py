@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sijin.core.audit import audit
+from sijin.core.models import AuditAction
 from sijin.core.services import validated
 
 from .models import Problem, ProblemEvent, Status
@@ -52,7 +53,7 @@ def problem_report(
         comment=description,
         on_date=reported_on,
     )
-    audit(actor, "problem_report", problem, f"上报问题 {problem.title}")
+    audit(actor, AuditAction.PROBLEM_REPORT, problem, f"上报问题 {problem.title}")
     return problem
 
 

@@ -29,7 +29,7 @@ from sijin.accounts import access
 from sijin.accounts.models import RoleGrant
 from sijin.campaigns.models import Campaign
 from sijin.core.audit import audit
-from sijin.core.models import Notification
+from sijin.core.models import AuditAction, Notification
 from sijin.core.workdays import add_workdays
 
 from .models import HANDLER_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Action, Light, Problem, ProblemEvent
@@ -145,7 +145,12 @@ def supervision_sweep(*, today: date | None = None) -> SweepResult:
 
 @transaction.atomic
 def _remind(
-    pk: int, kind: Action, condition: Q, today: date, office_grants: list[RoleGrant], mails: list[EmailMessage]
+    pk: int,
+    kind: Action,
+    condition: Q,
+    today: date,
+    office_grants: list[RoleGrant],
+    mails: list[EmailMessage],
 ) -> bool:
     """Claim one reminder (conditional UPDATE); if this process won it, notify and write the event."""
     _light, mark = KINDS[kind]
@@ -188,7 +193,7 @@ def _remind(
         on_date=today,
         data={"deadline": problem.deadline.isoformat(), "recipients": [u.pk for u in recipients]},
     )
-    audit(None, "problem_event", problem, f"{title}:{problem.title}", step=kind)
+    audit(None, AuditAction.PROBLEM_EVENT, problem, f"{title}:{problem.title}", step=kind)
     addresses = sorted({u.email for u in recipients if u.email})
     if kind == Action.SUPERVISE and problem.handling_org and problem.handling_org.email:
         addresses = sorted({*addresses, problem.handling_org.email})

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_noop
 from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.core.audit import audit
+from sijin.core.models import AuditAction
 from sijin.core.workdays import add_workdays
 
 from .models import (
@@ -228,7 +229,7 @@ def problem_transition(
         event.save(update_fields=["data"])
     if action == A.ESCALATE:
         _notify_escalation(problem)
-    audit(actor, "problem_event", problem, f"{label}:{problem.title}", event=event.pk, step=action)
+    audit(actor, AuditAction.PROBLEM_EVENT, problem, f"{label}:{problem.title}", event=event.pk, step=action)
     return problem
 
 

@@ -85,8 +85,6 @@ class BriefingQuerySet(models.QuerySet):
 class Briefing(models.Model):
     """工作简报: generated from the data for a scope and period, edited, then submitted (frozen)."""
 
-    objects = BriefingQuerySet.as_manager()
-
     scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
     group = models.ForeignKey(
         "campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE
@@ -109,6 +107,8 @@ class Briefing(models.Model):
     )
     created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+
+    objects = BriefingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("工作简报")

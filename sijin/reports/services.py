@@ -1,6 +1,7 @@
 """Writes for work methods and briefings."""
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sijin.core.audit import audit
-from sijin.core.services import saved, validated
+from sijin.core.models import AuditAction
+from sijin.core.services import locked, saved, validated
 
 from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMethod
 
@@ -16,7 +18,16 @@ from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMeth
 @transaction.atomic
 def work_method_create(*, actor, group, title: str, **fields: Any) -> WorkMethod:
     method = WorkMethod(group=group, title=title, **fields)
-    return saved(actor, method, "work_method_create", f"工作法 {title}")
+    return saved(actor, method, AuditAction.WORK_METHOD_CREATE, f"工作法 {title}")
+
+
+@transaction.atomic
+def work_method_update(*, actor, method: WorkMethod, **fields: Any) -> WorkMethod:
+    """Change a work method: its text, or how far it went (推荐, 入选 at a level)."""
+    method = locked(method, **fields)
+    return saved(
+        actor, method, AuditAction.WORK_METHOD_UPDATE, f"修改工作法 {method.title}", fields=list(fields)
+    )
 
 
 def work_method_ensure(*, actor, group, title: str, **fields: Any) -> WorkMethod:
@@ -61,7 +72,9 @@ def briefing_generate(
         body=text.body,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    return saved(actor, briefing, "briefing_generate", f"生成简报 {briefing.title}", exclude=["created_by"])
+    return saved(
+        actor, briefing, AuditAction.BRIEFING_GENERATE, f"生成简报 {briefing.title}", exclude=["created_by"]
+    )
 
 
 @transaction.atomic
@@ -72,7 +85,7 @@ def briefing_update(*, actor, briefing: Briefing, title: str, body: str) -> Brie
     briefing.title, briefing.body = title.strip(), body
     validated(briefing, exclude=["created_by"])
     briefing.save(update_fields=["title", "body"])
-    audit(actor, "briefing_update", briefing, f"修改简报 {briefing.title}")
+    audit(actor, AuditAction.BRIEFING_UPDATE, briefing, f"修改简报 {briefing.title}")
     return briefing
 
 
@@ -84,26 +97,33 @@ def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
     briefing.status = BriefingStatus.SUBMITTED
     briefing.submitted_at = timezone.now()
     briefing.save(update_fields=["status", "submitted_at"])
-    audit(actor, "briefing_submit", briefing, f"报送简报 {briefing.title}")
+    audit(actor, AuditAction.BRIEFING_SUBMIT, briefing, f"报送简报 {briefing.title}")
     return briefing
 
 
+@transaction.atomic
 def export_job_start(
     *, actor, kind: str, group=None, period_start: date | None = None, period_end: date | None = None
 ) -> ExportJob:
-    """Queue a large ledger export for the background worker (reports.tasks)."""
+    """Queue a large ledger export for the background worker (reports.tasks).
+
+    The task is enqueued when the job row is committed, never before: a rolled-back request leaves no task
+    for a job that does not exist. ``task_id`` is filled in then.
+    """
     from .ledgers import KINDS
-    from .tasks import ledger_export_task
 
     if kind not in KINDS:
         raise ValidationError("没有这种清单。")
-    with transaction.atomic():
-        job = ExportJob.objects.create(
-            user=actor, kind=kind, group=group, period_start=period_start, period_end=period_end
-        )
-        audit(actor, "export_job_start", job, f"后台导出{KINDS[kind]}")
-    # Enqueued after the commit so that the worker finds the job row.
-    result = ledger_export_task.enqueue(job.pk)
-    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
-    job.task_id = str(result.id)
+    job = ExportJob.objects.create(
+        user=actor, kind=kind, group=group, period_start=period_start, period_end=period_end
+    )
+    audit(actor, AuditAction.EXPORT_JOB_START, job, f"后台导出{KINDS[kind]}")
+    transaction.on_commit(partial(_export_job_enqueue, job.pk))
     return job
+
+
+def _export_job_enqueue(job_id: int) -> None:
+    from .tasks import ledger_export_task
+
+    result = ledger_export_task.enqueue(job_id)
+    ExportJob.objects.filter(pk=job_id).update(task_id=str(result.id))
