@@ -2,16 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+# One namespace per app. desk, campaigns and fieldwork are included at the root with their full paths
+# (/, /groups/, /targets/, /visits/, /support/); the others under their own prefix.
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("sijin.core.urls")),
+    path("", include("sijin.desk.urls")),
     path("", include("sijin.campaigns.urls")),
-    path("", include("sijin.campaigns.urls_edit")),
-    path("support/", include("sijin.fieldwork.urls_support")),
-    path("visits/", include("sijin.fieldwork.urls")),
+    path("", include("sijin.fieldwork.urls")),
     path("problems/", include("sijin.problems.urls")),
     path("reports/", include("sijin.reports.urls")),
 ]

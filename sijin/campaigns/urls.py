@@ -4,8 +4,6 @@ from . import views
 
 app_name = "campaigns"
 urlpatterns = [
-    path("groups/", views.group_list, name="group_list"),
-    path("groups/<int:pk>/", views.group_detail, name="group_detail"),
-    path("targets/", views.target_list, name="target_list"),
-    path("targets/<int:pk>/", views.target_detail, name="target_detail"),
+    path("targets/new/", views.target_create, name="target_create"),
+    path("targets/<int:pk>/edit/", views.target_update, name="target_update"),
 ]

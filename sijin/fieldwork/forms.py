@@ -1,16 +1,19 @@
-"""Forms of the field pages: input checks only; every write goes through the services."""
+"""Forms of the field pages (走访, 帮扶方案, 成效, 评价, 清单): input checks only; every write goes through the
+services."""
 
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sijin.campaigns.models import Target
+from sijin.campaigns.models import Indicator, Target
 from sijin.directory.models import Person
 
-from .models import VisitMode
+from .models import ChecklistKind, Satisfaction, StepStatus, SupportPlan, VisitMode
 from .photos import photo_check
 
 QUICK_MODES = [
@@ -86,13 +89,13 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, groups, group, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
         self.fields["group"].error_messages["invalid_choice"] = _("请选择您所在的工作组。")
         if group is not None:
-            self.fields["targets"].queryset = group.targets.order_by("kind__order", "name")
-            self.fields["participants"].queryset = Person.objects.filter(memberships__group=group).order_by(
-                "name"
-            )
+            targets = group.targets.order_by("kind__order", "name")
+            people = Person.objects.filter(memberships__group=group).order_by("name")
+            self.fields["targets"].queryset = targets  # type: ignore[attr-defined]
+            self.fields["participants"].queryset = people  # type: ignore[attr-defined]
 
     def clean_date(self):
         value = self.cleaned_data["date"]
@@ -115,11 +118,12 @@ class ProblemFoundForm(forms.Form):
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
         if group is not None:
-            self.fields["target"].queryset = group.targets.order_by("kind__order", "name")
+            targets = group.targets.order_by("kind__order", "name")
+            self.fields["target"].queryset = targets  # type: ignore[attr-defined]
         self.fields["target"].error_messages["invalid_choice"] = _("所选帮扶对象无效。")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("title") and not data.get("target"):
             self.add_error("target", _("请选择问题所在的帮扶对象。"))
         if not data.get("title") and (data.get("target") or data.get("description")):
@@ -128,3 +132,233 @@ class ProblemFoundForm(forms.Form):
 
 
 ProblemFoundFormSet = forms.formset_factory(ProblemFoundForm, extra=3, max_num=10)
+
+
+# ---- 帮扶方案, 成效, 评价, 清单 ----------------------------------------------------------------------------------
+def date_field(label: Any, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": format_lazy(_("请填写{}。"), label),
+            "invalid": _("日期格式不正确,应为 YYYY-MM-DD。"),
+        },
+    )
+
+
+def group_people(target: Target) -> QuerySet[Person]:
+    """People who may own a step: the members of the target's work group."""
+    return Person.objects.filter(memberships__group_id=target.group_id).distinct().order_by("name")
+
+
+class ServiceErrorsMixin:
+    """Put a service's ValidationError next to the inputs it names; the rest above the form."""
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        form: Any = self
+        if not hasattr(exc, "error_dict"):
+            form.add_error(None, exc)
+            return
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+
+
+class PlanForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("方案名称"), max_length=100, error_messages={"required": _("请填写方案名称。")}
+    )
+    goal = forms.CharField(label=_("目标"), max_length=200, required=False)
+    summary = forms.CharField(label=_("方案要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(
+        label=_("负责人"),
+        queryset=Person.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("负责人应为工作组成员。")},
+    )
+
+    def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = group_people(target)  # type: ignore[attr-defined]
+
+
+class PlanStepForm(forms.Form):
+    """One step row; a row left empty is ignored."""
+
+    group_label = forms.CharField(
+        label=_("分组"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如“三早”")}),
+    )
+    title = forms.CharField(label=_("步骤"), max_length=200, required=False)
+    owner = forms.ModelChoiceField(
+        label=_("负责人"),
+        queryset=Person.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("负责人应为工作组成员。")},
+    )
+    due = date_field(_("计划完成"), required=False)
+
+    def __init__(self, *args: Any, target: Target | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if target is not None:
+            self.fields["owner"].queryset = group_people(target)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("title") and (data.get("group_label") or data.get("owner") or data.get("due")):
+            self.add_error("title", _("请填写步骤内容。"))
+        return data
+
+
+class BaseStepFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if not any(self.errors) and not plan_steps(self):
+            raise ValidationError(_("请至少填写一个步骤。"))
+
+
+def plan_steps(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The filled step rows in order, as plan_create takes them."""
+    return [
+        {k: row.get(k) for k in ("group_label", "title", "owner", "due")}
+        for row in formset.cleaned_data
+        if row.get("title")
+    ]
+
+
+PlanStepFormSet = forms.formset_factory(
+    PlanStepForm, formset=BaseStepFormSet, extra=6, max_num=20, validate_max=True
+)
+
+
+class StepProgressForm(ServiceErrorsMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"), choices=StepStatus.choices, error_messages={"invalid_choice": _("请选择状态。")}
+    )
+    done_on = date_field(_("完成日期"), required=False)
+    note = forms.CharField(label=_("进展"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == StepStatus.DONE and not data.get("done_on") and "done_on" not in self.errors:
+            self.add_error("done_on", _("已完成的步骤请填写完成日期。"))
+        if (done_on := data.get("done_on")) and done_on > timezone.localdate():
+            self.add_error("done_on", _("完成日期不能晚于今天。"))
+        return data
+
+
+class OutcomeForm(ServiceErrorsMixin, forms.Form):
+    indicator = forms.ModelChoiceField(
+        label=_("指标"),
+        queryset=Indicator.objects.none(),
+        error_messages={"required": _("请选择指标。"), "invalid_choice": _("所选指标无效。")},
+    )
+    value = forms.CharField(
+        label=_("数值"),
+        max_length=50,
+        help_text=_("按原话填写,如“2万斤”“3.5万元”“约200”;不写单位时按指标单位计。"),
+        error_messages={"required": _("请填写数值,例如“2万斤”“3.5万元”。")},
+    )
+    date = date_field(_("日期"))
+    plan = forms.ModelChoiceField(
+        label=_("所属方案"), queryset=SupportPlan.objects.none(), required=False, empty_label=_("(不关联)")
+    )
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(  # type: ignore[attr-defined]
+            campaign=target.campaign_id
+        )
+        self.fields["plan"].queryset = target.plans.all()  # type: ignore[attr-defined]
+
+
+class FeedbackForm(ServiceErrorsMixin, forms.Form):
+    speaker_name = forms.CharField(
+        label=_("评价人"), max_length=50, error_messages={"required": _("请填写评价人。")}
+    )
+    speaker_role = forms.CharField(
+        label=_("评价人身份"), max_length=100, required=False, help_text=_("如“社区党支部书记”")
+    )
+    addressee = forms.CharField(label=_("对谁说"), max_length=100, required=False)
+    quote = forms.CharField(
+        label=_("原话"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写评价原话。")},
+    )
+    rating = forms.ChoiceField(
+        label=_("满意度"), choices=[("", _("(未评)")), *Satisfaction.choices], required=False
+    )
+    date = date_field(_("日期"))
+
+
+class ChecklistForm(ServiceErrorsMixin, forms.Form):
+    """A checklist for one target: its problems to include and rectification items (a formset)."""
+
+    name = forms.CharField(
+        label=_("清单名称"), max_length=100, error_messages={"required": _("请填写清单名称。")}
+    )
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=ChecklistKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择清单类型。")},
+    )
+    # The choices are the problems of the target that the user may see, given by the page: fieldwork sits
+    # below problems and does not import them.
+    problems: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("纳入的问题"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选问题不属于该帮扶对象。")},
+    )
+    created_on = date_field(_("形成日期"))
+    supervised = forms.BooleanField(label=_("督促整改"), required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, problems: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problems"].queryset = problems  # type: ignore[attr-defined]
+
+
+class ChecklistItemForm(forms.Form):
+    """One item row; a row left empty is ignored."""
+
+    text = forms.CharField(label=_("事项"), max_length=300, required=False)
+    responsible = forms.CharField(label=_("责任人/单位"), max_length=100, required=False)
+    due = date_field(_("整改时限"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("text") and (data.get("responsible") or data.get("due")):
+            self.add_error("text", _("请填写事项内容。"))
+        return data
+
+
+def checklist_items(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The filled item rows, as checklist_create takes them."""
+    return [
+        {k: row.get(k) for k in ("text", "responsible", "due")}
+        for row in formset.cleaned_data
+        if row.get("text")
+    ]
+
+
+ChecklistItemFormSet = forms.formset_factory(ChecklistItemForm, extra=5, max_num=50, validate_max=True)
+
+
+class TargetPickForm(forms.Form):
+    """Which target a new checklist is for (a GET form; the rest of the page depends on it)."""
+
+    target = forms.ModelChoiceField(
+        label=_("帮扶对象"),
+        queryset=Target.objects.none(),
+        error_messages={"required": _("请选择帮扶对象。"), "invalid_choice": _("所选帮扶对象无效。")},
+    )
+
+    def __init__(self, *args: Any, targets: QuerySet[Target], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = targets  # type: ignore[attr-defined]

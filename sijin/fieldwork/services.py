@@ -1,17 +1,20 @@
 """Writes for visits, plans, outcomes, feedback and checklists."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
+from sijin.accounts.models import User
+from sijin.campaigns.models import Indicator, Target, WorkGroup
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.quantities import parse_quantity
 from sijin.core.services import locked, saved, validated
+from sijin.directory.models import Person
 
 from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit
 
@@ -19,13 +22,13 @@ from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, Suppo
 @transaction.atomic
 def visit_record(
     *,
-    actor,
-    group,
-    targets: list,
+    actor: User | None,
+    group: WorkGroup,
+    targets: Sequence[Target],
     date: date,
     mode: str,
-    participants: Sequence = (),
-    accompanying_leaders: Sequence = (),
+    participants: Iterable[Person] = (),
+    accompanying_leaders: Iterable[Person] = (),
     occasions: int = 1,
     occasions_qualifier: str = "",
     end_date: date | None = None,
@@ -48,7 +51,7 @@ def visit_record(
         notes=notes,
         latitude=latitude,
         longitude=longitude,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if actor is not None and actor.pk else None,
     )
     validated(visit, exclude=["created_by"])
     visit.save()
@@ -59,7 +62,7 @@ def visit_record(
     return visit
 
 
-def _check_visit_targets(group, targets) -> None:
+def _check_visit_targets(group: WorkGroup, targets: Iterable[Target]) -> None:
     if not targets:
         raise ValidationError({"targets": ["请选择走访对象。"]})
     wrong = [t.name for t in targets if t.group_id != group.id]
@@ -69,7 +72,13 @@ def _check_visit_targets(group, targets) -> None:
 
 @transaction.atomic
 def visit_update(
-    *, actor, visit: Visit, targets=None, participants=None, accompanying_leaders=None, **fields: Any
+    *,
+    actor: User | None,
+    visit: Visit,
+    targets: Iterable[Target] | None = None,
+    participants: Iterable[Person] | None = None,
+    accompanying_leaders: Iterable[Person] | None = None,
+    **fields: Any,
 ) -> Visit:
     """Correct a visit; the people and targets given replace the old ones (its targets stay the group's)."""
     visit = locked(visit, **fields)
@@ -93,7 +102,14 @@ def visit_update(
 
 
 def visit_ensure(
-    *, actor, group, targets: list, date: date, mode: str, purpose: str = "", **fields: Any
+    *,
+    actor: User | None,
+    group: WorkGroup,
+    targets: Sequence[Target],
+    date: date,
+    mode: str,
+    purpose: str = "",
+    **fields: Any,
 ) -> Visit:
     existing = Visit.objects.filter(
         group=group, date=date, mode=mode, purpose=purpose, targets=targets[0]
@@ -106,12 +122,12 @@ def visit_ensure(
 @transaction.atomic
 def plan_create(
     *,
-    actor,
-    target,
+    actor: User | None,
+    target: Target,
     name: str,
     goal: str = "",
     summary: str = "",
-    owner=None,
+    owner: Person | None = None,
     made_on: date | None = None,
     steps: Sequence[dict[str, Any]] = (),
 ) -> SupportPlan:
@@ -127,12 +143,12 @@ def plan_create(
 
 
 @transaction.atomic
-def plan_update(*, actor, plan: SupportPlan, **fields: Any) -> SupportPlan:
+def plan_update(*, actor: User | None, plan: SupportPlan, **fields: Any) -> SupportPlan:
     plan = locked(plan, **fields)
     return saved(actor, plan, AuditAction.PLAN_UPDATE, f"修改帮扶方案 {plan.name}", fields=list(fields))
 
 
-def plan_ensure(*, actor, target, name: str, **fields: Any) -> SupportPlan:
+def plan_ensure(*, actor: User | None, target: Target, name: str, **fields: Any) -> SupportPlan:
     return SupportPlan.objects.filter(target=target, name=name).first() or plan_create(
         actor=actor, target=target, name=name, **fields
     )
@@ -140,7 +156,7 @@ def plan_ensure(*, actor, target, name: str, **fields: Any) -> SupportPlan:
 
 @transaction.atomic
 def plan_step_create(
-    *, actor, plan: SupportPlan, title: str, order: int | None = None, **fields: Any
+    *, actor: User | None, plan: SupportPlan, title: str, order: int | None = None, **fields: Any
 ) -> PlanStep:
     """Add a step to a plan, last unless ``order`` says where."""
     if order is None:
@@ -152,7 +168,7 @@ def plan_step_create(
 @transaction.atomic
 def plan_step_update(
     *,
-    actor,
+    actor: User | None,
     step: PlanStep,
     status: str | None = None,
     note: str = "",
@@ -180,10 +196,26 @@ def plan_step_update(
 
 @transaction.atomic
 def outcome_record(
-    *, actor, target, indicator, value: str | Decimal, date: date, note: str = "", plan=None, problem=None
+    *,
+    actor: User | None,
+    target: Target,
+    indicator: Indicator,
+    value: str | Decimal,
+    date: date,
+    note: str = "",
+    plan: SupportPlan | None = None,
+    problem: models.Model | None = None,
 ) -> Outcome:
-    """Record an outcome as typed (“2万斤”, “3.5万元”, “约200”) in the indicator's unit, keeping its qualifier."""
-    outcome = Outcome(target=target, indicator=indicator, date=date, note=note, plan=plan, problem=problem)
+    """Record an outcome as typed (“2万斤”, “3.5万元”, “约200”) in the indicator's unit, keeping its qualifier.
+    ``problem`` is the problems.Problem it came from; that app sits above this one, so it is taken by id."""
+    outcome = Outcome(
+        target=target,
+        indicator=indicator,
+        date=date,
+        note=note,
+        plan=plan,
+        problem_id=problem.pk if problem is not None else None,
+    )
     _set_outcome_value(outcome, value)
     return saved(
         actor, outcome, AuditAction.OUTCOME_RECORD, f"{target.name} {indicator.name} {str(value).strip()}"
@@ -205,7 +237,9 @@ def _set_outcome_value(outcome: Outcome, value: str | Decimal) -> None:
 
 
 @transaction.atomic
-def outcome_update(*, actor, outcome: Outcome, value: str | Decimal | None = None, **fields: Any) -> Outcome:
+def outcome_update(
+    *, actor: User | None, outcome: Outcome, value: str | Decimal | None = None, **fields: Any
+) -> Outcome:
     """Correct an outcome; a new value (or indicator) is read again as typed."""
     outcome = locked(outcome, **fields)
     if value is not None or "indicator" in fields or "target" in fields:
@@ -214,7 +248,9 @@ def outcome_update(*, actor, outcome: Outcome, value: str | Decimal | None = Non
     return saved(actor, outcome, AuditAction.OUTCOME_UPDATE, f"修改成效 {outcome}", fields=changed)
 
 
-def outcome_ensure(*, actor, target, indicator, value: str, date: date, **fields: Any) -> Outcome:
+def outcome_ensure(
+    *, actor: User | None, target: Target, indicator: Indicator, value: str, date: date, **fields: Any
+) -> Outcome:
     return Outcome.objects.filter(
         target=target, indicator=indicator, as_typed=value
     ).first() or outcome_record(
@@ -225,9 +261,9 @@ def outcome_ensure(*, actor, target, indicator, value: str, date: date, **fields
 @transaction.atomic
 def feedback_record(
     *,
-    actor,
-    target,
-    group,
+    actor: User | None,
+    target: Target,
+    group: WorkGroup,
     speaker_name: str,
     quote: str,
     date: date,
@@ -249,7 +285,7 @@ def feedback_record(
 
 
 @transaction.atomic
-def feedback_update(*, actor, feedback: Feedback, **fields: Any) -> Feedback:
+def feedback_update(*, actor: User | None, feedback: Feedback, **fields: Any) -> Feedback:
     feedback = locked(feedback, **fields)
     return saved(
         actor,
@@ -261,7 +297,14 @@ def feedback_update(*, actor, feedback: Feedback, **fields: Any) -> Feedback:
 
 
 def feedback_ensure(
-    *, actor, target, group, speaker_name: str, quote: str, date: date, **fields: Any
+    *,
+    actor: User | None,
+    target: Target,
+    group: WorkGroup,
+    speaker_name: str,
+    quote: str,
+    date: date,
+    **fields: Any,
 ) -> Feedback:
     return Feedback.objects.filter(
         target=target, speaker_name=speaker_name, quote=quote
@@ -273,15 +316,15 @@ def feedback_ensure(
 @transaction.atomic
 def checklist_create(
     *,
-    actor,
-    group,
+    actor: User | None,
+    group: WorkGroup,
     name: str,
     kind: str,
     created_on: date,
-    target=None,
+    target: Target | None = None,
     note: str = "",
     supervised: bool = False,
-    problems: Sequence = (),
+    problems: Iterable[models.Model] = (),  # problems.Problem (an app above this one): by id
     items: Sequence[dict[str, Any]] = (),
 ) -> Checklist:
     checklist = Checklist(
@@ -295,7 +338,7 @@ def checklist_create(
     )
     validated(checklist)
     checklist.save()
-    checklist.problems.set(problems)
+    checklist.problems.set([p.pk for p in problems])
     for spec in items:
         item = ChecklistItem(checklist=checklist, **spec)
         validated(item)
@@ -305,7 +348,9 @@ def checklist_create(
 
 
 @transaction.atomic
-def checklist_update(*, actor, checklist: Checklist, problems=None, **fields: Any) -> Checklist:
+def checklist_update(
+    *, actor: User | None, checklist: Checklist, problems: Iterable[models.Model] | None = None, **fields: Any
+) -> Checklist:
     """Change a checklist; ``problems`` replaces the problems on it."""
     checklist = locked(checklist, **fields)
     changed = [*fields, *(["problems"] if problems is not None else [])]
@@ -313,11 +358,11 @@ def checklist_update(*, actor, checklist: Checklist, problems=None, **fields: An
         actor, checklist, AuditAction.CHECKLIST_UPDATE, f"修改清单 {checklist.name}", fields=changed
     )
     if problems is not None:
-        checklist.problems.set(problems)
+        checklist.problems.set([p.pk for p in problems])
     return checklist
 
 
-def checklist_ensure(*, actor, group, name: str, **fields: Any) -> Checklist:
+def checklist_ensure(*, actor: User | None, group: WorkGroup, name: str, **fields: Any) -> Checklist:
     return Checklist.objects.filter(group=group, name=name).first() or checklist_create(
         actor=actor, group=group, name=name, **fields
     )

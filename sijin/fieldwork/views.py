@@ -1,65 +1,223 @@
-"""HTML views (thin: access, form, service, render)."""
+"""帮扶方案, 成效, 评价 and 清单 pages, and the visit photos (thin: access, form, service, render or redirect).
+
+The 走访 quick entry page lives in sijin.desk: it reports problems too, and problems sit above fieldwork.
+Lists go through the scope module (visible targets or groups); a write needs the target's group to be
+writable for the user (403 when the user only reads it, 404 when it is out of scope).
+"""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sijin.accounts import access
+from sijin.accounts.http import AuthenticatedRequest
+from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.once import form_token, form_token_fresh, form_token_spend
 
-from .forms import ProblemFoundFormSet, VisitForm
-from .models import VisitPhoto
-from .photos import visit_photo_add
-from .services import visit_record
+from .forms import (
+    ChecklistForm,
+    ChecklistItemFormSet,
+    FeedbackForm,
+    OutcomeForm,
+    PlanForm,
+    PlanStepFormSet,
+    StepProgressForm,
+    TargetPickForm,
+    checklist_items,
+    plan_steps,
+)
+from .models import Checklist, Outcome, PlanStep, StepStatus, SupportPlan, VisitPhoto
+from .services import checklist_create, feedback_record, outcome_record, plan_create, plan_step_update
 
 
 @login_required
-def visit_create(request):
-    groups = access.visible_groups_for_write(request.user).order_by("name")
-    if not groups.exists():
-        raise PermissionDenied(_("您没有可录入走访的工作组。"))
-    group = _chosen_group(groups, request.POST.get("group") or request.GET.get("group"))
-    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-    form = VisitForm(data, files, groups=groups, group=group, initial=_initial(request, group))
-    problems = ProblemFoundFormSet(data, prefix="problems", form_kwargs={"group": group})
-    if request.method == "POST":
-        if not form_token_fresh(request, "token"):
-            messages.warning(request, _("该走访已提交,请勿重复提交。"))
-            return redirect(f"/visits/new/?group={group.pk}")
-        if form.is_valid() and problems.is_valid():
-            try:
-                visit = _save(request.user, form.cleaned_data, problems)
-            except ValidationError as exc:
-                _attach_errors(form, exc)
-            else:
-                form_token_spend(request, "token")
-                messages.success(
-                    request,
-                    _("走访已保存(%(date)s,%(n)d个问题)。")
-                    % {"date": visit.date, "n": len(visit.problems.all())},
-                )
-                return redirect(f"/visits/new/?group={group.pk}&saved={visit.pk}")
+def plan_list(request: AuthenticatedRequest) -> HttpResponse:
+    plans = (
+        SupportPlan.objects.filter(target__in=access.visible_targets(request.user))
+        .select_related("target", "target__group", "owner")
+        .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.select_related("owner")))
+        .annotate(
+            n_steps=Count("steps", distinct=True),
+            n_done=Count("steps", filter=Q(steps__status=StepStatus.DONE), distinct=True),
+        )
+        .order_by("target__name", "id")
+    )
+    page = Paginator(plans, 20).get_page(request.GET.get("page"))
+    writable = set(access.visible_groups_for_write(request.user).values_list("id", flat=True))
     return render(
         request,
-        "fieldwork/visit_form.html",
-        {
-            "form": form,
-            "problems": problems,
-            "group": group,
-            "groups": groups,
-            "saved": request.GET.get("saved"),
-        },
-        status=400 if form.is_bound else 200,
+        "fieldwork/plan_list.html",
+        {"page_obj": page, "writable": writable, "today": timezone.localdate()},
     )
 
 
 @login_required
-def visit_photo(request, pk):
+def plan_create_view(request: AuthenticatedRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(data, target=target)
+    steps = PlanStepFormSet(data, prefix="steps", form_kwargs={"target": target})
+    if data is not None and all([form.is_valid(), steps.is_valid()]):  # both, so every error shows
+        try:
+            plan = plan_create(
+                actor=request.user, target=target, steps=plan_steps(steps), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("已制定帮扶方案“%(name)s”(%(n)d步)。") % {"name": plan.name, "n": len(plan_steps(steps))},
+            )
+            return redirect("fieldwork:plan_list")
+    return _page(
+        request, "fieldwork/plan_form.html", form, target=target, steps=steps, title=_("制定帮扶方案")
+    )
+
+
+@login_required
+def plan_step_update_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    step = PlanStep.objects.select_related("plan").filter(pk=pk).first()
+    if step is None:
+        raise Http404("不存在或无权查看")
+    target = access.get_target_for(request.user, step.plan.target_id, write=True)
+    initial = {"status": step.status, "done_on": step.done_on or timezone.localdate(), "note": step.note}
+    form = StepProgressForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_step_update(actor=request.user, step=step, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("已更新“%(title)s”的进展。") % {"title": step.title})
+            return redirect("fieldwork:plan_list")
+    return _page(request, "fieldwork/form.html", form, target=target, step=step, title=_("更新步骤进展"))
+
+
+@login_required
+def outcome_list(request: AuthenticatedRequest) -> HttpResponse:
+    outcomes = Outcome.objects.filter(target__in=access.visible_targets(request.user))
+    totals = (
+        outcomes.values("indicator__campaign__name", "indicator__name", "indicator__unit", "indicator__order")
+        .annotate(total=Sum("value"), n=Count("id"), n_vague=Count("id", filter=~Q(qualifier="")))
+        .order_by("indicator__campaign__name", "indicator__order")
+    )
+    rows = outcomes.select_related("target", "indicator").order_by("-date", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "fieldwork/outcome_list.html", {"totals": totals, "page_obj": page})
+
+
+@login_required
+def outcome_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = OutcomeForm(data, target=target, initial={"date": timezone.localdate()})
+    if data is not None and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect("desk:target_detail", target.pk)
+    if data is not None and form.is_valid():
+        try:
+            outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form_token_spend(request)
+            messages.success(
+                request,
+                _("已录入成效:%(indicator)s %(value)s。")
+                % {"indicator": outcome.indicator.name, "value": outcome.display_value},
+            )
+            return redirect("desk:target_detail", target.pk)
+    return _page(request, "fieldwork/form.html", form, target=target, title=_("录入成效"))
+
+
+@login_required
+def feedback_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpResponse:
+    target = _target_for_write(request, target_pk)
+    data = request.POST if request.method == "POST" else None
+    form = FeedbackForm(data, initial={"date": timezone.localdate()})
+    if data is not None and not form_token_fresh(request):
+        messages.warning(request, _("该表单已提交,请勿重复提交。"))
+        return redirect("desk:target_detail", target.pk)
+    if data is not None and form.is_valid():
+        try:
+            feedback_record(actor=request.user, target=target, group=_group_of(target), **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form_token_spend(request)
+            messages.success(
+                request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]}
+            )
+            return redirect("desk:target_detail", target.pk)
+    return _page(request, "fieldwork/form.html", form, target=target, title=_("记录评价"))
+
+
+@login_required
+def checklist_list(request: AuthenticatedRequest) -> HttpResponse:
+    checklists = (
+        Checklist.objects.filter(group__in=access.visible_groups(request.user))
+        .select_related("group", "target")
+        .annotate(n_problems=Count("problems", distinct=True), n_items=Count("items", distinct=True))
+        .order_by("-created_on", "-id")
+    )
+    if kind := request.GET.get("kind"):
+        checklists = checklists.filter(kind=kind)
+    page = Paginator(checklists, 50).get_page(request.GET.get("page"))
+    can_create = access.visible_groups_for_write(request.user).exists()
+    return render(request, "fieldwork/checklist_list.html", {"page_obj": page, "can_create": can_create})
+
+
+@login_required
+def checklist_create_view(request: AuthenticatedRequest) -> HttpResponse:
+    groups = access.visible_groups_for_write(request.user)
+    if not groups.exists():
+        raise PermissionDenied(_("您没有可以形成清单的工作组。"))
+    targets = access.visible_targets(request.user).filter(group__in=groups).order_by("kind__order", "name")
+    raw = request.POST.get("target") or request.GET.get("target")
+    pick = TargetPickForm({"target": raw} if raw else None, targets=targets)
+    if not pick.is_bound or not pick.is_valid():
+        return render(request, "fieldwork/checklist_form.html", {"pick": pick}, status=_status(request, pick))
+    target: Target = pick.cleaned_data["target"]
+    data = request.POST if request.method == "POST" else None
+    problems = access.visible_problems(request.user).filter(target=target).order_by("-id")
+    form = ChecklistForm(data, problems=problems, initial={"created_on": timezone.localdate()})
+    items = ChecklistItemFormSet(data, prefix="items")
+    if data is not None and all([form.is_valid(), items.is_valid()]):
+        try:
+            checklist = checklist_create(
+                actor=request.user,
+                group=_group_of(target),
+                target=target,
+                items=checklist_items(items),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("已形成清单“%(name)s”。") % {"name": checklist.name})
+            return redirect("fieldwork:checklist_list")
+    return _page(
+        request,
+        "fieldwork/checklist_form.html",
+        form,
+        target=target,
+        pick=pick,
+        items=items,
+        title=_("形成清单"),
+    )
+
+
+@login_required
+def visit_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
     photo = VisitPhoto.objects.filter(pk=pk).only("id", "visit_id", "file", "content_type").first()
     if photo is None:
         raise Http404("不存在或无权查看")
@@ -74,46 +232,32 @@ def visit_photo(request, pk):
     return response
 
 
-def _chosen_group(groups, raw):
-    chosen = groups.filter(pk=raw).first() if raw and str(raw).isdigit() else None
-    return chosen or groups.first()
+def _target_for_write(request: AuthenticatedRequest, pk: int) -> Target:
+    target = access.get_target_for(request.user, pk, write=True)
+    _group_of(target)
+    return target
 
 
-def _initial(request, group) -> dict:
-    return {"group": group, "date": timezone.localdate(), "token": form_token(request, "token")}
+def _group_of(target: Target) -> WorkGroup:
+    """The target's work group: the pages write only for a target that has one."""
+    if target.group is None:
+        raise PermissionDenied(_("该帮扶对象尚未分配工作组。"))
+    return target.group
 
 
-@transaction.atomic
-def _save(actor, data: dict, problems):
-    """The visit, its problems and its photos: all saved or none."""
-    specs = [
-        {
-            "target": row["target"],
-            "title": row["title"],
-            "description": row.get("description", ""),
-            "reported_on": data["date"],
-        }
-        for row in problems.cleaned_data
-        if row.get("title")
-    ]
-    visit = visit_record(
-        actor=actor,
-        group=data["group"],
-        targets=list(data["targets"]),
-        date=data["date"],
-        mode=data["mode"],
-        participants=list(data["participants"]),
-        notes=data["notes"],
-        problems=specs,
+def _status(request: AuthenticatedRequest, form: Any) -> int:
+    return 400 if request.method == "POST" and form.errors else 200
+
+
+def _page(request: AuthenticatedRequest, template: str, form: Any, **context: Any) -> HttpResponse:
+    bound_errors = bool(form.errors) or any(
+        getattr(fs, "total_error_count", lambda: 0)()
+        for fs in context.values()
+        if hasattr(fs, "management_form")
     )
-    for uploaded in data["photos"]:
-        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
-    return visit
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+    return render(
+        request,
+        template,
+        {"form": form, "form_token": form_token(request), **context},
+        status=400 if request.method == "POST" and bound_errors else 200,
+    )

@@ -89,15 +89,14 @@ class ProblemFilterForm(forms.Form):
     def __init__(self, *args, problems, **kwargs):
         super().__init__(*args, **kwargs)
         campaigns = problems.values("campaign_id")
-        self.fields["category"].queryset = Category.objects.filter(campaign_id__in=campaigns).order_by(
-            "campaign_id", "order"
-        )
-        self.fields["kind"].queryset = TargetKind.objects.filter(campaign_id__in=campaigns).order_by(
-            "campaign_id", "order"
-        )
-        self.fields["handling_org"].queryset = Organization.objects.filter(
+        categories = Category.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order")
+        kinds = TargetKind.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order")
+        units = Organization.objects.filter(
             pk__in=problems.exclude(handling_org=None).values("handling_org_id")
-        ).order_by("name")
+        )
+        self.fields["category"].queryset = categories  # type: ignore[attr-defined]
+        self.fields["kind"].queryset = kinds  # type: ignore[attr-defined]
+        self.fields["handling_org"].queryset = units.order_by("name")  # type: ignore[attr-defined]
         region_field: Any = self.fields["region"]
         region_field.queryset = ledger_regions(problems)
         region_field.top_level = min((r.level for r in region_field.queryset), default=1)
@@ -335,7 +334,7 @@ class ActionForm(forms.Form):
         ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         org, handler = data.get("handling_org"), data.get("handler")
         if org and handler and handler.organization_id != org.pk:
             raise ValidationError({"handler": _("承办人不属于所选承办单位。")})

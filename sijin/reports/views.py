@@ -2,28 +2,28 @@
 
 import tempfile
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 from urllib.parse import quote
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
-from sijin.campaigns.models import Campaign, TargetKind
+from sijin.campaigns.models import TargetKind
 from sijin.core.once import form_token, form_token_fresh, form_token_spend
 from sijin.core.services import error_text
-from sijin.directory.models import Organization, Region
 
 from . import services
 from .briefing import briefing_docx
 from .dashboard import Filters, dashboard_data
+from .forms import BriefingEditForm, BriefingNewForm, DashboardForm, ImportForm, PeriodForm, import_campaigns
 from .imports import problem_template, problems_import, target_template, targets_import
 from .ledgers import KINDS, ledger_build, ledger_export
 from .models import BriefingStatus, ExportJob, ExportStatus, WorkMethod
@@ -36,26 +36,6 @@ SYNC_EXPORT_LIMIT = 20_000  # above this, the page offers the background export
 def attachment(response, filename: str):
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-class PeriodForm(forms.Form):
-    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("工作组"), empty_label=_("全部(我的范围)")
-    )
-    start = forms.DateField(
-        required=False, label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(required=False, label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = access.visible_groups(user).order_by("name")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError(_("截止日期不能早于起始日期。"))
-        return data
 
 
 def _period(request) -> PeriodForm:
@@ -97,7 +77,7 @@ def ledger_download(request, kind: str):
     filters = _filters(_period(request))
     if ledger_build(kind, request.user, **filters).total > SYNC_EXPORT_LIMIT:
         messages.info(request, _("超过%(n)d行,请使用后台导出。") % {"n": SYNC_EXPORT_LIMIT})
-        return redirect(f"/reports/ledgers/?{request.GET.urlencode()}")
+        return redirect(f"{reverse('reports:ledger_list')}?{request.GET.urlencode()}")
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it after streaming
     ledger_export(kind, request.user, out, **filters)
     out.seek(0)
@@ -112,7 +92,7 @@ def export_job_start(request, kind: str):
     form = PeriodForm(request.user, request.POST)
     if not form.is_valid():
         messages.error(request, _("筛选条件不正确。"))
-        return redirect("/reports/ledgers/")
+        return redirect("reports:ledger_list")
     job = services.export_job_start(
         actor=request.user,
         kind=kind,
@@ -121,53 +101,26 @@ def export_job_start(request, kind: str):
         period_end=form.cleaned_data["end"],
     )
     messages.success(request, _("已开始后台导出%(kind)s,完成后可在下方下载。") % {"kind": KINDS[kind]})
-    return redirect(f"/reports/exports/{job.pk}/")
-
-
-def _job_for(user, pk) -> ExportJob:
-    job = ExportJob.objects.filter(pk=pk, user=user).first()
-    if job is None:
-        raise Http404("不存在或无权查看")
-    return job
+    return redirect("reports:export_job_detail", job.pk)
 
 
 @login_required
 @vary_on_headers("HX-Request")
 def export_job_detail(request, pk: int):
-    job = _job_for(request.user, pk)
+    job = access.get_export_job_for(request.user, pk)
     template = "reports/export_job.html#progress" if request.htmx else "reports/export_job.html"
     return render(request, template, {"job": job, "kind_name": KINDS.get(job.kind, job.kind)})
 
 
 @login_required
 def export_job_download(request, pk: int):
-    job = _job_for(request.user, pk)
+    job = access.get_export_job_for(request.user, pk)
     if job.status != ExportStatus.DONE or not Path(job.file).exists():
         raise Http404("文件尚未生成")
     return attachment(FileResponse(open(job.file, "rb"), content_type=XLSX), f"{KINDS[job.kind]}.xlsx")
 
 
 # ---- 导入 ----------------------------------------------------------------------------------------------------
-class ImportForm(forms.Form):
-    what = forms.ChoiceField(
-        label=_("导入内容"), choices=[("targets", _("帮扶对象")), ("problems", _("问题"))]
-    )
-    campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("行动"))
-    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = _campaigns(user)
-
-
-def _campaigns(user):
-    return (
-        Campaign.objects.filter(groups__in=access.visible_groups_for_write(user))
-        .distinct()
-        .order_by("-start")
-    )
-
-
 @login_required
 def import_page(request):
     if not access.can_write(request.user):
@@ -176,7 +129,7 @@ def import_page(request):
     errors: list[str] = []
     if request.method == "POST" and not form_token_fresh(request):
         messages.warning(request, _("该表单已提交,请勿重复提交。"))
-        return redirect("/reports/import/")
+        return redirect("reports:import_page")
     if request.method == "POST" and form.is_valid():
         run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
         try:
@@ -193,9 +146,9 @@ def import_page(request):
             if result.ok:
                 form_token_spend(request)
                 messages.success(request, _("已导入 %(n)d 行。") % {"n": result.created})
-                return redirect("/reports/import/")
+                return redirect("reports:import_page")
             errors = result.errors
-    kinds = TargetKind.objects.filter(campaign__in=_campaigns(request.user)).select_related("campaign")
+    kinds = TargetKind.objects.filter(campaign__in=import_campaigns(request.user)).select_related("campaign")
     return render(
         request,
         "reports/import.html",
@@ -206,7 +159,7 @@ def import_page(request):
 @login_required
 def import_template(request, kind_id: int):
     kind = (
-        TargetKind.objects.filter(pk=kind_id, campaign__in=_campaigns(request.user))
+        TargetKind.objects.filter(pk=kind_id, campaign__in=import_campaigns(request.user))
         .select_related("campaign")
         .first()
     )
@@ -220,38 +173,11 @@ def import_template(request, kind_id: int):
 @login_required
 def import_problem_template(request):
     response = HttpResponse(content_type=XLSX)
-    problem_template(response)
+    problem_template(cast(IO[bytes], response))
     return attachment(response, "问题导入模板.xlsx")
 
 
 # ---- 数据看板 ------------------------------------------------------------------------------------------------
-class DashboardForm(PeriodForm):
-    campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("行动"), empty_label=_("全部")
-    )
-    region = forms.CharField(
-        required=False,
-        label=_("区划代码"),
-        max_length=12,
-        widget=forms.TextInput(attrs={"placeholder": _("如 371621000000")}),
-    )
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(user, *args, **kwargs)
-        self.fields["campaign"].queryset = (
-            Campaign.objects.filter(groups__in=access.visible_groups(user)).distinct().order_by("-start")
-        )
-
-    def clean_region(self):
-        code = self.cleaned_data["region"].strip()
-        if not code:
-            return None
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise ValidationError(_("区划代码不存在。"))
-        return region
-
-
 @login_required
 def dashboard(request):
     form = DashboardForm(request.user, request.GET or None)
@@ -269,58 +195,6 @@ def dashboard(request):
 
 
 # ---- 简报 ----------------------------------------------------------------------------------------------------
-class BriefingNewForm(forms.Form):
-    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("工作组")
-    )
-    organization: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("或:派出单位(汇总其全部工作组)")
-    )
-    region = forms.CharField(
-        required=False,
-        max_length=12,
-        label=_("或:区划代码(汇总区划内全部工作组)"),
-        help_text=_("活动办可用,例如 371621(惠民县)、3716(滨州市)。"),
-    )
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        groups = access.visible_groups_for_write(user)
-        self.fields["group"].queryset = groups.order_by("name")
-        # A unit briefing is the unit's own report: offered to the unit (and the admin), not to others.
-        units = Organization.objects.filter(id__in=groups.values("dispatching_org"))
-        if not access.is_admin(user):
-            units = units.filter(id__in=access.unit_ids(user))
-        self.fields["organization"].queryset = units.order_by("name")
-
-    def clean_region(self):
-        code = (self.cleaned_data.get("region") or "").strip()
-        if not code:
-            return None
-        region = Region.objects.filter(code=code.ljust(12, "0")).first() if code.isdigit() else None
-        if region is None:
-            raise ValidationError(_("区划代码不存在,例如 371621(惠民县)。"))
-        if not access.can_brief_region(self.user, region):
-            raise ValidationError(_("只有该区划的活动办可以起草区划简报。"))
-        return region
-
-    def clean(self):
-        data = super().clean()
-        if sum(bool(data.get(k)) for k in ("group", "organization", "region")) != 1:
-            raise ValidationError(_("请选择一个工作组、一个派出单位或一个区划。"))
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError(_("截止日期不能早于起始日期。"))
-        return data
-
-
-class BriefingEditForm(forms.Form):
-    title = forms.CharField(label=_("标题"), max_length=200)
-    body = forms.CharField(label=_("正文(以“# ”开头的行为小标题)"), widget=forms.Textarea(attrs={"rows": 24}))
-
-
 @login_required
 def briefing_list(request):
     briefings = access.visible_briefings(request.user).select_related(
@@ -336,7 +210,7 @@ def briefing_new(request):
     form = BriefingNewForm(request.user, request.POST or None)
     if request.method == "POST" and not form_token_fresh(request):
         messages.warning(request, _("该表单已提交,请勿重复提交。"))
-        return redirect("/reports/briefings/")
+        return redirect("reports:briefing_list")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         briefing = services.briefing_generate(
@@ -349,7 +223,7 @@ def briefing_new(request):
         )
         form_token_spend(request)
         messages.success(request, _("简报已生成,请核对修改后报送。"))
-        return redirect(f"/reports/briefings/{briefing.pk}/")
+        return redirect("reports:briefing_detail", briefing.pk)
     return render(request, "reports/briefing_new.html", {"form": form, "form_token": form_token(request)})
 
 
@@ -362,11 +236,11 @@ def briefing_detail(request, pk: int):
             if "submit" in request.POST:
                 services.briefing_submit(actor=request.user, briefing=briefing)
                 messages.success(request, _("简报已报送。"))
-                return redirect(f"/reports/briefings/{pk}/")
+                return redirect("reports:briefing_detail", pk)
             if form.is_valid():
                 services.briefing_update(actor=request.user, briefing=briefing, **form.cleaned_data)
                 messages.success(request, _("已保存。"))
-                return redirect(f"/reports/briefings/{pk}/")
+                return redirect("reports:briefing_detail", pk)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
     return render(

@@ -29,7 +29,10 @@
   // Coming back with the browser's Back button restores the page from cache: re-enable buttons.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {
-      document.querySelectorAll("[data-sj-once]").forEach(function (b) { b.disabled = false; delete b.dataset.sjOnce; });
+      document.querySelectorAll("[data-sj-once]").forEach(function (b) {
+        b.disabled = false;
+        delete b.dataset.sjOnce;
+      });
     }
   });
 })();

@@ -7,9 +7,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .models import Target
+from sijin.campaigns.models import Target
+from sijin.fieldwork.models import Satisfaction
+from sijin.problems.models import Action, Level
 
 ORDER = {"visit": 0, "problem": 1, "event": 2, "plan": 3, "outcome": 4, "feedback": 5}
+COLOURS = {"problem": "danger", "outcome": "success", "feedback": "warning"}  # the rest: primary
 
 
 @dataclass
@@ -21,12 +24,14 @@ class Entry:
     detail: str = ""
     obj: Any = None
 
+    @property
+    def colour(self) -> str:
+        """The Bootstrap colour of the entry's mark on the timeline."""
+        return COLOURS.get(self.kind, "primary")
+
 
 def event_detail(event) -> str:
     """What an event did, in words: the comment plus the fields it set (承办单位, 时限, 满意度 …)."""
-    from sijin.fieldwork.models import Satisfaction
-    from sijin.problems.models import Level
-
     data = event.data or {}
     parts = []
     if org := data.get("handling_org"):
@@ -63,15 +68,13 @@ def target_timeline(target: Target, problems: QuerySet, full: bool = True) -> li
     for p in problems.select_related("handling_org").prefetch_related("events"):
         entries.append(Entry(p.reported_on, "problem", _("发现问题"), p.title, p.description, p))
         for e in p.events.all():
-            if e.action == "report":
+            if e.action == Action.REPORT:  # the problem entry itself says it was found
                 continue
-            from sijin.problems.workflow import ACTION_LABELS
-
             entries.append(
                 Entry(
                     e.on_date or e.at.date(),
                     "event",
-                    _(ACTION_LABELS.get(e.action, e.action)),
+                    Action.label_of(e.action),
                     p.title,
                     event_detail(e),
                     e,

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from sijin.campaigns.models import WorkGroup
 from sijin.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 
 
@@ -11,8 +12,6 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
 
     def handle(self, *args, **options):
-        from sijin.campaigns.models import WorkGroup
-
         if options["if_empty"] and WorkGroup.objects.exists():
             self.stdout.write("数据库已有数据,跳过演示数据加载。")
         else:

@@ -1,4 +1,4 @@
-"""走访 quick entry and photo serving, through literal URLs with the demo personas."""
+"""走访 quick entry and photo serving, through literal URLs with the personas of the small world (sijin/testing.py)."""
 
 import io
 import re
@@ -8,11 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from sijin.core.models import AuditLog
-from sijin.core.testing import client_for
 from sijin.fieldwork.models import Visit, VisitPhoto
 from sijin.problems.models import Problem
-
-BASE = "惠民县职业中专智能制造综合实训基地"
+from sijin.testing import client_for
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +31,9 @@ def open_form(client):
     return r, token
 
 
-def payload(demo, token, **overrides):
-    group = demo["group"]
-    base = group.targets.get(name=BASE)
+def payload(world, token, **overrides):
+    group = world.group
+    base = world.project
     data = {
         "group": group.pk,
         "token": token,
@@ -49,7 +47,7 @@ def payload(demo, token, **overrides):
         "problems-MIN_NUM_FORMS": "0",
         "problems-MAX_NUM_FORMS": "10",
         "problems-0-target": base.pk,
-        "problems-0-title": "实训楼消防通道堵塞",
+        "problems-0-title": "泵站消防通道堵塞",
         "problems-0-description": "杂物堆放",
         "problems-1-target": base.pk,
         "problems-1-title": "缺少测温设备",
@@ -58,33 +56,33 @@ def payload(demo, token, **overrides):
     return data
 
 
-def test_it_shows_the_group_targets_to_a_member(demo):
+def test_it_shows_the_group_targets_to_a_member(world):
     r, _ = open_form(client_for("member"))
-    assert BASE in r.content.decode()
+    assert world.project.name in r.content.decode()
     assert "集体出动" in r.content.decode()
 
 
-def test_it_saves_a_visit_with_problems_and_a_photo(demo):
+def test_it_saves_a_visit_with_problems_and_a_photo(world):
     client = client_for("member")
     _, token = open_form(client)
     before = Visit.objects.count()
-    r = client.post("/visits/new/", payload(demo, token, photos=[png()]))
+    r = client.post("/visits/new/", payload(world, token, photos=[png()]))
     assert r.status_code == 302, r.content.decode()[:2000]
     assert Visit.objects.count() == before + 1
     visit = Visit.objects.order_by("-id").first()
-    assert sorted(visit.problems.values_list("title", flat=True)) == ["实训楼消防通道堵塞", "缺少测温设备"]
+    assert sorted(visit.problems.values_list("title", flat=True)) == ["泵站消防通道堵塞", "缺少测温设备"]
     photo = visit.photos.get()
     assert photo.content_type == "image/png"
     assert photo.file.name.endswith(".png") and "site" not in photo.file.name
     assert AuditLog.objects.filter(action="visit_photo_add", object_id=str(photo.pk)).exists()
 
 
-def test_it_ignores_a_second_submit_of_the_same_form(demo):
+def test_it_ignores_a_second_submit_of_the_same_form(world):
     client = client_for("member")
     _, token = open_form(client)
     before = Visit.objects.count()
-    assert client.post("/visits/new/", payload(demo, token)).status_code == 302
-    r = client.post("/visits/new/", payload(demo, token))
+    assert client.post("/visits/new/", payload(world, token)).status_code == 302
+    r = client.post("/visits/new/", payload(world, token))
     assert r.status_code == 302
     assert Visit.objects.count() == before + 1
 
@@ -112,33 +110,33 @@ def test_it_ignores_a_second_submit_of_the_same_form(demo):
         ({"date": "2099-01-01"}, "走访日期不能晚于今天。"),
     ],
 )
-def test_it_refuses_bad_input_and_saves_nothing(demo, overrides, message):
+def test_it_refuses_bad_input_and_saves_nothing(world, overrides, message):
     client = client_for("member")
     _, token = open_form(client)
     counts = (Visit.objects.count(), Problem.objects.count(), VisitPhoto.objects.count())
-    r = client.post("/visits/new/", payload(demo, token, **overrides))
+    r = client.post("/visits/new/", payload(world, token, **overrides))
     assert r.status_code == 400
     assert message in r.content.decode()
     assert (Visit.objects.count(), Problem.objects.count(), VisitPhoto.objects.count()) == counts
 
 
-def test_it_refuses_a_target_of_another_group(demo):
+def test_it_refuses_a_target_of_another_group(world):
     client = client_for("member")
     _, token = open_form(client)
     before = Visit.objects.count()
-    r = client.post("/visits/new/", payload(demo, token, targets=["999999"]))
+    r = client.post("/visits/new/", payload(world, token, targets=["999999"]))
     assert r.status_code == 400
     assert Visit.objects.count() == before
 
 
-def test_it_forbids_the_read_only_leader(demo):
+def test_it_forbids_the_read_only_leader(world):
     assert client_for("leader").get("/visits/new/").status_code == 403
 
 
-def test_it_serves_a_photo_only_to_people_who_see_the_visit(demo):
+def test_it_serves_a_photo_only_to_people_who_see_the_visit(world):
     client = client_for("member")
     _, token = open_form(client)
-    client.post("/visits/new/", payload(demo, token, photos=[png()]))
+    client.post("/visits/new/", payload(world, token, photos=[png()]))
     photo = VisitPhoto.objects.get()
     r = client.get(f"/visits/photos/{photo.pk}/")
     assert r.status_code == 200

@@ -1,0 +1,286 @@
+"""Pages that gather several domains: the workbench, the work groups, the targets with their timeline, and
+the 走访 quick entry (a visit and the problems found on it, in one form).
+
+Each page asks the scope module (``sijin.accounts.access``) for what the user may see and the domain apps for
+the rest; this app sits above all of them and nothing imports it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from sijin.accounts import access
+from sijin.accounts.http import AuthenticatedRequest
+from sijin.accounts.models import Role
+from sijin.campaigns.attributes import display_attributes
+from sijin.campaigns.models import TargetKind
+from sijin.core.once import form_token, form_token_fresh, form_token_spend
+from sijin.core.quantities import readable_total
+from sijin.directory.models import Person, Region
+from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm
+from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
+from sijin.fieldwork.photos import visit_photo_add
+from sijin.fieldwork.services import visit_record
+from sijin.problems.models import (
+    GROUP_STATUSES,
+    HANDLER_STATUSES,
+    ROUTING_STATUSES,
+    SOLVED_STATUSES,
+    Light,
+)
+from sijin.problems.rates import compute_rates
+from sijin.problems.services import problem_report
+from sijin.problems.supervision import annotate_light, light_q
+from sijin.reports.models import WorkMethod
+
+from .timeline import target_timeline
+
+
+# ---- 工作台 ----------------------------------------------------------------------------------------------------
+@login_required
+def workbench(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    roles = access.roles(user)
+    problems = access.visible_problems(user).select_related("target", "handling_org")
+    todo = Q(pk__in=[])
+    if roles & {Role.OFFICE, Role.ADMIN}:
+        # To route, to rule on, and to chase: overdue problems are the office's business too (督办).
+        todo |= Q(status__in=ROUTING_STATUSES)
+        todo |= light_q(Light.RED)
+    if roles & {Role.GROUP_LEADER, Role.MEMBER}:
+        todo |= Q(
+            status__in=GROUP_STATUSES,
+            group_id__in=access.group_ids(user),
+        )
+    if Role.HANDLER in roles:
+        todo |= Q(status__in=HANDLER_STATUSES, handling_org_id__in=access.handler_org_ids(user))
+    my_problems = annotate_light(problems.filter(todo)).order_by("deadline", "reported_on")[:30]
+    targets = access.visible_targets(user)
+    visits = access.visible_visits(user)
+    steps = (
+        PlanStep.objects.filter(plan__target__in=targets)
+        .exclude(status=StepStatus.DONE)
+        .select_related("plan", "plan__target")
+        .order_by("due", "plan_id", "order")[:20]
+    )
+    outcomes = [
+        {"name": row["indicator__name"], "total": readable_total(row["total"], row["indicator__unit"])}
+        for row in Outcome.objects.filter(target__in=targets)
+        .values("indicator__name", "indicator__unit", "indicator__order")
+        .annotate(total=Sum("value"))
+        .order_by("indicator__order")
+    ]
+    numbers = {
+        "groups": access.visible_groups(user).count(),
+        "targets": targets.count(),
+        "visits": visit_total(visits.only("occasions", "occasions_qualifier")),
+        "problems": problems.count(),
+        "solved": problems.filter(status__in=SOLVED_STATUSES).count(),
+    }
+    return render(
+        request,
+        "desk/workbench.html",
+        {
+            "my_problems": my_problems,
+            "steps": steps,
+            "numbers": numbers,
+            "rates": compute_rates(problems),
+            "outcomes": outcomes,
+            "today": timezone.localdate(),
+            "recent": problems.order_by("-updated_at")[:10],
+        },
+    )
+
+
+# ---- 工作组 ----------------------------------------------------------------------------------------------------
+@login_required
+def group_list(request: AuthenticatedRequest) -> HttpResponse:
+    groups = (
+        access.visible_groups(request.user)
+        .select_related("dispatching_org", "region", "campaign")
+        .annotate(n_targets=Count("targets", distinct=True))
+    )
+    return render(request, "desk/group_list.html", {"groups": groups})
+
+
+@login_required
+def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    group = access.get_group_for(request.user, pk)
+    targets = group.targets.select_related("kind", "responsible").order_by("kind__order", "name")
+    problems = access.visible_problems(request.user).filter(group=group)
+    visits = group.visits.all()
+    context = {
+        "group": group,
+        "memberships": group.memberships.select_related("person", "person__organization"),
+        "targets": targets,
+        "visit_count": visit_total(visits),
+        "visits": visits.prefetch_related("targets", "accompanying_leaders")[:50],
+        "problem_count": problems.count(),
+        "rates": compute_rates(problems),
+        "methods": WorkMethod.objects.filter(group=group).select_related("target"),
+        "checklists": Checklist.objects.filter(group=group).select_related("target"),
+        "leadership_visits": visits.filter(accompanying_leaders__isnull=False)
+        .distinct()
+        .prefetch_related("accompanying_leaders", "targets"),
+    }
+    return render(request, "desk/group_detail.html", context)
+
+
+# ---- 帮扶对象 --------------------------------------------------------------------------------------------------
+@login_required
+def target_list(request: AuthenticatedRequest) -> HttpResponse:
+    targets = access.visible_targets(request.user).select_related("kind", "region", "group", "responsible")
+    kinds = TargetKind.objects.filter(targets__in=targets).distinct()
+    if kind := request.GET.get("kind"):
+        targets = targets.filter(kind__code=kind)
+    if q := request.GET.get("q", "").strip():
+        targets = targets.filter(Q(name__contains=q) | Q(address__contains=q))
+    filters = _target_filters(request.user)
+    if region := Region.objects.filter(pk=request.GET.get("region") or None).first():
+        targets = targets.filter(region__code__startswith=region.prefix)
+    if (group := request.GET.get("group", "")).isdigit():
+        targets = targets.filter(group_id=group)
+    if (responsible := request.GET.get("responsible", "")).isdigit():
+        targets = targets.filter(responsible_id=responsible)
+    if request.GET.get("red"):
+        # The same 超期 light as everywhere (problems.supervision), on problems the user may see.
+        red = access.visible_problems(request.user).filter(light_q("red"))
+        targets = targets.filter(pk__in=red.values("target_id"))
+    targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "desk/target_list.html",
+        {"page_obj": page, "kinds": kinds, "q": q, "can_create": access.can_write(request.user), **filters},
+    )
+
+
+def _target_filters(user) -> dict:
+    """Options of the region, group and 包保责任人 filters: only what the user's targets use."""
+    visible = access.visible_targets(user)
+    groups = access.visible_groups(user)
+    return {
+        "regions": Region.objects.filter(
+            Q(code__in=visible.values("region_id")) | Q(code__in=groups.values("region_id"))
+        ).order_by("code"),
+        "groups": groups.order_by("name"),
+        "people": Person.objects.filter(responsible_for__in=visible).distinct().order_by("name"),
+    }
+
+
+@login_required
+def target_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    target = access.get_target_for(request.user, pk)
+    problems = access.visible_problems(request.user).filter(target=target)
+    # A handler sees the target only through their unit's problems: not the group's other work.
+    full = access.visible_groups(request.user).filter(pk=target.group_id).exists()
+    context = {
+        "target": target,
+        "attributes": display_attributes(target.kind.schema, target.attributes),
+        "timeline": target_timeline(target, problems, full),
+        "problems": problems,
+        "plans": target.plans.prefetch_related("steps", "steps__owner") if full else [],
+        "outcomes": target.outcomes.select_related("indicator") if full else [],
+        "checklists": target.checklists.all() if full else [],
+        "methods": target.methods.all() if full else [],
+        "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
+    }
+    return render(request, "desk/target_detail.html", context)
+
+
+# ---- 走访 ------------------------------------------------------------------------------------------------------
+@login_required
+def visit_create(request: AuthenticatedRequest) -> HttpResponse:
+    groups = access.visible_groups_for_write(request.user).order_by("name")
+    if not groups.exists():
+        raise PermissionDenied(_("您没有可录入走访的工作组。"))
+    group = _chosen_group(groups, request.POST.get("group") or request.GET.get("group"))
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = VisitForm(data, files, groups=groups, group=group, initial=_initial(request, group))
+    problems = ProblemFoundFormSet(data, prefix="problems", form_kwargs={"group": group})
+    if request.method == "POST":
+        if not form_token_fresh(request, "token"):
+            messages.warning(request, _("该走访已提交,请勿重复提交。"))
+            return redirect(_visit_form_url(group=group.pk))
+        if form.is_valid() and problems.is_valid():
+            try:
+                visit = _save(request.user, form.cleaned_data, problems)
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                form_token_spend(request, "token")
+                messages.success(
+                    request,
+                    _("走访已保存(%(date)s,%(n)d个问题)。")
+                    % {"date": visit.date, "n": len(visit.problems.all())},
+                )
+                return redirect(_visit_form_url(group=group.pk, saved=visit.pk))
+    return render(
+        request,
+        "desk/visit_form.html",
+        {
+            "form": form,
+            "problems": problems,
+            "group": group,
+            "groups": groups,
+            "saved": request.GET.get("saved"),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _visit_form_url(**query: int) -> str:
+    return f"{reverse('desk:visit_create')}?{urlencode(query)}"
+
+
+def _chosen_group(groups, raw):
+    chosen = groups.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+    return chosen or groups.first()
+
+
+def _initial(request: AuthenticatedRequest, group) -> dict:
+    return {"group": group, "date": timezone.localdate(), "token": form_token(request, "token")}
+
+
+@transaction.atomic
+def _save(actor, data: dict, problems) -> Visit:
+    """The visit, the problems found on it and its photos: all saved or none."""
+    visit = visit_record(
+        actor=actor,
+        group=data["group"],
+        targets=list(data["targets"]),
+        date=data["date"],
+        mode=data["mode"],
+        participants=list(data["participants"]),
+        notes=data["notes"],
+    )
+    for row in problems.cleaned_data:
+        if row.get("title"):
+            problem_report(
+                actor=actor,
+                visit=visit,
+                target=row["target"],
+                title=row["title"],
+                description=row.get("description", ""),
+                reported_on=data["date"],
+            )
+    for uploaded in data["photos"]:
+        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
+    return visit
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
