@@ -1,6 +1,6 @@
 """Who sees what: the ONE place that decides scope.
 
-Every list goes through ``visible_<nouns>(user)``; every single object through ``get_<noun>_for(user, pk,
+Every list goes through the model's ``visible_to(user)``; every single object through ``get_<noun>_for(user, pk,
 write=False)``, which raises Http404 when the object is outside the user's scope (never revealing that it
 exists) and PermissionDenied when the user may read it but not change it.
 
@@ -151,20 +151,9 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
-def visible_groups(user: Viewer) -> QuerySet:
-    return _model("campaigns.WorkGroup").objects.visible_to(user)
-
-
-def visible_targets(user: Viewer) -> QuerySet:
-    return _model("campaigns.Target").objects.visible_to(user)
-
-
-def visible_problems(user: Viewer) -> QuerySet:
-    return _model("problems.Problem").objects.visible_to(user)
-
-
-def visible_visits(user: Viewer) -> QuerySet:
-    return _model("fieldwork.Visit").objects.visible_to(user)
+def _visible(label: str, user: Viewer) -> QuerySet:
+    """The model's own scoped queryset (``Model.objects.visible_to``), for the object lookups below."""
+    return _model(label).objects.visible_to(user)
 
 
 def can_write(user: Viewer, group_id: int | None = None) -> bool:
@@ -222,10 +211,6 @@ def handler_org_ids(user: Viewer) -> list[int]:
     return _ids(user, {Role.HANDLER}, "organization_id")
 
 
-def visible_briefings(user: Viewer) -> QuerySet:
-    return _model("reports.Briefing").objects.visible_to(user)
-
-
 def can_write_briefing(user: Viewer, briefing) -> bool:
     """Who may edit and submit: writers of the group; the unit itself; an office covering the region."""
     if is_admin(user):
@@ -243,7 +228,7 @@ def can_brief_region(user: Viewer, region) -> bool:
 
 
 def get_briefing_for(user: Viewer, pk, write: bool = False) -> Any:
-    briefing = _get(visible_briefings(user).select_related("group", "organization", "region"), pk)
+    briefing = _get(_visible("reports.Briefing", user).select_related("group", "organization", "region"), pk)
     if write and not can_write_briefing(user, briefing):
         raise PermissionDenied("只读权限,不能修改")
     return briefing
@@ -257,7 +242,7 @@ def _get(qs: QuerySet, pk) -> Any:
 
 
 def get_group_for(user: Viewer, pk, write: bool = False) -> Any:
-    group = _get(visible_groups(user), pk)
+    group = _get(_visible("campaigns.WorkGroup", user), pk)
     if write and not can_write(user, group.id):
         raise PermissionDenied("只读权限,不能修改")
     return group
@@ -265,7 +250,10 @@ def get_group_for(user: Viewer, pk, write: bool = False) -> Any:
 
 def get_target_for(user: Viewer, pk, write: bool = False) -> Any:
     target = _get(
-        visible_targets(user).select_related("kind", "region", "group", "responsible", "campaign"), pk
+        _visible("campaigns.Target", user).select_related(
+            "kind", "region", "group", "responsible", "campaign"
+        ),
+        pk,
     )
     if write and not (target.group_id and can_write(user, target.group_id)):
         raise PermissionDenied("只读权限,不能修改")
@@ -273,14 +261,16 @@ def get_target_for(user: Viewer, pk, write: bool = False) -> Any:
 
 
 def get_problem_for(user: Viewer, pk, write: bool = False) -> Any:
-    problem = _get(visible_problems(user).select_related("target", "group", "handling_org", "handler"), pk)
+    problem = _get(
+        _visible("problems.Problem", user).select_related("target", "group", "handling_org", "handler"), pk
+    )
     if write and roles(user) <= READ_ONLY_ROLES | {Role.SECURITY, Role.AUDITOR}:
         raise PermissionDenied("只读权限,不能修改")
     return problem
 
 
 def get_visit_for(user: Viewer, pk) -> Any:
-    return _get(visible_visits(user), pk)
+    return _get(_visible("fieldwork.Visit", user), pk)
 
 
 def get_export_job_for(user: Viewer, pk) -> Any:

@@ -22,7 +22,7 @@ from sijin.accounts import access
 from sijin.accounts.http import AuthenticatedRequest
 from sijin.accounts.models import Role
 from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import TargetKind
+from sijin.campaigns.models import Target, TargetKind, WorkGroup
 from sijin.core.once import form_token, form_token_fresh, form_token_spend
 from sijin.core.quantities import readable_total
 from sijin.directory.models import Person, Region
@@ -36,6 +36,7 @@ from sijin.problems.models import (
     ROUTING_STATUSES,
     SOLVED_STATUSES,
     Light,
+    Problem,
 )
 from sijin.problems.rates import compute_rates
 from sijin.problems.services import problem_report
@@ -50,7 +51,7 @@ from .timeline import target_timeline
 def workbench(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     roles = access.roles(user)
-    problems = access.visible_problems(user).select_related("target", "handling_org")
+    problems = Problem.objects.visible_to(user).select_related("target", "handling_org")
     todo = Q(pk__in=[])
     if roles & {Role.OFFICE, Role.ADMIN}:
         # To route, to rule on, and to chase: overdue problems are the office's business too (督办).
@@ -64,8 +65,8 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
     if Role.HANDLER in roles:
         todo |= Q(status__in=HANDLER_STATUSES, handling_org_id__in=access.handler_org_ids(user))
     my_problems = annotate_light(problems.filter(todo)).order_by("deadline", "reported_on")[:30]
-    targets = access.visible_targets(user)
-    visits = access.visible_visits(user)
+    targets = Target.objects.visible_to(user)
+    visits = Visit.objects.visible_to(user)
     steps = (
         PlanStep.objects.filter(plan__target__in=targets)
         .exclude(status=StepStatus.DONE)
@@ -80,7 +81,7 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("indicator__order")
     ]
     numbers = {
-        "groups": access.visible_groups(user).count(),
+        "groups": WorkGroup.objects.visible_to(user).count(),
         "targets": targets.count(),
         "visits": visit_total(visits.only("occasions", "occasions_qualifier")),
         "problems": problems.count(),
@@ -105,7 +106,7 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def group_list(request: AuthenticatedRequest) -> HttpResponse:
     groups = (
-        access.visible_groups(request.user)
+        WorkGroup.objects.visible_to(request.user)
         .select_related("dispatching_org", "region", "campaign")
         .annotate(n_targets=Count("targets", distinct=True))
     )
@@ -116,7 +117,7 @@ def group_list(request: AuthenticatedRequest) -> HttpResponse:
 def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = access.get_group_for(request.user, pk)
     targets = group.targets.select_related("kind", "responsible").order_by("kind__order", "name")
-    problems = access.visible_problems(request.user).filter(group=group)
+    problems = Problem.objects.visible_to(request.user).filter(group=group)
     visits = group.visits.all()
     context = {
         "group": group,
@@ -138,7 +139,7 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # ---- 帮扶对象 --------------------------------------------------------------------------------------------------
 @login_required
 def target_list(request: AuthenticatedRequest) -> HttpResponse:
-    targets = access.visible_targets(request.user).select_related("kind", "region", "group", "responsible")
+    targets = Target.objects.visible_to(request.user).select_related("kind", "region", "group", "responsible")
     kinds = TargetKind.objects.filter(targets__in=targets).distinct()
     if kind := request.GET.get("kind"):
         targets = targets.filter(kind__code=kind)
@@ -153,7 +154,7 @@ def target_list(request: AuthenticatedRequest) -> HttpResponse:
         targets = targets.filter(responsible_id=responsible)
     if request.GET.get("red"):
         # The same 超期 light as everywhere (problems.supervision), on problems the user may see.
-        red = access.visible_problems(request.user).filter(light_q("red"))
+        red = Problem.objects.visible_to(request.user).filter(light_q("red"))
         targets = targets.filter(pk__in=red.values("target_id"))
     targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
     page = Paginator(targets, 50).get_page(request.GET.get("page"))
@@ -166,8 +167,8 @@ def target_list(request: AuthenticatedRequest) -> HttpResponse:
 
 def _target_filters(user) -> dict:
     """Options of the region, group and 包保责任人 filters: only what the user's targets use."""
-    visible = access.visible_targets(user)
-    groups = access.visible_groups(user)
+    visible = Target.objects.visible_to(user)
+    groups = WorkGroup.objects.visible_to(user)
     return {
         "regions": Region.objects.filter(
             Q(code__in=visible.values("region_id")) | Q(code__in=groups.values("region_id"))
@@ -180,9 +181,9 @@ def _target_filters(user) -> dict:
 @login_required
 def target_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     target = access.get_target_for(request.user, pk)
-    problems = access.visible_problems(request.user).filter(target=target)
+    problems = Problem.objects.visible_to(request.user).filter(target=target)
     # A handler sees the target only through their unit's problems: not the group's other work.
-    full = access.visible_groups(request.user).filter(pk=target.group_id).exists()
+    full = WorkGroup.objects.visible_to(request.user).filter(pk=target.group_id).exists()
     context = {
         "target": target,
         "attributes": display_attributes(target.kind.schema, target.attributes),

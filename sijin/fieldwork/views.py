@@ -41,7 +41,7 @@ from .services import checklist_create, feedback_record, outcome_record, plan_cr
 @login_required
 def plan_list(request: AuthenticatedRequest) -> HttpResponse:
     plans = (
-        SupportPlan.objects.filter(target__in=access.visible_targets(request.user))
+        SupportPlan.objects.filter(target__in=Target.objects.visible_to(request.user))
         .select_related("target", "target__group", "owner")
         .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.select_related("owner")))
         .annotate(
@@ -104,7 +104,7 @@ def plan_step_update_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 
 @login_required
 def outcome_list(request: AuthenticatedRequest) -> HttpResponse:
-    outcomes = Outcome.objects.filter(target__in=access.visible_targets(request.user))
+    outcomes = Outcome.objects.filter(target__in=Target.objects.visible_to(request.user))
     totals = (
         outcomes.values("indicator__campaign__name", "indicator__name", "indicator__unit", "indicator__order")
         .annotate(total=Sum("value"), n=Count("id"), n_vague=Count("id", filter=~Q(qualifier="")))
@@ -164,7 +164,7 @@ def feedback_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpR
 @login_required
 def checklist_list(request: AuthenticatedRequest) -> HttpResponse:
     checklists = (
-        Checklist.objects.filter(group__in=access.visible_groups(request.user))
+        Checklist.objects.filter(group__in=WorkGroup.objects.visible_to(request.user))
         .select_related("group", "target")
         .annotate(n_problems=Count("problems", distinct=True), n_items=Count("items", distinct=True))
         .order_by("-created_on", "-id")
@@ -181,14 +181,14 @@ def checklist_create_view(request: AuthenticatedRequest) -> HttpResponse:
     groups = access.visible_groups_for_write(request.user)
     if not groups.exists():
         raise PermissionDenied(_("您没有可以形成清单的工作组。"))
-    targets = access.visible_targets(request.user).filter(group__in=groups).order_by("kind__order", "name")
+    targets = Target.objects.visible_to(request.user).filter(group__in=groups).order_by("kind__order", "name")
     raw = request.POST.get("target") or request.GET.get("target")
     pick = TargetPickForm({"target": raw} if raw else None, targets=targets)
     if not pick.is_bound or not pick.is_valid():
         return render(request, "fieldwork/checklist_form.html", {"pick": pick}, status=_status(request, pick))
     target: Target = pick.cleaned_data["target"]
     data = request.POST if request.method == "POST" else None
-    problems = access.visible_problems(request.user).filter(target=target).order_by("-id")
+    problems = target.problems.visible_to(request.user).order_by("-id")  # type: ignore[attr-defined]
     form = ChecklistForm(data, problems=problems, initial={"created_on": timezone.localdate()})
     items = ChecklistItemFormSet(data, prefix="items")
     if data is not None and all([form.is_valid(), items.is_valid()]):

@@ -21,7 +21,7 @@ from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.core.workdays import add_workdays, workdays_between
 from sijin.directory.models import Organization
-from sijin.fieldwork.models import VisitPhoto
+from sijin.fieldwork.models import Visit, VisitPhoto
 
 from .forms import SORTS, ActionForm, ProblemFilterForm
 from .models import Action, Problem, ProblemAttachment
@@ -40,7 +40,7 @@ LIST_COLUMNS = (
 
 @login_required
 def problem_list(request):
-    visible = access.visible_problems(request.user)
+    visible = Problem.objects.visible_to(request.user)
     form = ProblemFilterForm(request.GET or None, problems=visible)
     problems = _filtered(visible, form)
     problems = (
@@ -128,7 +128,7 @@ def _action_form(request, problem: Problem, action: str, data=None, files=None) 
         action=action,
         transition=TRANSITIONS.get((problem.status, action)),
         problem=problem,
-        user_problems=access.visible_problems(request.user).exclude(pk=problem.pk),
+        user_problems=Problem.objects.visible_to(request.user).exclude(pk=problem.pk),
         initial={"version": problem.version},
     )
 
@@ -160,7 +160,7 @@ def _render_detail(
     # Only photos the user may open (a handler is not in the visit's scope: no broken thumbnails).
     photos = (
         VisitPhoto.objects.filter(
-            visit_id=problem.visit_id, visit__in=access.visible_visits(request.user)
+            visit_id=problem.visit_id, visit__in=Visit.objects.visible_to(request.user)
         ).only("id")
         if problem.visit_id
         else []
@@ -203,7 +203,7 @@ def problem_attachment(request, pk):
 # ---- 督办 ------------------------------------------------------------------------------------------------------
 def _attention(user, today: date):
     """The user's visible near-due (yellow) and overdue (red) problems, most overdue first."""
-    problems = access.visible_problems(user).filter(light_q("yellow", today) | light_q("red", today))
+    problems = Problem.objects.visible_to(user).filter(light_q("yellow", today) | light_q("red", today))
     return (
         annotate_light(problems, today)
         .select_related("handling_org", "target")
@@ -215,7 +215,7 @@ def _attention(user, today: date):
 def supervision(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(_attention(request.user, today)[:SUPERVISION_LIMIT])
-    visible = access.visible_problems(request.user)
+    visible = Problem.objects.visible_to(request.user)
     units = []
     for org_id, items in groupby(rows, key=lambda p: p.handling_org_id):
         problems = list(items)

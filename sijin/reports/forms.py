@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
-from sijin.campaigns.models import Campaign
+from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.directory.models import Organization, Region
 
 
@@ -24,7 +24,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = access.visible_groups(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["group"].queryset = WorkGroup.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean() or {}
@@ -68,7 +68,9 @@ class DashboardForm(PeriodForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.fields["campaign"].queryset = (  # type: ignore[attr-defined]
-            Campaign.objects.filter(groups__in=access.visible_groups(user)).distinct().order_by("-start")
+            Campaign.objects.filter(groups__in=WorkGroup.objects.visible_to(user))
+            .distinct()
+            .order_by("-start")
         )
 
     def clean_region(self):

@@ -20,8 +20,9 @@ from openpyxl.utils import get_column_letter
 
 from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import TargetKind
-from sijin.problems.models import Light, ProblemEvent
+from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.fieldwork.models import Visit
+from sijin.problems.models import Light, Problem, ProblemEvent
 from sijin.problems.supervision import annotate_light
 
 CHUNK = 2000
@@ -175,8 +176,10 @@ def light_label(light: str) -> str:
 
 
 # ---- the ledgers ----------------------------------------------------------------------------------------------
-def _problems(user, group=None, start: date | None = None, end: date | None = None) -> QuerySet:
-    qs = access.visible_problems(user)
+def _problems(
+    user: access.Viewer, group: WorkGroup | None = None, start: date | None = None, end: date | None = None
+) -> QuerySet:
+    qs = Problem.objects.visible_to(user)
     if group is not None:
         qs = qs.filter(group=group)
     if start:
@@ -186,8 +189,10 @@ def _problems(user, group=None, start: date | None = None, end: date | None = No
     return qs.order_by("reported_on", "id")
 
 
-def _date_filtered_visits(user, group=None, start: date | None = None, end: date | None = None) -> QuerySet:
-    qs = access.visible_visits(user)
+def _date_filtered_visits(
+    user: access.Viewer, group: WorkGroup | None = None, start: date | None = None, end: date | None = None
+) -> QuerySet:
+    qs = Visit.objects.visible_to(user)
     if group is not None:
         qs = qs.filter(group=group)
     if start:
@@ -197,7 +202,7 @@ def _date_filtered_visits(user, group=None, start: date | None = None, end: date
     return qs.order_by("date", "id")
 
 
-def problem_ledger(user, **filters) -> Ledger:
+def problem_ledger(user: access.Viewer, **filters: Any) -> Ledger:
     qs = _problems(user, **filters).select_related(
         "target__kind", "group", "region", "category", "handling_org"
     )
@@ -223,7 +228,7 @@ def problem_ledger(user, **filters) -> Ledger:
     return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), qs.count())
 
 
-def handling_ledger(user, **filters) -> Ledger:
+def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
     last_progress = (
         ProblemEvent.objects.filter(problem=OuterRef("pk"), action="progress")
         .order_by("-at", "-id")
@@ -256,7 +261,7 @@ def handling_ledger(user, **filters) -> Ledger:
     return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count())
 
 
-def effect_ledger(user, **filters) -> Ledger:
+def effect_ledger(user: access.Viewer, **filters: Any) -> Ledger:
     qs = (
         _problems(user, **filters)
         .select_related("target", "handling_org")
@@ -291,9 +296,14 @@ def attribute_labels(kinds: Iterable[TargetKind]) -> list[str]:
     return labels
 
 
-def target_ledger(user, group=None, start=None, end=None) -> Ledger:
+def target_ledger(
+    user: access.Viewer,
+    group: WorkGroup | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Ledger:
     """帮扶对象台账: targets have no date of their own, so the period does not narrow them."""
-    qs = access.visible_targets(user)
+    qs = Target.objects.visible_to(user)
     if group is not None:
         qs = qs.filter(group=group)
     qs = qs.select_related("kind", "region", "group", "responsible").order_by("kind__order", "id")
@@ -322,7 +332,7 @@ def target_ledger(user, group=None, start=None, end=None) -> Ledger:
     return Ledger("targets", KINDS["targets"], columns, rows(), qs.count())
 
 
-def visit_ledger(user, **filters) -> Ledger:
+def visit_ledger(user: access.Viewer, **filters: Any) -> Ledger:
     qs = (
         _date_filtered_visits(user, **filters)
         .select_related("group")
@@ -360,14 +370,21 @@ BUILDERS: dict[str, Callable[..., Ledger]] = {
 # Official documents are written in Chinese whatever language the page is shown in.
 @translation.override("zh-hans")
 def ledger_build(
-    kind: str, user, *, group=None, start: date | None = None, end: date | None = None
+    kind: str,
+    user: access.Viewer,
+    *,
+    group: WorkGroup | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Ledger:
     if kind not in BUILDERS:
         raise KeyError(kind)
     return BUILDERS[kind](user, group=group, start=start, end=end)
 
 
-def ledger_title(ledger: Ledger, *, group=None, start: date | None = None, end: date | None = None) -> str:
+def ledger_title(
+    ledger: Ledger, *, group: WorkGroup | None = None, start: date | None = None, end: date | None = None
+) -> str:
     parts = [group.name if group is not None else "", ledger.name]
     if start or end:
         parts.append(f"({start.isoformat() if start else '…'} 至 {end.isoformat() if end else '…'})")
@@ -428,10 +445,10 @@ def write_xlsx(
 
 def ledger_export(
     kind: str,
-    user,
+    user: access.Viewer,
     out: IO[bytes] | str,
     *,
-    group=None,
+    group: WorkGroup | None = None,
     start: date | None = None,
     end: date | None = None,
     progress: Callable[[int], None] | None = None,

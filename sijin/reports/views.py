@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
-from sijin.campaigns.models import TargetKind
+from sijin.campaigns.models import TargetKind, WorkGroup
 from sijin.core.once import form_token, form_token_fresh, form_token_spend
 from sijin.core.services import error_text
 
@@ -26,7 +26,7 @@ from .dashboard import Filters, dashboard_data
 from .forms import BriefingEditForm, BriefingNewForm, DashboardForm, ImportForm, PeriodForm, import_campaigns
 from .imports import problem_template, problems_import, target_template, targets_import
 from .ledgers import KINDS, ledger_build, ledger_export
-from .models import BriefingStatus, ExportJob, ExportStatus, WorkMethod
+from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, WorkMethod
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -197,7 +197,7 @@ def dashboard(request):
 # ---- 简报 ----------------------------------------------------------------------------------------------------
 @login_required
 def briefing_list(request):
-    briefings = access.visible_briefings(request.user).select_related(
+    briefings = Briefing.objects.visible_to(request.user).select_related(
         "group", "organization", "region", "created_by"
     )
     return render(request, "reports/briefing_list.html", {"briefings": briefings[:200]})
@@ -270,7 +270,7 @@ def briefing_download(request, pk: int):
 @login_required
 def method_list(request):
     methods = (
-        WorkMethod.objects.filter(group__in=access.visible_groups(request.user))
+        WorkMethod.objects.filter(group__in=WorkGroup.objects.visible_to(request.user))
         .select_related("group", "target")
         .order_by("-status", "-created_at")
     )
