@@ -318,6 +318,10 @@ class ProblemEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status}→{self.to_status}"
 
+    @property
+    def to_status_colour(self) -> str:
+        return Status.colour_of(self.to_status)
+
 
 class ProblemAttachment(models.Model):
     """Evidence attached to an event (办结材料, photos); served only through a scoped view."""

@@ -43,6 +43,12 @@ def test_template_lines_are_at_most_120_characters():
     assert offending_lines(templates(), lambda line: len(line) > MAX_LINE) == []
 
 
+def test_no_tag_is_broken_across_lines_by_the_wrapping():
+    """Django reads ``{% … %}`` and ``{{ … }}`` on one line only: a tag wrapped over two is shown as text."""
+    unclosed = re.compile(r"\{%(?:(?!%\}).)*$|\{\{(?:(?!\}\}).)*$")
+    assert offending_lines(templates(), unclosed.search) == []
+
+
 def test_no_template_marks_a_help_text_safe():
     assert offending_lines(templates(), SAFE_HELP_TEXT.search) == []
 
