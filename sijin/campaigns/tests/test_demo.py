@@ -1,14 +1,16 @@
 """The Binzhou demo: loads, is idempotent, and every fact of binzhou.md is on the group and target pages."""
 
+from datetime import date
+
 import pytest
 
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.models import AuditLog
-from sijin.core.testing import client_for
 from sijin.demo import load_demo
 from sijin.directory.models import Region
 from sijin.fieldwork.models import Outcome, Visit
-from sijin.problems.models import Problem, ProblemEvent
+from sijin.problems.models import Problem, ProblemEvent, Status
+from sijin.testing import client_for
 
 
 def _counts():
@@ -35,6 +37,32 @@ def test_it_places_the_problems_in_the_states_the_report_implies(demo):
     assert Problem.objects.get(title="新校师资短缺").handling_org.name == "惠民县教育局"
     assert states["农业设施土地问题"] == "resolved"
     assert Problem.objects.get(title="农业设施土地问题").coordinated_with == "惠民县国土资源自然局"
+
+
+def test_it_brings_each_problem_there_through_the_workflow(demo):
+    group = demo["group"]
+    status = dict(Problem.objects.filter(group=group).values_list("title", "status"))
+    assert status.pop("新校师资短缺") == Status.IN_PROGRESS
+    assert status.pop("专业设置不合理") == Status.IN_PROGRESS
+    assert set(status.values()) == {Status.RESOLVED}
+    assert len(status) == 6
+    for title in ("新校师资短缺", "专业设置不合理"):
+        problem = Problem.objects.get(group=group, title=title)
+        assert list(problem.events.values_list("action", flat=True)) == [
+            "report",
+            "triage",
+            "accept",
+            "progress",
+        ]
+        assert (problem.handling_org.name, problem.level, problem.deadline) == (
+            "惠民县教育局",
+            "county",
+            date(2020, 4, 2),
+        )
+    for problem in Problem.objects.filter(group=group, status=Status.RESOLVED):
+        assert list(problem.events.values_list("action", flat=True)) == ["report", "resolve_on_site"]
+        assert problem.level == "group"
+        assert problem.handling_org is None
 
 
 GROUP_FACTS = [

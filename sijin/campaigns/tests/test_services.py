@@ -7,24 +7,24 @@ from sijin.core.models import AuditLog
 
 
 @pytest.fixture
-def project_kind(demo):
-    return TargetKind.objects.get(campaign=demo["campaign"], code="project")
+def project_kind(world):
+    return world.kinds["project"]
 
 
-def _create(demo, kind, **fields):
+def _create(world, kind, **fields):
     return target_create(
-        actor=demo["users"]["member"],
-        campaign=demo["campaign"],
+        actor=world.users["member"],
+        campaign=world.campaign,
         kind=kind,
-        region=demo["group"].region,
-        group=demo["group"],
+        region=world.group.region,
+        group=world.group,
         **fields,
     )
 
 
-def test_it_keeps_attribute_values_as_given_and_converts_units(demo, project_kind):
+def test_it_keeps_attribute_values_as_given_and_converts_units(world, project_kind):
     target = _create(
-        demo, project_kind, name="新项目", attributes={"investment": "2.5亿元", "scale": "500多人"}
+        world, project_kind, name="新项目", attributes={"investment": "2.5亿元", "scale": "500多人"}
     )
     assert target.attributes["investment"] == {
         "value": "25000",
@@ -39,84 +39,81 @@ def test_it_keeps_attribute_values_as_given_and_converts_units(demo, project_kin
 @pytest.mark.parametrize(
     ("attributes", "message"),
     [
-        ({"investment": "很多钱"}, "“规划投资”:无法识别"),
+        ({"investment": "很多钱"}, "“总投资”:无法识别"),
         ({"progress": "120"}, "“进度”:百分比应在0到100之间"),
         ({"investment": "2万斤"}, "无法换算"),
         ({"color": "红"}, "未定义的属性"),
     ],
 )
-def test_it_rejects_bad_attributes_and_saves_nothing(demo, project_kind, attributes, message):
+def test_it_rejects_bad_attributes_and_saves_nothing(world, project_kind, attributes, message):
     before = Target.objects.count()
     with pytest.raises(ValidationError) as exc:
-        _create(demo, project_kind, name="坏项目", attributes=attributes)
+        _create(world, project_kind, name="坏项目", attributes=attributes)
     assert any(message in m for m in exc.value.message_dict["attributes"])
     assert Target.objects.count() == before
 
 
-def test_it_checks_required_attributes(demo):
+def test_it_checks_required_attributes(world):
     kind = TargetKind.objects.create(
-        campaign=demo["campaign"],
+        campaign=world.campaign,
         code="school",
         name="学校",
         schema=[{"key": "students", "label": "在校生", "type": "quantity", "unit": "人", "required": True}],
     )
     with pytest.raises(ValidationError) as exc:
-        _create(demo, kind, name="某学校")
+        _create(world, kind, name="某学校")
     assert "请填写“在校生”。" in exc.value.message_dict["attributes"]
 
 
-def test_it_validates_an_enterprise_credit_code(demo):
-    kind = TargetKind.objects.get(campaign=demo["campaign"], code="enterprise")
+def test_it_validates_an_enterprise_credit_code(world):
+    kind = world.kinds["enterprise"]
     with pytest.raises(ValidationError) as exc:
-        _create(demo, kind, name="某企业", credit_code="91350100M000100Y44")
+        _create(world, kind, name="某企业", credit_code="91350100M000100Y44")
     assert "校验位不正确" in exc.value.message_dict["credit_code"][0]
-    target = _create(demo, kind, name="某企业", credit_code="91350100m000100y43")
+    target = _create(world, kind, name="某企业", credit_code="91350100m000100y43")
     assert target.credit_code == "91350100M000100Y43"
 
 
-def test_it_refuses_a_duplicate_target_with_a_readable_message(demo, project_kind):
+def test_it_refuses_a_duplicate_target_with_a_readable_message(world, project_kind):
     with pytest.raises(ValidationError) as exc:
-        _create(demo, project_kind, name="惠民县职业中专智能制造综合实训基地")
+        _create(world, project_kind, name=world.project.name)
     assert "已有同名同类帮扶对象" in str(exc.value)
 
 
-def test_it_updates_a_target_keeping_its_attributes(demo):
-    target = Target.objects.get(name="惠民县职业中专智能制造综合实训基地")
-    target_update(actor=demo["users"]["member"], target=target, address="惠民县")
+def test_it_updates_a_target_keeping_its_attributes(world):
+    target = world.project
+    target_update(actor=world.users["member"], target=target, address="嘉祥县城区")
     target.refresh_from_db()
-    assert target.address == "惠民县"
-    assert target.attributes["investment"]["as_typed"] == "1.8亿元"
+    assert target.address == "嘉祥县城区"
+    assert target.attributes["investment"]["as_typed"] == "2.6亿元"
 
 
-def test_it_keeps_targets_inside_the_groups_region(demo, project_kind):
-    from sijin.directory.models import Region
-
+def test_it_keeps_targets_inside_the_groups_region(world, project_kind):
     with pytest.raises(ValidationError) as exc:
         target_create(
-            actor=demo["users"]["member"],
-            campaign=demo["campaign"],
+            actor=world.users["member"],
+            campaign=world.campaign,
             kind=project_kind,
             name="外地项目",
-            region=Region.objects.get(code="370702000000"),
-            group=demo["group"],
+            region=world.other_county,
+            group=world.group,
         )
-    assert "须在工作组驻点“山东省滨州市惠民县”范围内" in exc.value.message_dict["region"][0]
+    assert "须在工作组驻点“山东省济宁市嘉祥县”范围内" in exc.value.message_dict["region"][0]
 
 
-def test_moving_a_target_moves_its_problems_scope(demo):
+def test_moving_a_target_moves_its_problems_scope(world):
     from sijin.campaigns.services import group_ensure
-    from sijin.directory.models import Region
 
-    target = Target.objects.get(name="官道李村")
-    zouping = Region.objects.get(code="371681000000")  # 邹平市
+    target = world.village
+    wenshang = world.other_county
     other = group_ensure(
         actor=None,
-        campaign=demo["campaign"],
+        campaign=world.campaign,
         name="另一工作组",
-        region=zouping,
+        region=wenshang,
         tier="county",
-        dispatching_org=demo["group"].dispatching_org,
-        start=demo["group"].start,
+        dispatching_org=world.group.dispatching_org,
+        start=world.group.start,
     )
-    target_update(actor=demo["users"]["admin"], target=target, region=zouping, group=other)
-    assert set(target.problems.values_list("region_id", "group_id")) == {(zouping.code, other.pk)}
+    target_update(actor=world.users["admin"], target=target, region=wenshang, group=other)
+    assert set(target.problems.values_list("region_id", "group_id")) == {(wenshang.code, other.pk)}

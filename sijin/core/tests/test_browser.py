@@ -13,8 +13,6 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from sijin.directory.services import regions_load
-
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still sync.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -42,14 +40,6 @@ pytestmark = [
         reason=f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing (apt-get install chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def regions_back(django_db_blocker):
-    """Transactional tests empty every table; put the reference regions back for the tests after them."""
-    yield
-    with django_db_blocker.unblock():
-        regions_load()
 
 
 @pytest.fixture
@@ -99,14 +89,18 @@ def act(page, action: str, label: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_carries_a_problem_from_the_field_to_closure(regions_back, live_server, browser, media, tmp_path):
+def test_it_carries_a_problem_from_the_field_to_closure(live_server, browser, media, tmp_path):
+    from django.core.management import call_command
     from playwright.sync_api import expect
 
-    from sijin.core.testing import outsider
     from sijin.demo import load_demo
     from sijin.fieldwork.models import VisitPhoto
     from sijin.problems.models import Problem
+    from sijin.testing import outsider
 
+    # The story runs on what `sijin demo` gives a fresh install: the regions and the Binzhou demo, nothing of
+    # the tests' own small world (pytest-django empties the tables again after this transactional test).
+    call_command("flush", interactive=False, verbosity=0)
     load_demo()
     outsider()
     url = live_server.url

@@ -11,8 +11,8 @@ from django.contrib.messages import constants
 from django.core.management import call_command
 from django.utils import timezone
 
-from sijin.core.testing import client_for
 from sijin.core.workdays import coverage_warning
+from sijin.testing import client_for
 
 
 def expected_warnings() -> list[str]:
@@ -33,7 +33,7 @@ def test_it_warns_in_the_check_command_about_uncovered_years(db):
     assert "检查完成" in text
 
 
-def test_it_shows_the_coverage_warning_on_the_holiday_override_page(demo):
+def test_it_shows_the_coverage_warning_on_the_holiday_override_page(world):
     r = client_for("admin").get("/admin/core/holidayoverride/")
     assert r.status_code == 200
     shown = [str(m) for m in r.context["messages"] if m.level == constants.WARNING]
@@ -42,6 +42,6 @@ def test_it_shows_the_coverage_warning_on_the_holiday_override_page(demo):
     assert all(w in page for w in shown)
 
 
-def test_it_does_not_warn_on_other_admin_pages(demo):
+def test_it_does_not_warn_on_other_admin_pages(world):
     r = client_for("admin").get("/admin/core/auditlog/")
     assert not [m for m in r.context["messages"] if "尚未收录" in str(m)]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from sijin.core.testing import client_for
 from sijin.problems.models import Problem
+from sijin.testing import client_for
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 
@@ -102,8 +102,8 @@ def english(username: str):
     return client
 
 
-def pages(demo) -> list[tuple[str, str]]:
-    group = demo["group"]
+def pages(world) -> list[tuple[str, str]]:
+    group = world.group
     target = group.targets.order_by("pk").first()
     problem = Problem.objects.filter(group=group).order_by("pk").first()
     return [
@@ -123,8 +123,8 @@ def pages(demo) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db
-def test_main_pages_in_english(demo):
-    for username, url in pages(demo):
+def test_main_pages_in_english(world):
+    for username, url in pages(world):
         r = english(username).get(url)
         assert r.status_code == 200, url
         html = r.content.decode()
@@ -136,8 +136,8 @@ def test_main_pages_in_english(demo):
 
 
 @pytest.mark.django_db
-def test_page_specific_english(demo):
-    group = demo["group"]
+def test_page_specific_english(world):
+    group = world.group
     problem = Problem.objects.filter(group=group).order_by("pk").first()
     office = english("office")
     home = office.get("/").content.decode()
@@ -152,7 +152,7 @@ def test_page_specific_english(demo):
 
 
 @pytest.mark.django_db
-def test_set_language_view_switches_to_english(demo):
+def test_set_language_view_switches_to_english(world):
     client = client_for("office")
     r = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert r.status_code == 302
@@ -162,7 +162,7 @@ def test_set_language_view_switches_to_english(demo):
 
 
 @pytest.mark.django_db
-def test_default_is_chinese(demo):
+def test_default_is_chinese(world):
     html = client_for("office").get("/").content.decode()
     assert '<html lang="zh-hans">' in html
     found = set(texts(html))
@@ -223,7 +223,7 @@ def test_mo_is_compiled_from_po():
     assert not stale, "run: cd sijin && ../.venv/bin/python ../manage.py compilemessages -l en"
 
 
-def test_it_stays_chinese_for_an_english_browser_until_the_user_switches(demo):
+def test_it_stays_chinese_for_an_english_browser_until_the_user_switches(world):
     client = client_for("office")
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "工作台" in page

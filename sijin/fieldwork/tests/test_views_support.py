@@ -1,25 +1,17 @@
-"""帮扶方案, 成效, 评价 and 清单 pages, through literal URLs with the demo personas."""
+"""帮扶方案, 成效, 评价 and 清单 pages, through literal URLs with the personas of the small world (sijin/testing.py)."""
 
 import re
 from decimal import Decimal
 
 import pytest
 
-from sijin.campaigns.models import Indicator, Target
 from sijin.core.models import AuditLog
-from sijin.core.testing import client_for, post_form
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, PlanStep, SupportPlan
-
-VILLAGE = "官道李村"
-COMMUNITY = "棣州社区"
+from sijin.testing import client_for, post_form
 
 
-def target(name: str) -> Target:
-    return Target.objects.get(name=name)
-
-
-def plan_payload(demo, **overrides):
-    member = demo["group"].memberships.get().person
+def plan_payload(world, **overrides):
+    member = world.member_person
     data = {
         "name": "大棚提质三步走",
         "goal": "甜瓜优先上市",
@@ -46,9 +38,9 @@ def plan_payload(demo, **overrides):
 # 帮扶方案
 
 
-def test_it_creates_a_plan_with_ordered_steps(demo):
-    village = target(VILLAGE)
-    r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(demo))
+def test_it_creates_a_plan_with_ordered_steps(world):
+    village = world.village
+    r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(world))
     assert r.status_code == 302
     plan = SupportPlan.objects.get(target=village, name="大棚提质三步走")
     steps = list(plan.steps.order_by("order"))
@@ -60,16 +52,16 @@ def test_it_creates_a_plan_with_ordered_steps(demo):
     assert AuditLog.objects.filter(action="plan_create", object_id=str(plan.pk)).exists()
 
 
-def test_it_shows_the_step_rows_on_the_plan_form(demo):
-    r = client_for("member").get(f"/support/targets/{target(VILLAGE).pk}/plans/new/")
+def test_it_shows_the_step_rows_on_the_plan_form(world):
+    r = client_for("member").get(f"/support/targets/{world.village.pk}/plans/new/")
     assert r.status_code == 200
     assert 'name="steps-0-title"' in r.content.decode()
 
 
-def test_it_rejects_a_plan_without_steps_or_name(demo):
-    village = target(VILLAGE)
+def test_it_rejects_a_plan_without_steps_or_name(world):
+    village = world.village
     empty_rows = {f"steps-{i}-{f}": "" for i in range(3) for f in ("group_label", "title", "owner", "due")}
-    data = plan_payload(demo, name="", **empty_rows)
+    data = plan_payload(world, name="", **empty_rows)
     r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", data)
     assert r.status_code == 400
     assert r.context["form"].errors["name"] == ["请填写方案名称。"]
@@ -80,41 +72,41 @@ def test_it_rejects_a_plan_without_steps_or_name(demo):
     assert SupportPlan.objects.filter(target=village).count() == 0
 
 
-def test_it_needs_a_title_on_a_half_filled_step(demo):
-    village = target(VILLAGE)
-    data = plan_payload(demo, **{"steps-1-title": "", "steps-1-due": "2020-03-25"})
+def test_it_needs_a_title_on_a_half_filled_step(world):
+    village = world.village
+    data = plan_payload(world, **{"steps-1-title": "", "steps-1-due": "2020-03-25"})
     r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", data)
     assert r.status_code == 400
     assert r.context["steps"].forms[1].errors["title"] == ["请填写步骤内容。"]
     assert not SupportPlan.objects.filter(target=village).exists()
 
 
-def test_it_forbids_the_leader_to_create_a_plan(demo):
-    village = target(VILLAGE)
-    r = client_for("leader").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(demo))
+def test_it_forbids_the_leader_to_create_a_plan(world):
+    village = world.village
+    r = client_for("leader").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(world))
     assert r.status_code == 403
     assert not SupportPlan.objects.filter(target=village).exists()
 
 
-def test_it_hides_the_target_from_the_outsider_when_planning(demo):
-    village = target(VILLAGE)
-    r = client_for("outsider").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(demo))
+def test_it_hides_the_target_from_the_outsider_when_planning(world):
+    village = world.village
+    r = client_for("outsider").post(f"/support/targets/{village.pk}/plans/new/", plan_payload(world))
     assert r.status_code == 404
     assert not SupportPlan.objects.filter(target=village).exists()
 
 
-def test_it_lists_plans_in_scope(demo):
+def test_it_lists_plans_in_scope(world):
     r = client_for("leader").get("/support/plans/")
     assert r.status_code == 200
     names = {p.name for p in r.context["page_obj"]}
-    assert {"三步递进", "三早、二申、一扶"} <= names
+    assert world.plan.name in names
     assert "更新进展" not in r.content.decode()  # the leader only reads
     assert "更新进展" in client_for("member").get("/support/plans/").content.decode()
     assert list(client_for("outsider").get("/support/plans/").context["page_obj"]) == []
 
 
-def test_it_records_step_progress(demo):
-    step = PlanStep.objects.filter(plan__name="三步递进").exclude(status="done").first()
+def test_it_records_step_progress(world):
+    step = PlanStep.objects.filter(plan=world.plan).exclude(status="done").first()
     assert step is not None
     r = client_for("member").post(
         f"/support/steps/{step.pk}/", {"status": "done", "done_on": "2020-03-21", "note": "已对接两家银行"}
@@ -125,8 +117,8 @@ def test_it_records_step_progress(demo):
     assert AuditLog.objects.filter(action="plan_step_update", object_id=str(step.pk)).exists()
 
 
-def test_it_needs_a_date_for_a_done_step(demo):
-    step = PlanStep.objects.filter(plan__name="三步递进").exclude(status="done").first()
+def test_it_needs_a_date_for_a_done_step(world):
+    step = PlanStep.objects.filter(plan=world.plan).exclude(status="done").first()
     before = step.status
     r = client_for("member").post(
         f"/support/steps/{step.pk}/", {"status": "done", "done_on": "", "note": "x"}
@@ -138,8 +130,8 @@ def test_it_needs_a_date_for_a_done_step(demo):
     assert step.note != "x"
 
 
-def test_it_guards_step_progress(demo):
-    step = PlanStep.objects.filter(plan__name="三步递进").first()
+def test_it_guards_step_progress(world):
+    step = PlanStep.objects.filter(plan=world.plan).first()
     data = {"status": "doing", "done_on": "", "note": "x"}
     assert client_for("leader").post(f"/support/steps/{step.pk}/", data).status_code == 403
     assert client_for("outsider").post(f"/support/steps/{step.pk}/", data).status_code == 404
@@ -151,9 +143,9 @@ def test_it_guards_step_progress(demo):
 # 成效
 
 
-def test_it_records_an_outcome_as_typed(demo):
-    village = target(VILLAGE)
-    sold = Indicator.objects.get(code="produce_sold")
+def test_it_records_an_outcome_as_typed(world):
+    village = world.village
+    sold = world.indicators["produce_sold"]
     before = Outcome.objects.filter(target=village, indicator=sold).count()
     r = post_form(
         client_for("member"),
@@ -169,9 +161,9 @@ def test_it_records_an_outcome_as_typed(demo):
     assert AuditLog.objects.filter(action="outcome_record", object_id=str(outcome.pk)).exists()
 
 
-def test_it_converts_an_outcome_to_the_indicators_unit(demo):
-    village = target(VILLAGE)
-    funds = Indicator.objects.get(code="funds")
+def test_it_converts_an_outcome_to_the_indicators_unit(world):
+    village = world.village
+    funds = world.indicators["funds"]
     r = post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
@@ -185,9 +177,9 @@ def test_it_converts_an_outcome_to_the_indicators_unit(demo):
     ("value", "message"),
     [("很多", "无法识别“很多”"), ("2万斤", "单位“斤”无法换算为“万元”"), ("", "请填写数值")],
 )
-def test_it_rejects_a_bad_outcome_value_next_to_the_field(demo, value, message):
-    village = target(VILLAGE)
-    funds = Indicator.objects.get(code="funds")
+def test_it_rejects_a_bad_outcome_value_next_to_the_field(world, value, message):
+    village = world.village
+    funds = world.indicators["funds"]
     before = Outcome.objects.count()
     r = post_form(
         client_for("member"),
@@ -200,9 +192,9 @@ def test_it_rejects_a_bad_outcome_value_next_to_the_field(demo, value, message):
     assert Outcome.objects.count() == before
 
 
-def test_it_guards_outcome_entry(demo):
-    village = target(VILLAGE)
-    data = {"indicator": Indicator.objects.get(code="funds").pk, "value": "1万元", "date": "2020-03-25"}
+def test_it_guards_outcome_entry(world):
+    village = world.village
+    data = {"indicator": world.indicators["funds"].pk, "value": "1万元", "date": "2020-03-25"}
     before = Outcome.objects.count()
     assert (
         post_form(client_for("leader"), f"/support/targets/{village.pk}/outcomes/new/", data).status_code
@@ -215,9 +207,9 @@ def test_it_guards_outcome_entry(demo):
     assert Outcome.objects.count() == before
 
 
-def test_it_sums_outcomes_by_indicator_with_units(demo):
-    village = target(VILLAGE)
-    sold = Indicator.objects.get(code="produce_sold")
+def test_it_sums_outcomes_by_indicator_with_units(world):
+    village = world.village
+    sold = world.indicators["produce_sold"]
     expected = sum(o.value for o in Outcome.objects.filter(indicator=sold)) + 5000
     post_form(
         client_for("member"),
@@ -235,11 +227,11 @@ def test_it_sums_outcomes_by_indicator_with_units(demo):
 # 评价
 
 
-def test_it_records_feedback(demo):
-    community = target(COMMUNITY)
+def test_it_records_feedback(world):
+    village = world.village
     r = post_form(
         client_for("member"),
-        f"/support/targets/{community.pk}/feedback/new/",
+        f"/support/targets/{village.pk}/feedback/new/",
         {
             "speaker_name": "张大姐",
             "speaker_role": "居民",
@@ -251,15 +243,15 @@ def test_it_records_feedback(demo):
     )
     assert r.status_code == 302
     feedback = Feedback.objects.get(speaker_name="张大姐")
-    assert (feedback.target, feedback.group, feedback.rating) == (community, demo["group"], "satisfied")
+    assert (feedback.target, feedback.group, feedback.rating) == (village, world.group, "satisfied")
     assert AuditLog.objects.filter(action="feedback_record", object_id=str(feedback.pk)).exists()
 
 
-def test_it_needs_the_quote_of_feedback(demo):
-    community = target(COMMUNITY)
+def test_it_needs_the_quote_of_feedback(world):
+    village = world.village
     r = post_form(
         client_for("member"),
-        f"/support/targets/{community.pk}/feedback/new/",
+        f"/support/targets/{village.pk}/feedback/new/",
         {"speaker_name": "张大姐", "quote": "", "rating": "great", "date": "2020-03-22"},
     )
     assert r.status_code == 400
@@ -268,15 +260,15 @@ def test_it_needs_the_quote_of_feedback(demo):
     assert not Feedback.objects.filter(speaker_name="张大姐").exists()
 
 
-def test_it_guards_feedback(demo):
-    community = target(COMMUNITY)
+def test_it_guards_feedback(world):
+    village = world.village
     data = {"speaker_name": "张大姐", "quote": "好", "date": "2020-03-22"}
     assert (
-        post_form(client_for("leader"), f"/support/targets/{community.pk}/feedback/new/", data).status_code
+        post_form(client_for("leader"), f"/support/targets/{village.pk}/feedback/new/", data).status_code
         == 403
     )
     assert (
-        post_form(client_for("outsider"), f"/support/targets/{community.pk}/feedback/new/", data).status_code
+        post_form(client_for("outsider"), f"/support/targets/{village.pk}/feedback/new/", data).status_code
         == 404
     )
     assert not Feedback.objects.filter(speaker_name="张大姐").exists()
@@ -285,11 +277,11 @@ def test_it_guards_feedback(demo):
 # 清单
 
 
-def checklist_payload(community, **overrides):
-    problems = list(community.problems.values_list("pk", flat=True))
+def checklist_payload(village, **overrides):
+    problems = list(village.problems.values_list("pk", flat=True))
     data = {
-        "target": community.pk,
-        "name": "棣州社区物资保障清单",
+        "target": village.pk,
+        "name": "王庄村灌溉保障清单",
         "kind": "rectify",
         "problems": problems,
         "created_on": "2020-03-15",
@@ -299,8 +291,8 @@ def checklist_payload(community, **overrides):
         "items-INITIAL_FORMS": "0",
         "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "50",
-        "items-0-text": "补齐口罩和消毒液",
-        "items-0-responsible": "社区党支部",
+        "items-0-text": "架设临时电缆",
+        "items-0-responsible": "村委会",
         "items-0-due": "2020-03-20",
         "items-1-text": "",
     }
@@ -308,86 +300,84 @@ def checklist_payload(community, **overrides):
     return data
 
 
-def test_it_asks_for_the_target_first(demo):
+def test_it_asks_for_the_target_first(world):
     r = client_for("member").get("/support/checklists/new/")
     assert r.status_code == 200
-    assert COMMUNITY in r.content.decode()
-    community = target(COMMUNITY)
-    r = client_for("member").get(f"/support/checklists/new/?target={community.pk}")
+    assert world.village.name in r.content.decode()
+    village = world.village
+    r = client_for("member").get(f"/support/checklists/new/?target={village.pk}")
     assert r.status_code == 200
-    assert "社区防疫物资短缺" in r.content.decode()
+    assert world.problems["resolved"].title in r.content.decode()
 
 
-def test_it_creates_a_checklist_with_problems_and_items(demo):
-    community = target(COMMUNITY)
-    r = client_for("member").post("/support/checklists/new/", checklist_payload(community))
+def test_it_creates_a_checklist_with_problems_and_items(world):
+    village = world.village
+    r = client_for("member").post("/support/checklists/new/", checklist_payload(village))
     assert r.status_code == 302
-    checklist = Checklist.objects.get(name="棣州社区物资保障清单")
-    assert (checklist.group, checklist.target, checklist.kind) == (demo["group"], community, "rectify")
+    checklist = Checklist.objects.get(name="王庄村灌溉保障清单")
+    assert (checklist.group, checklist.target, checklist.kind) == (world.group, village, "rectify")
     assert checklist.supervised
-    assert set(checklist.problems.all()) == set(community.problems.all())
-    assert [i.text for i in checklist.items.all()] == ["补齐口罩和消毒液"]
+    assert set(checklist.problems.all()) == set(village.problems.all())
+    assert [i.text for i in checklist.items.all()] == ["架设临时电缆"]
     assert AuditLog.objects.filter(action="checklist_create", object_id=str(checklist.pk)).exists()
 
 
-def test_it_refuses_problems_of_another_target(demo):
-    community, village = target(COMMUNITY), target(VILLAGE)
-    data = checklist_payload(community, problems=[village.problems.first().pk])
+def test_it_refuses_problems_of_another_target(world):
+    village, project = world.village, world.project
+    data = checklist_payload(village, problems=[project.problems.first().pk])
     r = client_for("member").post("/support/checklists/new/", data)
     assert r.status_code == 400
     assert r.context["form"].errors["problems"] == ["所选问题不属于该帮扶对象。"]
-    assert not Checklist.objects.filter(name="棣州社区物资保障清单").exists()
+    assert not Checklist.objects.filter(name="王庄村灌溉保障清单").exists()
 
 
-def test_it_rejects_a_checklist_without_name_or_kind(demo):
-    community = target(COMMUNITY)
-    r = client_for("member").post("/support/checklists/new/", checklist_payload(community, name="", kind=""))
+def test_it_rejects_a_checklist_without_name_or_kind(world):
+    village = world.village
+    r = client_for("member").post("/support/checklists/new/", checklist_payload(village, name="", kind=""))
     assert r.status_code == 400
     assert r.context["form"].errors["name"] == ["请填写清单名称。"]
     assert r.context["form"].errors["kind"] == ["请选择清单类型。"]
     assert "请填写清单名称。" in r.content.decode()
     assert (
-        not Checklist.objects.filter(target=community, kind="rectify", supervised=True, note="")
+        not Checklist.objects.filter(target=village, kind="rectify", supervised=True, note="")
         .filter(name="")
         .exists()
     )
 
 
-def test_it_refuses_a_duplicate_checklist_name(demo):
-    community = target(COMMUNITY)
-    existing = Checklist.objects.filter(group=demo["group"]).first()
+def test_it_refuses_a_duplicate_checklist_name(world):
+    village = world.village
+    existing = Checklist.objects.filter(group=world.group).first()
     before = Checklist.objects.count()
-    r = client_for("member").post(
-        "/support/checklists/new/", checklist_payload(community, name=existing.name)
-    )
+    r = client_for("member").post("/support/checklists/new/", checklist_payload(village, name=existing.name))
     assert r.status_code == 400
     assert "同名清单" in r.content.decode()
     assert Checklist.objects.count() == before
 
 
-def test_it_guards_checklists(demo):
-    community = target(COMMUNITY)
+def test_it_guards_checklists(world):
+    village = world.village
     assert (
-        client_for("leader").post("/support/checklists/new/", checklist_payload(community)).status_code == 403
+        client_for("leader").post("/support/checklists/new/", checklist_payload(village)).status_code == 403
     )
-    r = client_for("outsider").post("/support/checklists/new/", checklist_payload(community))
+    r = client_for("outsider").post("/support/checklists/new/", checklist_payload(village))
     assert r.status_code == 403  # no writable group at all: nothing to show, nothing revealed
-    r = client_for("unit").get(f"/support/checklists/new/?target={community.pk}")
+    r = client_for("unit").get(f"/support/checklists/new/?target={village.pk}")
     assert r.status_code == 200  # the dispatching unit may write for its group
-    assert not Checklist.objects.filter(name="棣州社区物资保障清单").exists()
+    assert not Checklist.objects.filter(name="王庄村灌溉保障清单").exists()
 
 
-def test_it_lists_checklists_in_scope(demo):
+def test_it_lists_checklists_in_scope(world):
     r = client_for("leader").get("/support/checklists/")
     assert r.status_code == 200
-    assert "棣州社区疫情防控盲点问题清单" in r.content.decode()
+    assert world.checklist.name in r.content.decode()
     assert "形成清单</a>" not in r.content.decode()
     assert list(client_for("outsider").get("/support/checklists/").context["page_obj"]) == []
 
 
-def test_it_shows_each_entry_form_to_a_writer(demo):
-    village = target(VILLAGE)
-    step = PlanStep.objects.filter(plan__name="三步递进").first()
+def test_it_shows_each_entry_form_to_a_writer(world):
+    village = world.village
+    step = PlanStep.objects.filter(plan=world.plan).first()
     client = client_for("member")
     for url, field in [
         (f"/support/targets/{village.pk}/outcomes/new/", 'name="value"'),
@@ -400,12 +390,12 @@ def test_it_shows_each_entry_form_to_a_writer(demo):
         assert client_for("leader").get(url).status_code == 403
 
 
-def test_a_second_submit_of_the_same_outcome_form_saves_nothing(demo):
-    village = target(VILLAGE)
+def test_a_second_submit_of_the_same_outcome_form_saves_nothing(world):
+    village = world.village
     client = client_for("member")
     url = f"/support/targets/{village.pk}/outcomes/new/"
     token = re.search(r'name="form_token" value="([^"]+)"', client.get(url).content.decode()).group(1)
-    indicator = Indicator.objects.get(campaign=demo["campaign"], code="jobs")
+    indicator = world.indicators["jobs"]
     data = {"indicator": indicator.pk, "value": "12人", "date": "2020-03-20", "note": "", "form_token": token}
     assert client.post(url, data).status_code == 302
     r = client.post(url, data, follow=True)

@@ -3,11 +3,8 @@
 from datetime import date, timedelta
 
 from sijin.accounts.models import User
-from sijin.campaigns.models import Target
-from sijin.directory.models import Organization
-from sijin.problems.models import Problem, Status
+from sijin.problems.models import Light, Problem, Status
 from sijin.problems.services import problem_report
-from sijin.problems.models import Light
 from sijin.problems.supervision import annotate_light, filter_light, problem_light, yellow_until
 from sijin.problems.workflow import problem_transition
 
@@ -18,42 +15,35 @@ def act(problem: Problem, action: str, username: str, on: date, **fields) -> Pro
     )
 
 
-def assigned(title: str, on: date, days: int) -> Problem:
-    target = Target.objects.get(name="惠宇汽车零部件有限公司")
+def assigned(world, title: str, on: date, days: int) -> Problem:
     problem = problem_report(
-        actor=User.objects.get(username="member"), target=target, title=title, reported_on=on
+        actor=User.objects.get(username="member"), target=world.enterprise, title=title, reported_on=on
     )
-    return act(
-        problem,
-        "triage",
-        "office",
-        on,
-        level="county",
-        handling_org=Organization.objects.get(name="惠民县教育局"),
-        deadline_days=days,
-    )
+    return act(problem, "triage", "office", on, level="county", handling_org=world.dept, deadline_days=days)
 
 
 def lights(day: date) -> dict[str, str]:
     return dict(annotate_light(Problem.objects.all(), day).values_list("title", "light"))
 
 
-def test_it_lights_the_binzhou_problems_by_working_days_left(demo):
-    # 新校师资短缺 and 专业设置不合理: assigned 2020-03-12 for 15 working days → due 2020-04-02.
+def test_it_lights_the_worlds_problems_by_working_days_left(world):
+    # Both assigned 2025-06-11: the overdue one for 5 working days (due 06-18), the other for 10 (due 06-25).
     expected = {
-        date(2020, 3, 30): "green",
-        date(2020, 3, 31): "yellow",
-        date(2020, 4, 2): "yellow",
-        date(2020, 4, 3): "red",
+        date(2025, 6, 13): ("green", "green"),  # a Friday: 06-16, 06-17 and 06-18 are left
+        date(2025, 6, 16): ("yellow", "green"),
+        date(2025, 6, 18): ("yellow", "green"),
+        date(2025, 6, 19): ("red", "green"),
+        date(2025, 6, 23): ("red", "yellow"),
+        date(2025, 6, 26): ("red", "red"),
     }
-    for day, light in expected.items():
+    for day, pair in expected.items():
         shown = lights(day)
-        assert (shown["新校师资短缺"], shown["专业设置不合理"]) == (light, light), day
-        assert shown["社区防疫人手不足"] == "none"  # solved on the spot: no deadline ran
+        assert (shown[world.overdue.title], shown[world.problems["assigned"].title]) == pair, day
+        assert shown[world.problems["resolved"].title] == "none"  # solved on the spot: no deadline ran
 
 
-def test_it_turns_yellow_across_national_day_by_working_days(demo):
-    problem = assigned("跨国庆问题", date(2025, 9, 26), 4)  # 9-28 (调休), 9-29, 9-30, 10-09
+def test_it_turns_yellow_across_national_day_by_working_days(world):
+    problem = assigned(world, "跨国庆问题", date(2025, 9, 26), 4)  # 9-28 (调休), 9-29, 9-30, 10-09
     assert problem.deadline == date(2025, 10, 9)
     for day, light in [
         (date(2025, 9, 28), "green"),
@@ -66,11 +56,11 @@ def test_it_turns_yellow_across_national_day_by_working_days(demo):
         assert problem_light(problem, day) == light, day
 
 
-def test_it_marks_a_late_resolution_closed_late(demo):
-    late = assigned("逾期办结问题", date(2025, 9, 1), 2)
+def test_it_marks_a_late_resolution_closed_late(world):
+    late = assigned(world, "逾期办结问题", date(2025, 9, 1), 2)
     for action, fields in [("accept", {}), ("resolve", {"resolution": "办结"})]:
         late = act(late, action, "handler", date(2025, 9, 10), **fields)
-    on_time = assigned("按期办结问题", date(2025, 9, 1), 2)
+    on_time = assigned(world, "按期办结问题", date(2025, 9, 1), 2)
     on_time = act(
         act(on_time, "accept", "handler", date(2025, 9, 2)),
         "resolve",
@@ -86,15 +76,15 @@ def test_it_marks_a_late_resolution_closed_late(demo):
     )
 
 
-def test_it_follows_the_campaigns_yellow_days(demo):
-    demo["campaign"].yellow_days = 5
-    demo["campaign"].save()
-    assert lights(date(2020, 3, 26))["新校师资短缺"] == "yellow"  # 3-27, 3-30, 3-31, 4-01, 4-02: 5 left
-    assert lights(date(2020, 3, 25))["新校师资短缺"] == "green"
+def test_it_follows_the_campaigns_yellow_days(world):
+    world.campaign.yellow_days = 5
+    world.campaign.save()
+    assert lights(date(2025, 6, 11))[world.overdue.title] == "yellow"  # 6-12, 6-13, 6-16, 6-17, 6-18: 5 left
+    assert lights(date(2025, 6, 10))[world.overdue.title] == "green"
 
 
-def test_it_agrees_row_by_row_with_the_filters(demo):
-    assigned("临期问题", date(2025, 9, 1), 10)
+def test_it_agrees_row_by_row_with_the_filters(world):
+    assigned(world, "临期问题", date(2025, 9, 1), 10)
     day = date(2025, 9, 1)
     for offset in range(0, 40, 3):
         today = day + timedelta(days=offset)
@@ -106,9 +96,9 @@ def test_it_agrees_row_by_row_with_the_filters(demo):
             assert filtered == {t for t, v in annotated.items() if v == light}
 
 
-def test_it_filters_by_light_in_a_fixed_number_of_queries(demo, django_assert_max_num_queries):
+def test_it_filters_by_light_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     for i in range(20):
-        assigned(f"批量问题{i}", date(2020, 3, 20), 3 + i % 5)
+        assigned(world, f"批量问题{i}", date(2020, 3, 20), 3 + i % 5)
     with django_assert_max_num_queries(3):  # campaigns, holiday overrides, the rows
         rows = list(filter_light(Problem.objects.all(), "yellow", date(2020, 3, 24)))
     assert len(rows) == 8  # due 3-25, 3-26 and 3-27 are yellow on 3-24; 3-30 and 3-31 are green

@@ -1,4 +1,4 @@
-"""问题台账 and problem detail through literal URLs with the demo personas."""
+"""问题台账 and problem detail through literal URLs with the personas of the small world (sijin/testing.py)."""
 
 import io
 import re
@@ -12,39 +12,31 @@ from PIL import Image
 
 from sijin.accounts.models import User
 from sijin.campaigns.models import Indicator
-from sijin.core.testing import client_for
-from sijin.directory.models import Organization, Region
 from sijin.directory.services import organization_ensure, person_ensure
 from sijin.fieldwork.models import Outcome
 from sijin.fieldwork.photos import visit_photo_add
 from sijin.problems.models import Problem, ProblemAttachment, ProblemEvent
 from sijin.problems.services import problem_report
 from sijin.problems.workflow import problem_transition
-
-BASE = "惠民县职业中专智能制造综合实训基地"
+from sijin.testing import World, client_for
 
 
 @pytest.fixture
-def fresh(demo):
-    """A just-reported problem at the training base."""
-    target = demo["group"].targets.get(name=BASE)
+def fresh(world):
+    """A just-reported problem at the world's project."""
     return problem_report(
-        actor=demo["users"]["member"],
-        target=target,
-        title="实训楼消防通道堵塞",
+        actor=world.users["member"],
+        target=world.project,
+        title="泵站消防通道堵塞",
         reported_on=date(2025, 9, 10),
     )
 
 
-def org():
-    return Organization.objects.get(name="惠民县教育局")
-
-
-def triage_data(problem, **overrides):
+def triage_data(world: World, problem, **overrides):
     data = {
         "triage-version": problem.version,
         "triage-level": "county",
-        "triage-handling_org": org().pk,
+        "triage-handling_org": world.dept.pk,
         "triage-deadline_days": "10",
     }
     data.update(overrides)
@@ -55,33 +47,33 @@ def test_it_lists_visible_problems_with_status_badges(fresh):
     r = client_for("office").get("/problems/")
     assert r.status_code == 200
     body = r.content.decode()
-    assert "实训楼消防通道堵塞" in body
+    assert "泵站消防通道堵塞" in body
     assert 'class="badge text-bg-secondary">已上报<' in body
 
 
 def test_it_filters_by_status_and_keyword(fresh):
     client = client_for("office")
     body = client.get("/problems/?status=closed").content.decode()
-    assert "实训楼消防通道堵塞" not in body
+    assert "泵站消防通道堵塞" not in body
     body = client.get("/problems/?status=reported&q=消防通道").content.decode()
-    assert "实训楼消防通道堵塞" in body
+    assert "泵站消防通道堵塞" in body
     page = client.get("/problems/?q=消防通道").context["page_obj"]
     assert [p.pk for p in page] == [fresh.pk]
 
 
-def test_it_filters_by_handling_unit_and_light(fresh):
+def test_it_filters_by_handling_unit_and_light(world, fresh):
     client = client_for("office")
     problem_transition(
         actor=User.objects.get(username="office"),
         problem=fresh,
         action="triage",
         level="county",
-        handling_org=org(),
+        handling_org=world.dept,
         deadline_days=10,
     )
-    page = client.get(f"/problems/?handling_org={org().pk}").context["page_obj"]
+    page = client.get(f"/problems/?handling_org={world.dept.pk}").context["page_obj"]
     assert fresh.pk in [p.pk for p in page]
-    assert all(p.handling_org_id == org().pk for p in page)
+    assert all(p.handling_org_id == world.dept.pk for p in page)
     page = client.get("/problems/?light=none&q=消防通道").context["page_obj"]
     assert [p.pk for p in page] == []
 
@@ -103,7 +95,7 @@ def test_it_sorts_only_by_whitelisted_columns(fresh):
 
 def test_it_hides_the_list_from_an_outsider(fresh):
     body = client_for("outsider").get("/problems/").content.decode()
-    assert "实训楼消防通道堵塞" not in body
+    assert "泵站消防通道堵塞" not in body
 
 
 def test_it_shows_only_the_allowed_actions(fresh):
@@ -118,19 +110,19 @@ def test_it_shows_only_the_allowed_actions(fresh):
     assert "当前没有您可执行的操作" in body
 
 
-def test_it_runs_an_action_and_writes_the_timeline(fresh):
-    r = client_for("office").post(f"/problems/{fresh.pk}/act/triage/", triage_data(fresh))
+def test_it_runs_an_action_and_writes_the_timeline(world, fresh):
+    r = client_for("office").post(f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh))
     assert r.status_code == 302
     fresh.refresh_from_db()
-    assert (fresh.status, fresh.handling_org_id, fresh.deadline_days) == ("assigned", org().pk, 10)
+    assert (fresh.status, fresh.handling_org_id, fresh.deadline_days) == ("assigned", world.dept.pk, 10)
     body = client_for("handler").get(f"/problems/{fresh.pk}/").content.decode()
     assert "/act/accept/" in body and "/act/triage/" not in body
     assert "已交办" in body
 
 
-def test_it_shows_chinese_errors_and_saves_nothing(fresh):
+def test_it_shows_chinese_errors_and_saves_nothing(world, fresh):
     r = client_for("office").post(
-        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh, **{"triage-level": ""})
+        f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh, **{"triage-level": ""})
     )
     assert r.status_code == 400
     assert "请填写办理层级。" in r.content.decode()
@@ -139,9 +131,9 @@ def test_it_shows_chinese_errors_and_saves_nothing(fresh):
     assert ProblemEvent.objects.filter(problem=fresh).count() == 1
 
 
-def test_it_reports_a_stale_version(fresh):
+def test_it_reports_a_stale_version(world, fresh):
     r = client_for("office").post(
-        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh, **{"triage-version": 99})
+        f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh, **{"triage-version": 99})
     )
     assert r.status_code == 409
     assert "该问题已被他人处理,请刷新后再操作。" in r.content.decode()
@@ -149,31 +141,32 @@ def test_it_reports_a_stale_version(fresh):
     assert fresh.status == "reported"
 
 
-def test_it_refuses_an_action_the_user_may_not_take(fresh):
-    r = client_for("member").post(f"/problems/{fresh.pk}/act/triage/", triage_data(fresh))
+def test_it_refuses_an_action_the_user_may_not_take(world, fresh):
+    r = client_for("member").post(f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh))
     assert r.status_code == 403
     assert "无权" in r.content.decode()
     fresh.refresh_from_db()
     assert fresh.status == "reported"
 
 
-def test_it_gives_the_read_only_leader_403(fresh):
-    r = client_for("leader").post(f"/problems/{fresh.pk}/act/triage/", triage_data(fresh))
+def test_it_gives_the_read_only_leader_403(world, fresh):
+    r = client_for("leader").post(f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh))
     assert r.status_code == 403
     fresh.refresh_from_db()
     assert fresh.status == "reported"
 
 
-def test_it_gives_an_outsider_404(fresh):
+def test_it_gives_an_outsider_404(world, fresh):
     client = client_for("outsider")
     assert client.get(f"/problems/{fresh.pk}/").status_code == 404
-    assert client.post(f"/problems/{fresh.pk}/act/triage/", triage_data(fresh)).status_code == 404
+    assert client.post(f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh)).status_code == 404
     assert client.get("/problems/999999/").status_code == 404
 
 
-def test_it_closes_a_problem_through_the_pages(fresh):
+def test_it_closes_a_problem_through_the_pages(world, fresh):
     assert (
-        client_for("office").post(f"/problems/{fresh.pk}/act/triage/", triage_data(fresh)).status_code == 302
+        client_for("office").post(f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh)).status_code
+        == 302
     )
     fresh.refresh_from_db()
     handler = client_for("handler")
@@ -198,9 +191,9 @@ def test_it_closes_a_problem_through_the_pages(fresh):
     assert Problem.objects.get(pk=fresh.pk).status == "closed"
 
 
-def test_it_runs_an_htmx_action_and_returns_the_panel(fresh):
+def test_it_runs_an_htmx_action_and_returns_the_panel(world, fresh):
     r = client_for("office").post(
-        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh), HTTP_HX_REQUEST="true"
+        f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh), HTTP_HX_REQUEST="true"
     )
     assert r.status_code == 200
     assert "HX-Request" in r["Vary"]
@@ -219,10 +212,10 @@ def test_it_runs_an_htmx_action_and_returns_the_panel(fresh):
     assert "已分级交办" not in client_for("office").get(f"/problems/{fresh.pk}/").content.decode()
 
 
-def test_it_shows_htmx_errors_in_the_panel_and_saves_nothing(fresh):
+def test_it_shows_htmx_errors_in_the_panel_and_saves_nothing(world, fresh):
     r = client_for("office").post(
         f"/problems/{fresh.pk}/act/triage/",
-        triage_data(fresh, **{"triage-level": ""}),
+        triage_data(world, fresh, **{"triage-level": ""}),
         HTTP_HX_REQUEST="true",
     )
     # 200, not 400: htmx 2 would not swap a 4xx response into the panel (see views._render_detail)
@@ -235,10 +228,10 @@ def test_it_shows_htmx_errors_in_the_panel_and_saves_nothing(fresh):
     assert ProblemEvent.objects.filter(problem=fresh).count() == 1
 
 
-def test_it_reports_a_stale_version_in_the_htmx_panel(fresh):
+def test_it_reports_a_stale_version_in_the_htmx_panel(world, fresh):
     r = client_for("office").post(
         f"/problems/{fresh.pk}/act/triage/",
-        triage_data(fresh, **{"triage-version": 99}),
+        triage_data(world, fresh, **{"triage-version": 99}),
         HTTP_HX_REQUEST="true",
     )
     assert r.status_code == 200
@@ -264,9 +257,9 @@ def test_it_renders_only_the_panel_for_an_htmx_get(fresh):
     )
 
 
-def test_it_refuses_an_htmx_action_the_user_may_not_take_in_the_panel(fresh):
+def test_it_refuses_an_htmx_action_the_user_may_not_take_in_the_panel(world, fresh):
     r = client_for("member").post(
-        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh), HTTP_HX_REQUEST="true"
+        f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh), HTTP_HX_REQUEST="true"
     )
     assert r.status_code == 200
     body = r.content.decode()
@@ -285,11 +278,11 @@ def png_bytes() -> bytes:
 
 
 @pytest.fixture
-def accepted(fresh, settings, tmp_path):
-    """The fresh problem assigned to 惠民县教育局 and signed by its handler; uploads go to a temporary folder."""
+def accepted(world, fresh, settings, tmp_path):
+    """The fresh problem assigned to 嘉祥县水务局 and signed by its handler; uploads go to a temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     office, handler = User.objects.get(username="office"), User.objects.get(username="handler")
-    problem_transition(actor=office, problem=fresh, action="triage", level="county", handling_org=org())
+    problem_transition(actor=office, problem=fresh, action="triage", level="county", handling_org=world.dept)
     return problem_transition(actor=handler, problem=fresh, action="accept")
 
 
@@ -298,8 +291,8 @@ def resolve_data(problem, **overrides):
         "resolve-version": problem.version,
         "resolve-resolution": "协调企业采购滞销蔬菜",
         "resolve-measures": "对接商超渠道",
-        "resolve-coordinated_with": "惠民县农业农村服务中心",
-        "resolve-outcome0_indicator": produce().pk,
+        "resolve-coordinated_with": "嘉祥县商务局",
+        "resolve-outcome0_indicator": produce(problem).pk,
         "resolve-outcome0_value": "2万斤",
         "resolve-outcome0_note": "帮助销售",
         "resolve-evidence": SimpleUploadedFile("销售凭证.png", png_bytes(), content_type="text/plain"),
@@ -308,8 +301,8 @@ def resolve_data(problem, **overrides):
     return data
 
 
-def produce() -> Indicator:
-    return Indicator.objects.get(campaign__name__contains="四进", code="produce_sold")
+def produce(problem) -> Indicator:
+    return Indicator.objects.get(campaign=problem.campaign_id, code="produce_sold")
 
 
 def produce_sum(username: str) -> tuple[float, int]:
@@ -324,9 +317,13 @@ def test_it_resolves_with_evidence_and_an_outcome_that_reaches_the_target(accept
     assert r.status_code == 302
     accepted.refresh_from_db()
     assert accepted.status == "resolved"
-    assert (accepted.measures, accepted.coordinated_with) == ("对接商超渠道", "惠民县农业农村服务中心")
+    assert (accepted.measures, accepted.coordinated_with) == ("对接商超渠道", "嘉祥县商务局")
     outcome = Outcome.objects.get(problem=accepted)
-    assert (outcome.indicator, outcome.value, outcome.as_typed) == (produce(), Decimal(20000), "2万斤")
+    assert (outcome.indicator, outcome.value, outcome.as_typed) == (
+        produce(accepted),
+        Decimal(20000),
+        "2万斤",
+    )
     event = ProblemEvent.objects.get(problem=accepted, action="resolve")
     attachment = event.attachments.get()
     # the type stored is the content's (PNG), not what the browser claimed
@@ -394,9 +391,9 @@ def test_it_accepts_a_pdf_and_an_xlsx_as_evidence(accepted):
     assert types == {"application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def test_it_shows_only_the_photos_the_user_may_open(demo, settings, tmp_path):
+def test_it_shows_only_the_photos_the_user_may_open(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    problem = Problem.objects.get(title="新校师资短缺")
+    problem = world.overdue  # found on a visit, handled by the handler's unit
     photo = visit_photo_add(
         actor=User.objects.get(username="member"),
         visit=problem.visit,
@@ -412,33 +409,37 @@ def test_it_shows_only_the_photos_the_user_may_open(demo, settings, tmp_path):
     assert handler.get(f"/visits/photos/{photo.pk}/").status_code == 404
 
 
-def test_it_filters_by_region(fresh):
-    Problem.objects.filter(pk=fresh.pk).update(region_id="371602000000")  # 滨城区, beside 惠民县
+def test_it_filters_by_region(world, fresh):
+    county, beside = world.county.code, world.other_county.code  # 嘉祥县 and 汶上县
+    Problem.objects.filter(pk=fresh.pk).update(region_id=beside)
     client = client_for("office")
     regions = client.get("/problems/").context["form"].fields["region"].queryset
-    assert set(regions.values_list("code", flat=True)) == {"371602000000", "371621000000"}
-    page = client.get("/problems/?region=371602000000").context["page_obj"]
+    assert set(regions.values_list("code", flat=True)) == {beside, county}
+    page = client.get(f"/problems/?region={beside}").context["page_obj"]
     assert [p.pk for p in page] == [fresh.pk]
-    page = client.get("/problems/?region=371621000000").context["page_obj"]
+    page = client.get(f"/problems/?region={county}").context["page_obj"]
     assert fresh.pk not in [p.pk for p in page] and len(page) > 0
     # a region outside the list (潍坊) is ignored rather than emptying the ledger
-    page = client.get("/problems/?region=370700000000").context["page_obj"]
+    page = client.get(f"/problems/?region={world.outside_city.code}").context["page_obj"]
     assert fresh.pk in [p.pk for p in page]
 
 
-def test_it_offers_only_units_of_the_problems_region_line_for_triage(fresh):
-    weifang = organization_ensure(
-        actor=None, name="潍坊市教育局", region=Region.objects.get(code="370700000000")
-    )
+def test_it_offers_only_units_of_the_problems_region_line_for_triage(world, fresh):
+    weifang = organization_ensure(actor=None, name="潍坊市水利局", region=world.outside_city)
     person_ensure(actor=None, name="潍坊承办人", organization=weifang)
     form = client_for("office").get(f"/problems/{fresh.pk}/").context["actions"][0]["form"]
-    orgs = set(form.fields["handling_org"].queryset.values_list("name", flat=True))
-    assert {"惠民县教育局", "滨州市教育局", "滨州职业学院"} <= orgs
-    assert "潍坊市教育局" not in orgs
-    people = set(form.fields["handler"].queryset.values_list("name", flat=True))
-    assert "惠民县教育局承办人(演示)" in people and "潍坊承办人" not in people
+    orgs = set(form.fields["handling_org"].queryset)
+    assert {
+        world.dept,
+        world.other_dept,
+        world.unit_org,
+        world.office_org,
+    } <= orgs  # the county's and the city's
+    assert weifang not in orgs
+    people = set(form.fields["handler"].queryset)
+    assert world.handler_person in people and "潍坊承办人" not in {p.name for p in people}
     r = client_for("office").post(
-        f"/problems/{fresh.pk}/act/triage/", triage_data(fresh, **{"triage-handling_org": weifang.pk})
+        f"/problems/{fresh.pk}/act/triage/", triage_data(world, fresh, **{"triage-handling_org": weifang.pk})
     )
     assert r.status_code == 400
     assert "承办单位选择无效。" in r.content.decode()
@@ -447,8 +448,6 @@ def test_it_offers_only_units_of_the_problems_region_line_for_triage(fresh):
 
 
 def test_evidence_is_served_only_within_scope(accepted):
-    from sijin.core.testing import client_for
-
     client = client_for("handler")
     client.post(f"/problems/{accepted.pk}/act/resolve/", resolve_data(accepted))
     attachment = ProblemAttachment.objects.get(event__problem=accepted)

@@ -78,7 +78,7 @@ def test_it_knows_every_action_and_state_of_the_table():
 
 
 @pytest.mark.parametrize(("state", "action"), list(TRANSITIONS))
-def test_it_has_a_form_and_a_timeline_wording_for_every_action(demo, state, action):
+def test_it_has_a_form_and_a_timeline_wording_for_every_action(world, state, action):
     transition = TRANSITIONS[(state, action)]
     problem = Problem.objects.select_related("campaign", "group", "region").first()
     form = ActionForm(

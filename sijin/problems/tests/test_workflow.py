@@ -7,15 +7,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import connection
 
 from sijin.accounts.models import Role, User
-from sijin.accounts.services import role_grant, user_ensure
-from sijin.campaigns.models import Category, Indicator, Target
+from sijin.campaigns.models import Category
 from sijin.core.models import AuditLog, Notification
-from sijin.core.testing import outsider
-from sijin.demo import load_demo
-from sijin.directory.models import Organization
 from sijin.fieldwork.models import Outcome
 from sijin.problems.models import Action, Problem, ProblemAttachment, ProblemEvent, Status
 from sijin.problems.services import problem_report
@@ -25,6 +21,7 @@ from sijin.problems.workflow import (
     allowed_actions,
     problem_transition,
 )
+from sijin.testing import World, outsider
 
 PERSONAS = {
     "office": Role.OFFICE,
@@ -35,26 +32,14 @@ PERSONAS = {
     "handler": Role.HANDLER,
     "auditor": Role.AUDITOR,
     "admin": Role.ADMIN,
-    "outsider": None,  # an office cadre of 潍坊市: no role applies to a 滨州 problem
+    "outsider": None,  # an office cadre of 潍坊市: no role applies to a 济宁 problem
 }
 BUILD_DAY = date(2025, 9, 1)  # a Monday; deadlines of 10 working days fall on 2025-09-15
 ACT_DAY = date(2025, 9, 3)
 
 
-@pytest.fixture(scope="class")
-def world(django_db_setup, django_db_blocker):
-    """The Binzhou demo plus a group leader, loaded once per test class and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        data = load_demo()
-        leader = user_ensure(actor=None, username="group_leader", password="sijin-demo", display_name="组长")
-        role_grant(actor=None, user=leader, role=Role.GROUP_LEADER, work_group=data["group"])
-        outsider()
-        yield data
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def w(world, db):
+def w(world: World) -> World:
     return world
 
 
@@ -62,15 +47,13 @@ def user(username: str) -> User:
     return User.objects.get(username=username)  # fresh: no cached grants between tests
 
 
-def org(name: str = "惠民县教育局") -> Organization:
-    return Organization.objects.get(name=name)
-
-
-def new_problem(title: str = "实训设备缺少安装场地") -> Problem:
-    target = Target.objects.get(name="惠民县职业中专智能制造综合实训基地")
-    category = Category.objects.get(name="土地与设施")
+def new_problem(w: World, title: str = "泵站设备缺少安装场地") -> Problem:
     return problem_report(
-        actor=user("member"), target=target, title=title, reported_on=BUILD_DAY, category=category
+        actor=user("member"),
+        target=w.project,
+        title=title,
+        reported_on=BUILD_DAY,
+        category=w.categories["基础设施"],
     )
 
 
@@ -78,26 +61,20 @@ def act(problem: Problem, action: str, username: str, on: date = BUILD_DAY, **fi
     return problem_transition(actor=user(username), problem=problem, action=action, on_date=on, **fields)
 
 
-def triage_fields() -> dict:
-    handling = org()
-    return {
-        "level": "county",
-        "handling_org": handling,
-        "handler": handling.people.get(),
-        "deadline_days": 10,
-    }
+def triage_fields(w: World) -> dict:
+    return {"level": "county", "handling_org": w.dept, "handler": w.handler_person, "deadline_days": 10}
 
 
-def problem_in(state: str) -> Problem:
+def problem_in(w: World, state: str) -> Problem:
     """A fresh problem brought to ``state`` through the workflow itself."""
-    p = new_problem()
+    p = new_problem(w)
     if state == Status.REPORTED:
         return p
     if state == Status.CANCELLED:
         return act(p, "cancel", "office", comment="重复上报")
     if state == Status.MERGED:
-        return act(p, "merge", "office", merged_into=new_problem("实训基地场地问题"))
-    p = act(p, "triage", "office", **triage_fields())
+        return act(p, "merge", "office", merged_into=new_problem(w, "泵站场地问题"))
+    p = act(p, "triage", "office", **triage_fields(w))
     steps = {
         Status.ASSIGNED: [],
         Status.RETURNED: [("return", "handler", {"reason": "信息不全", "comment": "请补充场地面积"})],
@@ -119,17 +96,17 @@ def problem_in(state: str) -> Problem:
     return p
 
 
-def fields_for(action: str, problem: Problem) -> dict:
+def fields_for(w: World, action: str, problem: Problem) -> dict:
     """Valid fields for ``action`` (and any step it needs first, such as a pending 延期 request)."""
     if action in ("approve_extension", "reject_extension"):
         act(problem, "request_extension", "handler", new_deadline=date(2025, 10, 31), comment="需采购设备")
         problem.refresh_from_db()
     return {
-        "triage": triage_fields(),
+        "triage": triage_fields(w),
         "resolve_on_site": {"resolution": "当场协调解决", "level": "group"},
         "accept": {},
         "return": {"reason": "不属于本单位职责", "comment": "应由县自然资源局办理"},
-        "uphold": {"comment": "属教育局职责,维持交办"},
+        "uphold": {"comment": "属水务局职责,维持交办"},
         "progress": {"comment": "已与学校对接"},
         "request_extension": {"new_deadline": date(2025, 10, 31), "comment": "需采购设备"},
         "approve_extension": {},
@@ -140,7 +117,7 @@ def fields_for(action: str, problem: Problem) -> dict:
         "defer": {"comment": "一时无法解决", "review_on": date(2025, 12, 1)},
         "resume": {},
         "cancel": {"comment": "已不需要"},
-        "merge": {"merged_into": new_problem("另一条相同问题")},
+        "merge": {"merged_into": new_problem(w, "另一条相同问题")},
     }[action]
 
 
@@ -155,14 +132,14 @@ NOT_IN_TABLE = [(s, a) for s in Status.values for a in ALL_ACTIONS if (s, a) not
 
 
 class TestWorkflow:
-    """Runs on one demo per class (see ``world``)."""
+    """Each test brings fresh problems of the small world (sijin/testing.py) to the state it starts from."""
 
     @pytest.mark.parametrize("persona", list(PERSONAS))
     @pytest.mark.parametrize(("state", "action"), TABLE, ids=[f"{s}-{a}" for s, a in TABLE])
     def test_it_enforces_the_table_for_each_role(self, w, state, action, persona):
         transition = TRANSITIONS[(state, action)]
-        problem = problem_in(state)
-        fields = fields_for(action, problem)
+        problem = problem_in(w, state)
+        fields = fields_for(w, action, problem)
         actor = outsider() if persona == "outsider" else user(persona)
         before = snapshot(problem)
         if PERSONAS[persona] in transition.roles:
@@ -181,7 +158,7 @@ class TestWorkflow:
 
     @pytest.mark.parametrize(("state", "action"), NOT_IN_TABLE, ids=[f"{s}-{a}" for s, a in NOT_IN_TABLE])
     def test_it_refuses_every_action_the_table_lacks(self, w, state, action):
-        problem = problem_in(state)
+        problem = problem_in(w, state)
         before = snapshot(problem)
         for persona in PERSONAS:
             actor = outsider() if persona == "outsider" else user(persona)
@@ -191,7 +168,7 @@ class TestWorkflow:
         assert snapshot(problem) == before
 
     def test_it_requires_the_fields_the_table_names(self, w):
-        problem = problem_in(Status.ASSIGNED)
+        problem = problem_in(w, Status.ASSIGNED)
         before = snapshot(problem)
         with pytest.raises(ValidationError, match="退回须填写:退回原因、说明"):
             act(problem, "return", "handler")
@@ -203,40 +180,47 @@ class TestWorkflow:
 
     def test_it_counts_the_deadline_across_national_day_to_the_make_up_saturday(self, w):
         problem = act(
-            new_problem(), "triage", "office", on=date(2025, 9, 30), **triage_fields() | {"deadline_days": 3}
+            new_problem(w),
+            "triage",
+            "office",
+            on=date(2025, 9, 30),
+            **triage_fields(w) | {"deadline_days": 3},
         )
         assert (problem.assigned_on, problem.deadline) == (date(2025, 9, 30), date(2025, 10, 11))
         assert problem.accept_by == date(2025, 10, 9)  # 1 working day: the first one after the holiday
 
     def test_it_defaults_the_deadline_from_category_then_campaign_then_complex(self, w):
-        fields = triage_fields()
+        fields = triage_fields(w)
         del fields["deadline_days"]
-        plain = act(new_problem(), "triage", "office", on=date(2025, 9, 1), **fields)
+        plain = act(new_problem(w), "triage", "office", on=date(2025, 9, 1), **fields)
         assert (plain.deadline_days, plain.deadline) == (15, date(2025, 9, 22))
         complex_one = act(
-            new_problem("复杂问题"), "triage", "office", on=date(2025, 9, 1), complex=True, **fields
+            new_problem(w, "复杂问题"), "triage", "office", on=date(2025, 9, 1), complex=True, **fields
         )
         assert complex_one.deadline_days == 30
-        Category.objects.filter(name="土地与设施").update(solve_days=5)
-        by_category = act(new_problem("类别时限"), "triage", "office", on=date(2025, 9, 1), **fields)
+        Category.objects.filter(pk=w.categories["基础设施"].pk).update(solve_days=5)
+        w.categories["基础设施"].refresh_from_db()
+        by_category = act(new_problem(w, "类别时限"), "triage", "office", on=date(2025, 9, 1), **fields)
         assert (by_category.deadline_days, by_category.deadline) == (5, date(2025, 9, 8))
 
     def test_it_lets_the_office_reassign_a_returned_problem(self, w):
-        problem = problem_in(Status.RETURNED)
+        problem = problem_in(w, Status.RETURNED)
         event = problem.events.get(action="return")
         assert event.data["reason"] == "信息不全"
-        other = org("惠民县国土资源自然局")
+        other = w.other_dept
         problem = act(problem, "triage", "office", on=ACT_DAY, level="county", handling_org=other)
         assert (problem.status, problem.handling_org, problem.handler) == (Status.ASSIGNED, other, None)
-        assert "accept" not in allowed_actions(user("handler"), problem)  # no longer 惠民县教育局's
+        assert "accept" not in allowed_actions(user("handler"), problem)  # no longer 嘉祥县水务局's
 
     def test_it_lets_the_office_uphold_a_return(self, w):
-        problem = act(problem_in(Status.RETURNED), "uphold", "office", on=ACT_DAY, comment="属于教育局职责")
-        assert (problem.status, problem.handling_org) == (Status.ASSIGNED, org())
+        problem = act(
+            problem_in(w, Status.RETURNED), "uphold", "office", on=ACT_DAY, comment="属于水务局职责"
+        )
+        assert (problem.status, problem.handling_org) == (Status.ASSIGNED, w.dept)
         assert "accept" in allowed_actions(user("handler"), problem)
 
     def test_it_changes_the_deadline_only_when_the_office_approves_an_extension(self, w):
-        problem = problem_in(Status.IN_PROGRESS)
+        problem = problem_in(w, Status.IN_PROGRESS)
         assert problem.deadline == date(2025, 9, 15)
         problem = act(
             problem,
@@ -264,7 +248,7 @@ class TestWorkflow:
             act(problem, "reject_extension", "office", on=ACT_DAY, comment="迟了")
 
     def test_it_refuses_an_extension_after_the_deadline(self, w):
-        problem = problem_in(Status.IN_PROGRESS)
+        problem = problem_in(w, Status.IN_PROGRESS)
         before = snapshot(problem)
         with pytest.raises(ValidationError, match="已超过办结期限,不能再申请延期"):
             act(
@@ -287,8 +271,8 @@ class TestWorkflow:
         assert snapshot(problem) == before
 
     def test_it_records_evidence_and_outcomes_with_the_resolution(self, w):
-        problem = problem_in(Status.IN_PROGRESS)
-        indicator = Indicator.objects.get(code="funds")
+        problem = problem_in(w, Status.IN_PROGRESS)
+        indicator = w.indicators["funds"]
         photo = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8jpeg", content_type="image/jpeg")
         problem = act(
             problem,
@@ -317,7 +301,7 @@ class TestWorkflow:
         attachment.file.delete()
 
     def test_it_rolls_back_the_resolution_when_an_outcome_is_invalid(self, w):
-        problem = problem_in(Status.IN_PROGRESS)
+        problem = problem_in(w, Status.IN_PROGRESS)
         before = snapshot(problem)
         with pytest.raises(ValidationError):
             act(
@@ -326,13 +310,13 @@ class TestWorkflow:
                 "handler",
                 on=ACT_DAY,
                 resolution="办结",
-                outcomes=[{"indicator": Indicator.objects.get(code="funds"), "value": "很多"}],
+                outcomes=[{"indicator": w.indicators["funds"], "value": "很多"}],
             )
         assert snapshot(problem) == before
 
     def test_it_reopens_a_dissatisfied_problem_with_a_new_deadline(self, w):
         problem = act(
-            problem_in(Status.RESOLVED),
+            problem_in(w, Status.RESOLVED),
             "verify",
             "member",
             on=date(2025, 9, 30),
@@ -347,11 +331,11 @@ class TestWorkflow:
         assert "resolve" in allowed_actions(user("handler"), problem)
 
     def test_it_closes_a_satisfied_problem(self, w):
-        problem = act(problem_in(Status.RESOLVED), "verify", "member", on=ACT_DAY, satisfaction="basic")
+        problem = act(problem_in(w, Status.RESOLVED), "verify", "member", on=ACT_DAY, satisfaction="basic")
         assert (problem.status, problem.closed_on, problem.satisfaction) == (Status.CLOSED, ACT_DAY, "basic")
 
     def test_it_lets_the_group_redo_its_own_on_site_problem(self, w):
-        problem = act(new_problem(), "resolve_on_site", "member", resolution="当场解决")
+        problem = act(new_problem(w), "resolve_on_site", "member", resolution="当场解决")
         problem = act(problem, "verify", "member", on=ACT_DAY, satisfaction="dissatisfied")
         assert (problem.status, problem.assigned_on, problem.deadline) == (
             Status.REOPENED,
@@ -362,19 +346,19 @@ class TestWorkflow:
         assert act(problem, "resolve", "member", on=ACT_DAY, resolution="再次解决").status == Status.RESOLVED
 
     def test_it_escalates_to_the_next_level_office_only(self, w):
-        problem = problem_in(Status.ASSIGNED)
+        problem = problem_in(w, Status.ASSIGNED)
         problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须市级协调")
         assert (problem.status, problem.level) == (Status.ESCALATED, "city")
         assert Notification.objects.filter(user__username="office", kind="escalate").count() == 1
-        problem = act(problem, "triage", "office", on=ACT_DAY, level="city", handling_org=org("滨州市教育局"))
+        problem = act(problem, "triage", "office", on=ACT_DAY, level="city", handling_org=w.unit_org)
         problem = act(problem, "escalate", "office", on=ACT_DAY, comment="须省级协调")
         assert problem.level == "province"
-        assert allowed_actions(user("office"), problem) == []  # 滨州's office is not the province's
+        assert allowed_actions(user("office"), problem) == []  # 济宁's office is not the province's
         assert "triage" in allowed_actions(user("admin"), problem)
 
     def test_it_defers_with_a_review_date_and_resumes(self, w):
         problem = act(
-            problem_in(Status.ASSIGNED),
+            problem_in(w, Status.ASSIGNED),
             "defer",
             "office",
             on=ACT_DAY,
@@ -386,14 +370,14 @@ class TestWorkflow:
         assert (problem.status, problem.assigned_on) == (Status.ASSIGNED, date(2026, 3, 2))
 
     def test_it_merges_a_duplicate_into_another_problem(self, w):
-        kept = new_problem("保留的问题")
-        problem = act(new_problem(), "merge", "office", merged_into=kept)
+        kept = new_problem(w, "保留的问题")
+        problem = act(new_problem(w), "merge", "office", merged_into=kept)
         assert (problem.status, problem.merged_into) == (Status.MERGED, kept)
         with pytest.raises(ValidationError, match="不能合并到自身"):
-            act(new_problem("第三条"), "merge", "office", merged_into=problem)
+            act(new_problem(w, "第三条"), "merge", "office", merged_into=problem)
 
     def test_it_refuses_a_stale_version(self, w):
-        problem = problem_in(Status.ASSIGNED)
+        problem = problem_in(w, Status.ASSIGNED)
         seen = problem.version
         act(problem, "accept", "handler", on=ACT_DAY)
         before = snapshot(problem)
@@ -408,40 +392,15 @@ class TestWorkflow:
             )
         assert snapshot(problem) == before
 
-    def test_it_puts_the_binzhou_problems_in_the_states_the_report_implies(self, w):
-        group = w["group"]
-        status = dict(Problem.objects.filter(group=group).values_list("title", "status"))
-        assert status.pop("新校师资短缺") == Status.IN_PROGRESS
-        assert status.pop("专业设置不合理") == Status.IN_PROGRESS
-        assert set(status.values()) == {Status.RESOLVED}
-        assert len(status) == 6
-        for title in ("新校师资短缺", "专业设置不合理"):
-            problem = Problem.objects.get(group=group, title=title)
-            assert list(problem.events.values_list("action", flat=True)) == [
-                "report",
-                "triage",
-                "accept",
-                "progress",
-            ]
-            assert (problem.handling_org.name, problem.level, problem.deadline) == (
-                "惠民县教育局",
-                "county",
-                date(2020, 4, 2),
-            )
-        for problem in Problem.objects.filter(group=group, status=Status.RESOLVED):
-            assert list(problem.events.values_list("action", flat=True)) == ["report", "resolve_on_site"]
-            assert problem.level == "group"
-            assert problem.handling_org is None
-
 
 @pytest.mark.django_db(transaction=True)
-def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
+def test_it_lets_one_of_two_simultaneous_actions_win(world):
     if connection.vendor == "sqlite":
         pytest.skip(
             "SQLite's in-memory test database is one connection shared by threads; "
             "two real connections need PostgreSQL"
         )
-    problem = Problem.objects.get(title="新校师资短缺")
+    problem = world.overdue
     start = problem.events.count()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -454,7 +413,7 @@ def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
             actor = User.objects.get(username=username)
             barrier.wait(timeout=10)
             problem_transition(
-                actor=actor, problem=loaded, action=action, on_date=date(2020, 3, 20), **fields
+                actor=actor, problem=loaded, action=action, on_date=date(2025, 6, 20), **fields
             )
             outcomes.append("ok")
         except StaleProblem as exc:
@@ -463,7 +422,7 @@ def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
             own.close()
 
     threads = [
-        threading.Thread(target=attempt, args=("handler", "progress", {"comment": "已招聘教师20名"})),
+        threading.Thread(target=attempt, args=("handler", "progress", {"comment": "接驳点已确定"})),
         threading.Thread(target=attempt, args=("office", "escalate", {"comment": "须市级协调"})),
     ]
     for t in threads:
@@ -477,14 +436,9 @@ def test_it_lets_one_of_two_simultaneous_actions_win(regions_back, demo):
 
 
 @pytest.mark.django_db
-def test_it_refuses_to_merge_into_a_problem_the_actor_cannot_see(demo):
+def test_it_refuses_to_merge_into_a_problem_the_actor_cannot_see(world):
     office = User.objects.get(username="office")
-    fresh = Problem.objects.filter(status="reported").first() or problem_report(
-        actor=User.objects.get(username="member"),
-        target=Problem.objects.first().target,
-        title="重复反映的问题",
-        reported_on=date(2020, 3, 15),
-    )
+    fresh = world.problems["reported"]
     with pytest.raises(ValidationError, match="不存在或无权查看"):
         problem_transition(actor=office, problem=fresh, action="merge", merged_into=999_999)
     fresh.refresh_from_db()

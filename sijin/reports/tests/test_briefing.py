@@ -170,7 +170,7 @@ def test_it_reports_no_overdue_problem_before_any_deadline(demo):
 
 
 def test_it_writes_only_what_the_actor_may_see(demo):
-    from sijin.core.testing import outsider
+    from sijin.testing import outsider
 
     briefing = briefing_generate(actor=outsider(), group=demo["group"], period_start=START, period_end=END)
     assert "惠宇" not in briefing.body

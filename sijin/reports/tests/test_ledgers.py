@@ -85,40 +85,39 @@ def problem_facts(campaign) -> set[tuple]:
     }
 
 
-def test_it_round_trips_targets_and_problems_through_excel(demo):
-    admin, campaign = demo["users"]["admin"], demo["campaign"]
+def test_it_round_trips_targets_and_problems_through_excel(world):
+    admin, campaign = world.users["admin"], world.campaign
     targets_xlsx, problems_xlsx = export("targets", admin), export("problems", admin)
-    new = empty_copy_of(campaign, admin, demo["group"].name)
+    new = empty_copy_of(campaign, admin, world.group.name)
 
     result = targets_import(actor=admin, campaign=new, source=io.BytesIO(targets_xlsx))
-    assert result.errors == [] and result.created == 4
+    assert result.errors == [] and result.created == 3
     result = problems_import(actor=admin, campaign=new, source=io.BytesIO(problems_xlsx))
-    assert result.errors == [] and result.created == 8
+    assert result.errors == [] and result.created == 6
 
     assert target_facts(new) == target_facts(campaign)
     assert problem_facts(new) == problem_facts(campaign)
-    attrs = Target.objects.get(campaign=new, name="惠民县职业中专智能制造综合实训基地").attributes
-    assert attrs["investment"]["value"] == "18000" and attrs["scale"]["qualifier"] == "多"
+    attrs = Target.objects.get(campaign=new, name=world.project.name).attributes
+    assert attrs["investment"]["value"] == "26000" and attrs["scale"]["qualifier"] == "多"  # 2.6亿元, 500多人
 
 
-def bad_targets_file(campaign) -> io.BytesIO:
-    kind = campaign.kinds.get(code="project")
+def bad_targets_file(world) -> io.BytesIO:
+    kind = world.kinds["project"]
     out = io.BytesIO()
     target_template(kind, out)
     wb = load_workbook(io.BytesIO(out.getvalue()))
     ws = wb.worksheets[0]
     header = [c.value for c in ws[2]]
-    group = "滨州市教育局驻惠民县“四进”工作组"
 
     def row(**values):
         ws.append([values.get(h, "") for h in header])
 
-    ok = {"类型": "项目", "区划代码": "371621000000", "工作组": group}
-    row(**ok, 名称="新的实训楼项目", 规划投资="5000万元")  # row 3: valid
+    ok = {"类型": "项目", "区划代码": world.county.code, "工作组": world.group.name}
+    row(**ok, 名称="新的泵站项目", 总投资="5000万元")  # row 3: valid
     row(**ok, 名称="")  # row 4: no name
     row(**{**ok, "类型": "工厂"}, 名称="某工厂")  # row 5: unknown kind
     row(**ok, 名称="信用代码错的项目", 统一社会信用代码="91371621MA3C000000")  # row 6: bad checksum
-    row(**ok, 名称="投资写错的项目", 规划投资="很多")  # row 7: not a quantity
+    row(**ok, 名称="投资写错的项目", 总投资="很多")  # row 7: not a quantity
     row(**{**ok, "区划代码": "379999000000"}, 名称="区划不存在的项目")  # row 8: no such region
     data = io.BytesIO()
     wb.save(data)
@@ -126,12 +125,10 @@ def bad_targets_file(campaign) -> io.BytesIO:
     return data
 
 
-def test_it_reports_each_bad_row_precisely_and_imports_nothing(demo):
-    campaign = demo["campaign"]
+def test_it_reports_each_bad_row_precisely_and_imports_nothing(world):
+    campaign = world.campaign
     before = Target.objects.count()
-    result = targets_import(
-        actor=demo["users"]["member"], campaign=campaign, source=bad_targets_file(campaign)
-    )
+    result = targets_import(actor=world.users["member"], campaign=campaign, source=bad_targets_file(world))
     assert result.created == 0
     assert len(result.errors) == 5, result.errors
     name_col, kind_col, region_col, credit_col = 3, 2, 4, 7
@@ -139,40 +136,40 @@ def test_it_reports_each_bad_row_precisely_and_imports_nothing(demo):
     assert result.errors[0] == f"第4行 第{name_col}列:请填写“名称”。"
     assert result.errors[1].startswith(f"第5行 第{kind_col}列:对象类型“工厂”不存在")
     assert result.errors[2].startswith(f"第6行 第{credit_col}列:")
-    assert result.errors[3].startswith(f"第7行 第{investment_col}列:“规划投资”")
+    assert result.errors[3].startswith(f"第7行 第{investment_col}列:“总投资”")
     assert result.errors[4].startswith(f"第8行 第{region_col}列:区划代码“379999000000”不存在")
     assert Target.objects.count() == before  # not even the valid row 3
 
 
-def test_it_refuses_an_import_into_a_group_outside_the_actors_scope(demo):
+def test_it_refuses_an_import_into_a_group_outside_the_actors_scope(world):
     from sijin.testing import outsider
 
-    campaign = demo["campaign"]
+    campaign = world.campaign
     kind = campaign.kinds.get(code="village")
     out = io.BytesIO()
     target_template(kind, out)
     wb = load_workbook(io.BytesIO(out.getvalue()))
-    wb.worksheets[0].append(["", "乡村", "外人加的村", "371621000000", "", "", "", demo["group"].name])
+    wb.worksheets[0].append(["", "乡村", "外人加的村", world.county.code, "", "", "", world.group.name])
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
     result = targets_import(actor=outsider(), campaign=campaign, source=data)
-    assert result.errors == ["第3行 第8列:无权向工作组“滨州市教育局驻惠民县“四进”工作组”导入帮扶对象。"]
+    assert result.errors == [f"第3行 第8列:无权向工作组“{world.group.name}”导入帮扶对象。"]
     assert not Target.objects.filter(name="外人加的村").exists()
 
 
-def test_it_rejects_bad_problem_rows_with_their_cells(demo):
+def test_it_rejects_bad_problem_rows_with_their_cells(world):
     wb = Workbook()
     ws = wb.active
     ws.append(["问题清单"])
     ws.append(["序号", "帮扶对象", "问题", "类别", "发现日期"])
-    ws.append([1, "官道李村", "缺少冷库", "技术服务", "2020-03-20"])
+    ws.append([1, world.village.name, "缺少冷库", "技术服务", "2020-03-20"])
     ws.append([2, "不存在的村", "x", "", "2020-03-20"])
-    ws.append([3, "官道李村", "y", "没有的类别", "2020-3-xx"])
+    ws.append([3, world.village.name, "y", "没有的类别", "2020-3-xx"])
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
-    result = problems_import(actor=demo["users"]["member"], campaign=demo["campaign"], source=data)
+    result = problems_import(actor=world.users["member"], campaign=world.campaign, source=data)
     assert result.errors == [
         "第4行 第2列:帮扶对象“不存在的村”不存在。",
         f"第5行 第5列:{DATE_FORMAT_ERROR}",
@@ -181,7 +178,7 @@ def test_it_rejects_bad_problem_rows_with_their_cells(demo):
     assert not Problem.objects.filter(title="缺少冷库").exists()
 
 
-def test_it_reads_the_dates_people_type_in_a_problem_sheet(demo):
+def test_it_reads_the_dates_people_type_in_a_problem_sheet(world):
     out = io.BytesIO()
     problem_template(out)
     wb = load_workbook(io.BytesIO(out.getvalue()))
@@ -189,7 +186,7 @@ def test_it_reads_the_dates_people_type_in_a_problem_sheet(demo):
     header = [c.value for c in ws[2]]
 
     def row(title: str, reported_on) -> None:
-        values = {Header.TARGET: "官道李村", Header.PROBLEM: title, Header.REPORTED_ON: reported_on}
+        values = {Header.TARGET: world.village.name, Header.PROBLEM: title, Header.REPORTED_ON: reported_on}
         ws.append([values.get(h, "") for h in header])
 
     row("斜线日期", "2020/3/5")
@@ -199,7 +196,7 @@ def test_it_reads_the_dates_people_type_in_a_problem_sheet(demo):
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
-    result = problems_import(actor=demo["users"]["member"], campaign=demo["campaign"], source=data)
+    result = problems_import(actor=world.users["member"], campaign=world.campaign, source=data)
     assert result.errors == [] and result.created == 4
     found = dict(Problem.objects.filter(title__endswith="日期").values_list("title", "reported_on"))
     assert found == {
@@ -223,9 +220,9 @@ def test_it_reads_the_headers_the_ledgers_write_typed_nowhere_else():
     assert literals & headers == set()
 
 
-def test_it_neutralises_formula_injection(demo):
-    member = demo["users"]["member"]
-    target = Target.objects.get(name="官道李村")
+def test_it_neutralises_formula_injection(world):
+    member = world.users["member"]
+    target = world.village
     for title in ('=HYPERLINK("http://evil","点我")', "+1+1", "-2+3", "@SUM(A1)"):
         problem_report(actor=member, target=target, title=title, reported_on=date(2020, 3, 20))
     data = export("problems", member)
@@ -244,8 +241,8 @@ def test_it_neutralises_formula_injection(demo):
     assert "<f>" not in sheet_xml
 
 
-def test_it_keeps_a_formula_like_group_name_in_the_title_as_text(demo):
-    admin, group = demo["users"]["admin"], demo["group"]
+def test_it_keeps_a_formula_like_group_name_in_the_title_as_text(world):
+    admin, group = world.users["admin"], world.group
     evil = campaigns.group_ensure(
         actor=admin,
         campaign=group.campaign,
@@ -262,42 +259,42 @@ def test_it_keeps_a_formula_like_group_name_in_the_title_as_text(demo):
     assert "<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
 
 
-def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(demo):
+def test_it_lays_out_a_ledger_with_title_frozen_header_and_dates(world):
     data = export(
         "handling",
-        demo["users"]["office"],
-        group=demo["group"],
-        start=date(2020, 3, 9),
-        end=date(2020, 3, 29),
+        world.users["office"],
+        group=world.group,
+        start=date(2025, 6, 9),
+        end=date(2025, 6, 29),
     )
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert ws.freeze_panes == "A3"
-    assert ws["A1"].value == "滨州市教育局驻惠民县“四进”工作组办理清单(2020-03-09 至 2020-03-29)"
+    assert ws["A1"].value == "济宁市农业农村局驻嘉祥县工作组办理清单(2025-06-09 至 2025-06-29)"
     assert [c.value for c in ws[2]][:4] == ["序号", "编号", "问题", "帮扶对象"]
     assert ws.column_dimensions["C"].width == 36
     rows = {r[2]: r for r in ws.iter_rows(min_row=3, values_only=True)}
-    teacher = rows["新校师资短缺"]
-    assert teacher[0] in range(1, 9) and teacher[4] == "惠民县教育局"
-    assert teacher[7].date() == Problem.objects.get(title="新校师资短缺").deadline
-    teacher_row = next(r for r in ws.iter_rows(min_row=3) if r[2].value == "新校师资短缺")
-    assert teacher_row[7].number_format == "yyyy-mm-dd"
-    assert teacher[9] == "帮助学校对接县教育局,部署研究新校教师招聘、配备工作。"
-    assert teacher[11] == "超期"  # deadline 2020-04-02, still 办理中 today
-    assert rows["社区防疫人手不足"][11] is None  # solved on the spot, no deadline: a blank cell
+    overdue = rows[world.overdue.title]
+    assert overdue[0] in range(1, 7) and overdue[4] == "嘉祥县水务局"
+    assert overdue[7].date() == world.overdue.deadline == date(2025, 6, 18)
+    overdue_row = next(r for r in ws.iter_rows(min_row=3) if r[2].value == world.overdue.title)
+    assert overdue_row[7].number_format == "yyyy-mm-dd"
+    assert overdue[9] == "已组织设计单位现场踏勘。"
+    assert overdue[11] == "超期"  # deadline 2025-06-18, still 办理中 today
+    assert rows[world.problems["resolved"].title][11] is None  # solved on the spot, no deadline: a blank cell
 
 
-def test_it_exports_each_ledger_within_the_users_scope(demo):
-    for kind, expected in (("problems", 8), ("handling", 8), ("effect", 8), ("targets", 4), ("visits", 7)):
-        assert len(sheet_rows(export(kind, demo["users"]["member"]))) - 2 == expected, kind
-    assert len(sheet_rows(export("problems", demo["users"]["handler"]))) - 2 == 2
-    assert len(sheet_rows(export("visits", demo["users"]["handler"]))) - 2 == 0
-    effect = sheet_rows(export("effect", demo["users"]["member"]))
-    outcomes = next(r for r in effect if r[2] == "受疫情影响,缺乏绿色果蔬种植技术")[7]
-    assert "销售农产品2万斤" in outcomes and "挽回损失3.5万元" in outcomes
+def test_it_exports_each_ledger_within_the_users_scope(world):
+    for kind, expected in (("problems", 6), ("handling", 6), ("effect", 6), ("targets", 3), ("visits", 4)):
+        assert len(sheet_rows(export(kind, world.users["member"]))) - 2 == expected, kind
+    assert len(sheet_rows(export("problems", world.users["handler"]))) - 2 == 3
+    assert len(sheet_rows(export("visits", world.users["handler"]))) - 2 == 0
+    effect = sheet_rows(export("effect", world.users["member"]))
+    outcomes = next(r for r in effect if r[2] == world.problems["closed"].title)[7]
+    assert "销售农产品2万斤" in outcomes and "新增产值10万元" in outcomes
 
 
 @pytest.mark.parametrize("kind", ["problems", "targets", "visits"])
-def test_it_gives_an_outsider_an_empty_ledger(demo, kind):
+def test_it_gives_an_outsider_an_empty_ledger(world, kind):
     from sijin.testing import outsider
 
     assert len(sheet_rows(export(kind, outsider()))) == 2
