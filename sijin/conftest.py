@@ -1,6 +1,10 @@
 import pytest
+from django.db import transaction
 
-from sijin.directory.services import regions_load
+from sijin.testing import World, build_world
+
+# The world as built for the test database; each test gets a deep copy of it (see ``world``).
+_built: list[World] = []
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -13,35 +17,44 @@ def fast_password_hashing():
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    # Reference data and the Binzhou demo are loaded once per test database; each test then runs in a
-    # transaction that is rolled back.
-    from sijin.demo import load_demo
-
+    # The regions and the small world (sijin/testing.py) are loaded once per test database; each test then
+    # runs in a transaction that is rolled back.
     with django_db_blocker.unblock():
-        regions_load()
-        load_demo()
+        _built[:] = [build_world()]
 
 
 @pytest.fixture
-def demo(db):
-    """The Binzhou demo, loaded through the services (as `sijin demo` does).
+def world(db) -> World:
+    """The small world of sijin/testing.py, its objects by name: ``world.project``, ``world.users["member"]``.
 
-    Idempotent and cheap when loaded; reloads it after a transactional test has flushed the database.
+    A transactional test empties every table when it ends (pytest-django runs those last); the next one that
+    asks for the world gets it built again.
+    """
+    from sijin.accounts.models import User
+
+    if not User.objects.filter(pk=_built[0].users["office"].pk, username="office").exists():
+        _built[:] = [build_world()]
+    return _built[0].copy()
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The Binzhou demo (sijin/demo.py), loaded once for a module inside a transaction rolled back after it.
+
+    It is loaded on top of the small world: the demo's logins are the world's personas with the demo's grants
+    added (``office`` is then 活动办 of 济宁市 and of 滨州市, ``member`` a member of both groups …).
     """
     from sijin.demo import load_demo
 
-    return load_demo()
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def regions_back(django_db_blocker):
-    """Transactional tests empty every table: put the regions and the demo back for the tests after them."""
-    yield
-    from sijin.demo import load_demo
-
-    with django_db_blocker.unblock():
-        regions_load()
-        load_demo()
+def demo(demo_module, db) -> dict:
+    """The Binzhou demo, for the demo's own tests (test_demo.py, the briefing's reproduction of the report)."""
+    return demo_module
 
 
 def pytest_terminal_summary(terminalreporter):

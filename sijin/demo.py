@@ -2,21 +2,23 @@
 
 Everything is loaded through the service functions, by the demo logins acting in their roles, so the demo
 has the same events and audit rows as real use. Every step finds what exists first: running it twice
-changes nothing.
+changes nothing. ``load_demo()`` tells the report chapter by chapter, one function each, in the report's order.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 
-from sijin.accounts.models import Role
+from sijin.accounts.models import Role, User
 from sijin.accounts.services import role_grant, user_ensure
 from sijin.campaigns import services as campaigns
-from sijin.campaigns.models import Target
-from sijin.directory.models import Region
+from sijin.campaigns.models import Campaign, Category, Indicator, Target, TargetKind, WorkGroup
+from sijin.directory.models import Organization, Person, Region
 from sijin.directory.services import organization_ensure, person_ensure, regions_load
 from sijin.fieldwork import services as fieldwork
+from sijin.fieldwork.models import Visit
 from sijin.problems.models import Problem, Status
 from sijin.problems.services import problem_ensure
 from sijin.problems.workflow import problem_transition
@@ -109,14 +111,112 @@ def d(day: int) -> date:
     return date(2020, 3, day)
 
 
+@dataclass
+class Demo:
+    """What the chapters hand on to each other: the campaign's configuration, the group and who acts."""
+
+    campaign: Campaign
+    kinds: dict[str, TargetKind]
+    categories: dict[str, Category]
+    indicators: dict[str, Indicator]
+    org: dict[str, Organization] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    group: WorkGroup | None = None
+    targets: dict[str, Target] = field(default_factory=dict)
+
+    @property
+    def the_group(self) -> WorkGroup:
+        assert self.group is not None, "the work group chapter comes first"
+        return self.group
+
+    def target(self, kind: str, name: str, **fields: Any) -> Target:
+        """A target of the group in 惠民县, its member responsible for it (责任到人)."""
+        target = campaigns.target_ensure(
+            actor=self.users["member"],
+            campaign=self.campaign,
+            kind=self.kinds[kind],
+            name=name,
+            region=self.the_group.region,
+            group=self.the_group,
+            responsible=self.people["member"],
+            **fields,
+        )
+        self.targets[name] = target
+        return target
+
+    def visit(
+        self, targets: list[Target], on: date, mode: str, purpose: str, notes: str, **fields: Any
+    ) -> Visit:
+        return fieldwork.visit_ensure(
+            actor=self.users["member"],
+            group=self.the_group,
+            targets=targets,
+            date=on,
+            mode=mode,
+            purpose=purpose,
+            notes=notes,
+            **{"participants": [self.people["member"]], **fields},
+        )
+
+    def problem(
+        self, target: Target, title: str, visit: Visit, category: str, on: date, **fields: Any
+    ) -> Problem:
+        return problem_ensure(
+            actor=self.users["member"],
+            target=target,
+            title=title,
+            reported_on=on,
+            visit=visit,
+            category=self.categories[category],
+            responsible=self.people["member"],
+            **fields,
+        )
+
+    def step(self, problem: Problem, action: str, username: str, on: date, **fields: Any) -> None:
+        # Idempotent: only act when the problem has not taken this action yet.
+        if not problem.events.filter(action=action).exists():
+            problem_transition(
+                actor=self.users[username], problem=problem, action=action, on_date=on, **fields
+            )
+            problem.refresh_from_db()
+
+    def outcome(self, target: Target, indicator: str, value: str, on: date, **fields: Any) -> None:
+        fieldwork.outcome_ensure(
+            actor=self.users["member"],
+            target=target,
+            indicator=self.indicators[indicator],
+            value=value,
+            date=on,
+            **fields,
+        )
+
+
 @transaction.atomic
 def load_demo() -> dict:
+    """The whole report, chapter by chapter (shared/scenarios/binzhou.md); running it again changes nothing."""
     regions_load()
-    shandong, binzhou, huimin = (
-        Region.objects.get(code=c) for c in ("370000000000", "371600000000", "371621000000")
-    )
+    demo = campaign_chapter(demo_admin())
+    work_group_chapter(demo)
+    targets_chapter(demo)
+    enterprise_chapter(demo)
+    project_chapter(demo)
+    village_chapter(demo)
+    community_chapter(demo)
+    work_methods_chapter(demo)
+    group = demo.the_group
+    return {
+        "group": group,
+        "campaign": demo.campaign,
+        "users": demo.users,
+        "problems": Problem.objects.filter(group=group).count(),
+        "closed": Status.CLOSED,
+        "methods": WorkMethod.objects.filter(group=group).count(),
+    }
 
-    admin = user_ensure(
+
+def demo_admin() -> User:
+    return user_ensure(
         actor=None,
         username="admin",
         password=DEMO_PASSWORD,
@@ -124,7 +224,54 @@ def load_demo() -> dict:
         is_superuser=True,
         display_name="系统管理员(演示)",
     )
-    org = {
+
+
+def campaign_chapter(admin: User) -> Demo:
+    """山东省“四进”攻坚行动 (2020): its four target kinds in order, problem categories and indicators."""
+    campaign = campaigns.campaign_ensure(
+        actor=admin,
+        name="山东省“四进”攻坚行动(2020)",
+        level="province",
+        region=Region.objects.get(code="370000000000"),
+        start=d(9),
+        deployment="按照省市部署要求",
+        description="进企业、进项目、进乡村、进社区",
+    )
+    demo = Demo(
+        campaign=campaign,
+        kinds={
+            code: campaigns.target_kind_ensure(
+                actor=admin,
+                campaign=campaign,
+                code=code,
+                name=name,
+                focus=focus,
+                slogan=slogan,
+                order=i,
+                schema=schema,
+            )
+            for i, (code, name, focus, slogan, schema) in enumerate(KINDS, 1)
+        },
+        categories={
+            name: campaigns.category_ensure(actor=admin, campaign=campaign, name=name, order=i)
+            for i, name in enumerate(CATEGORIES, 1)
+        },
+        indicators={
+            code: campaigns.indicator_ensure(
+                actor=admin, campaign=campaign, code=code, name=name, unit=unit, order=i
+            )
+            for i, (code, name, unit) in enumerate(INDICATORS, 1)
+        },
+    )
+    demo.users["admin"] = admin
+    return demo
+
+
+def work_group_chapter(demo: Demo) -> None:
+    """滨州市教育局's group in 惠民县 (市派, three weeks), the units and people the report names, the logins."""
+    admin = demo.users["admin"]
+    binzhou, huimin = (Region.objects.get(code=c) for c in ("371600000000", "371621000000"))
+    demo.org = {
         name: organization_ensure(actor=admin, name=name, region=region, kind=kind)
         for name, region, kind in [
             ("滨州市教育局", binzhou, "government"),
@@ -136,58 +283,31 @@ def load_demo() -> dict:
             ("棣州社区党支部", huimin, "other"),
         ]
     }
-    liu = person_ensure(actor=admin, name="刘春国", organization=org["滨州市教育局"], title="局长")
-    li = person_ensure(
-        actor=admin,
-        name="李东起",
-        organization=org["惠民县农业农村服务中心"],
-        title="专家",
-        is_expert=True,
-        expertise="绿色果蔬种植、作物病害",
-    )
-    zhao = person_ensure(actor=admin, name="昭晖", organization=org["棣州社区党支部"], title="社区党支部书记")
-    member_p = person_ensure(
-        actor=admin, name="工作组组员(演示)", organization=org["滨州市教育局"], title="组员"
-    )
-    handler_p = person_ensure(
-        actor=admin, name="惠民县教育局承办人(演示)", organization=org["惠民县教育局"], title="承办人"
-    )
-
-    campaign = campaigns.campaign_ensure(
-        actor=admin,
-        name="山东省“四进”攻坚行动(2020)",
-        level="province",
-        region=shandong,
-        start=d(9),
-        deployment="按照省市部署要求",
-        description="进企业、进项目、进乡村、进社区",
-    )
-    kinds = {
-        code: campaigns.target_kind_ensure(
+    org = demo.org
+    demo.people = {
+        "刘春国": person_ensure(actor=admin, name="刘春国", organization=org["滨州市教育局"], title="局长"),
+        "李东起": person_ensure(
             actor=admin,
-            campaign=campaign,
-            code=code,
-            name=name,
-            focus=focus,
-            slogan=slogan,
-            order=i,
-            schema=schema,
-        )
-        for i, (code, name, focus, slogan, schema) in enumerate(KINDS, 1)
+            name="李东起",
+            organization=org["惠民县农业农村服务中心"],
+            title="专家",
+            is_expert=True,
+            expertise="绿色果蔬种植、作物病害",
+        ),
+        # Named in the feedback; kept as a person for the directory.
+        "昭晖": person_ensure(
+            actor=admin, name="昭晖", organization=org["棣州社区党支部"], title="社区党支部书记"
+        ),
+        "member": person_ensure(
+            actor=admin, name="工作组组员(演示)", organization=org["滨州市教育局"], title="组员"
+        ),
+        "handler": person_ensure(
+            actor=admin, name="惠民县教育局承办人(演示)", organization=org["惠民县教育局"], title="承办人"
+        ),
     }
-    cats = {
-        name: campaigns.category_ensure(actor=admin, campaign=campaign, name=name, order=i)
-        for i, name in enumerate(CATEGORIES, 1)
-    }
-    ind = {
-        code: campaigns.indicator_ensure(
-            actor=admin, campaign=campaign, code=code, name=name, unit=unit, order=i
-        )
-        for i, (code, name, unit) in enumerate(INDICATORS, 1)
-    }
-    group = campaigns.group_ensure(
+    demo.group = group = campaigns.group_ensure(
         actor=admin,
-        campaign=campaign,
+        campaign=demo.campaign,
         name=GROUP_NAME,
         dispatching_org=org["滨州市教育局"],
         region=huimin,
@@ -197,10 +317,12 @@ def load_demo() -> dict:
         approach="集体出动了解工作的面,分散活动把准问题的线,责任到人落实扶持的点",
     )
     campaigns.membership_ensure(
-        actor=admin, group=group, person=member_p, role="member", duty="联络员(包保四个帮扶对象)、政策宣传员"
+        actor=admin,
+        group=group,
+        person=demo.people["member"],
+        role="member",
+        duty="联络员(包保四个帮扶对象)、政策宣传员",
     )
-
-    users = {"admin": admin}
     grant_specs: list[tuple[str, str, dict[str, Any]]] = [
         ("office", Role.OFFICE, {"region": binzhou}),
         ("unit", Role.UNIT, {"organization": org["滨州市教育局"]}),
@@ -209,155 +331,73 @@ def load_demo() -> dict:
         ("handler", Role.HANDLER, {"organization": org["惠民县教育局"]}),
         ("auditor", Role.AUDITOR, {}),
     ]
+    display = {u: f"{label}(演示)" for u, label, _ in DEMO_LOGINS}
     for username, role, scope in grant_specs:
-        person = {"member": member_p, "handler": handler_p}.get(username)
-        display = {u: f"{label}(演示)" for u, label, _ in DEMO_LOGINS}[username]
-        users[username] = user_ensure(
-            actor=admin, username=username, password=DEMO_PASSWORD, person=person, display_name=display
+        demo.users[username] = user_ensure(
+            actor=admin,
+            username=username,
+            password=DEMO_PASSWORD,
+            person=demo.people.get(username),
+            display_name=display[username],
         )
-        role_grant(actor=admin, user=users[username], role=role, **scope)
-    member, office, handler = users["member"], users["office"], users["handler"]
+        role_grant(actor=admin, user=demo.users[username], role=role, **scope)
 
-    def target(kind: str, name: str, **fields) -> Target:
-        return campaigns.target_ensure(
-            actor=member,
-            campaign=campaign,
-            kind=kinds[kind],
-            name=name,
-            region=huimin,
-            group=group,
-            responsible=member_p,
-            **fields,
-        )
 
-    huiyu = target(
+def targets_chapter(demo: Demo) -> None:
+    """The four targets with their profiles, and the collective visit that covered them (了解工作的面)."""
+    huiyu = demo.target(
         "enterprise",
         "惠宇汽车零部件有限公司",
         attributes={"industry": "汽车零部件"},
         profile="复工人员多、来源散,防控难度大、安全生产问题突出。",
     )
-    base = target(
+    base = demo.target(
         "project",
         "惠民县职业中专智能制造综合实训基地",
         attributes={"investment": "1.8亿元", "area": "100亩", "scale": "3000多人", "nature": "教育重点项目"},
         profile="规划投资1.8亿元,占地100亩,在校生及企业职工3000多人,是教育重点项目。",
     )
-    village = target(
+    village = demo.target(
         "village",
         "官道李村",
         attributes={"greenhouse": "200余亩", "industry": "果蔬大棚"},
         profile="果蔬大棚占地200余亩。",
     )
-    community = target("community", "棣州社区", attributes={"party_branch": "小区专属党支部"})
-
-    fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[huiyu, base, village, community],
-        date=d(9),
-        mode="collective",
-        purpose="集体出动了解工作的面",
-        participants=[member_p],
-        notes="工作组入驻惠民县,集体走访四个帮扶对象,了解企业、项目、乡村、社区不同特点。",
-    )
-    v_huiyu = fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[huiyu],
-        date=d(10),
-        mode="individual",
-        purpose="分散活动把准问题的线",
-        participants=[member_p],
-        notes="复工人员多、来源散,防控难度大、安全生产问题突出。",
-    )
-    v_base = fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[base],
-        date=d(10),
-        end_date=d(27),
-        mode="onsite",
-        purpose="深入工地",
-        occasions=10,
-        occasions_qualifier="余",
-        participants=[member_p],
-        notes="先后10余次深入工地,针对项目建设中的困难和问题提出方案。",
-    )
-    v_village = fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[village],
-        date=d(11),
-        mode="individual",
-        purpose="分散活动把准问题的线",
-        participants=[member_p],
-        notes="受疫情影响,缺乏绿色果蔬种植技术。",
-    )
-    fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[village],
-        date=d(13),
-        mode="onsite",
-        purpose="专家到大棚教学",
-        participants=[member_p, li],
-        notes="惠民县农业农村服务中心专家李东起到大棚教学,帮助菜农排查作物病害,提出种植建议。",
-    )
-    v_comm = fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[community],
-        date=d(12),
-        mode="individual",
-        purpose="分散活动把准问题的线",
-        participants=[member_p],
-        notes="参与社区不间断检查调研,帮助寻找疫情防控盲点。",
-    )
-    fieldwork.visit_ensure(
-        actor=member,
-        group=group,
-        targets=[community],
-        date=d(20),
-        mode="inspection",
-        purpose="领导调研",
-        participants=[member_p],
-        accompanying_leaders=[liu],
-        notes="滨州市教育局刘春国局长到棣州社区调研。",
+    community = demo.target("community", "棣州社区", attributes={"party_branch": "小区专属党支部"})
+    demo.visit(
+        [huiyu, base, village, community],
+        d(9),
+        "collective",
+        "集体出动了解工作的面",
+        "工作组入驻惠民县,集体走访四个帮扶对象,了解企业、项目、乡村、社区不同特点。",
     )
 
-    def problem(t, title, visit, cat, on, **kw) -> Problem:
-        return problem_ensure(
-            actor=member,
-            target=t,
-            title=title,
-            reported_on=on,
-            visit=visit,
-            category=cats[cat],
-            responsible=member_p,
-            **kw,
-        )
 
-    def step(p: Problem, action: str, actor, on: date, **fields) -> None:
-        # Idempotent: only act when the problem has not taken this action yet.
-        if not p.events.filter(action=action).exists():
-            problem_transition(actor=actor, problem=p, action=action, on_date=on, **fields)
-            p.refresh_from_db()
-
-    e1 = problem(huiyu, "复工人员多、来源散,疫情防控难度大", v_huiyu, "疫情防控", d(10))
-    step(
+def enterprise_chapter(demo: Demo) -> None:
+    """1. 惠宇汽车零部件有限公司: epidemic control and production safety; 惠企政策, 校企联合, “三步递进”."""
+    huiyu = demo.targets["惠宇汽车零部件有限公司"]
+    visit = demo.visit(
+        [huiyu],
+        d(10),
+        "individual",
+        "分散活动把准问题的线",
+        "复工人员多、来源散,防控难度大、安全生产问题突出。",
+    )
+    e1 = demo.problem(huiyu, "复工人员多、来源散,疫情防控难度大", visit, "疫情防控", d(10))
+    demo.step(
         e1,
         "resolve_on_site",
-        member,
+        "member",
         d(10),
         level="group",
         resolution="第一时间宣传疫情期间惠企政策,解读有关融资措施,增强企业的发展信心。",
         measures="宣传疫情期间惠企政策;解读有关融资措施",
     )
-    e2 = problem(huiyu, "安全生产问题突出,员工素养和安全生产意识有待提高", v_huiyu, "安全生产", d(10))
-    step(
+    e2 = demo.problem(huiyu, "安全生产问题突出,员工素养和安全生产意识有待提高", visit, "安全生产", d(10))
+    demo.step(
         e2,
         "resolve_on_site",
-        member,
+        "member",
         d(16),
         level="group",
         coordinated_with="滨州职业学院和技术学院",
@@ -365,104 +405,69 @@ def load_demo() -> dict:
         "提高员工文化素质和安全生产意识。",
         measures="帮助企业提升企业文化建设、提升员工素养",
     )
-    p1 = problem(
-        base, "新校师资短缺", v_base, "师资与人才", d(12), description="新校教师招聘、配备工作需要部署研究。"
-    )
-    step(
-        p1,
-        "triage",
-        office,
-        d(12),
-        level="county",
-        handling_org=org["惠民县教育局"],
-        handler=handler_p,
-        deadline_days=15,
-    )
-    step(p1, "accept", handler, d(13))
-    step(p1, "progress", handler, d(16), comment="帮助学校对接县教育局,部署研究新校教师招聘、配备工作。")
-    p2 = problem(
-        base,
-        "专业设置不合理",
-        v_base,
-        "专业与规划",
-        d(12),
-        description="需根据项目学校规模和社会需求统筹安排各科专业的设置开办。",
-    )
-    step(
-        p2,
-        "triage",
-        office,
-        d(12),
-        level="county",
-        handling_org=org["惠民县教育局"],
-        handler=handler_p,
-        deadline_days=15,
-    )
-    step(p2, "accept", handler, d(13))
-    step(
-        p2,
-        "progress",
-        handler,
-        d(18),
-        coordinated_with="县职业教育主管部门",
-        comment="指导县职业教育主管部门,根据项目学校规模和社会需求,统筹安排各科专业的设置开办。",
-    )
-    v1 = problem(village, "受疫情影响,缺乏绿色果蔬种植技术", v_village, "技术服务", d(11))
-    step(
-        v1,
-        "resolve_on_site",
-        member,
-        d(13),
-        level="group",
-        coordinated_with="惠民县农业农村服务中心专家李东起",
-        resolution="联系惠民县农业农村服务中心专家李东起到大棚教学,帮助菜农排查作物病害,提出种植建议,"
-        "通过科技帮扶助力农业生产。",
-    )
-    v2 = problem(village, "农业设施土地问题", v_village, "土地与设施", d(11))
-    step(
-        v2,
-        "resolve_on_site",
-        member,
-        d(19),
-        level="group",
-        coordinated_with="惠民县国土资源自然局",
-        resolution="利用惠民县国土资源自然局土地使用政策协调会时机,为村里争取到农业设施土地问题的顺利解决。",
-    )
-    c1 = problem(community, "社区防疫物资短缺", v_comm, "疫情防控", d(12))
-    step(
-        c1,
-        "resolve_on_site",
-        member,
-        d(14),
-        level="group",
-        resolution="引领小区专属党支部投身社区防疫,着力解决社区防疫物资短缺问题。",
-    )
-    c2 = problem(community, "社区防疫人手不足", v_comm, "疫情防控", d(12))
-    step(
-        c2,
-        "resolve_on_site",
-        member,
-        d(14),
-        level="group",
-        resolution="把党旗树在一线,抓点控面,着力解决社区防疫人手不足问题。",
-    )
-
     fieldwork.plan_ensure(
-        actor=member,
+        actor=demo.users["member"],
         target=huiyu,
         name="三步递进",
         made_on=d(11),
-        owner=member_p,
+        owner=demo.people["member"],
         goal="多角度帮促企业产能迅速恢复",
         summary="为企业量身打造的帮扶方案,分三步递进恢复产能。",
         steps=[{"title": f"第{n}步", "group_label": "三步递进"} for n in "一二三"],
     )
+
+
+def project_chapter(demo: Demo) -> None:
+    """2. The training base: 10余次 on site, “三早、二申、一扶”, two problems handed to 惠民县教育局 (办理中)."""
+    base = demo.targets["惠民县职业中专智能制造综合实训基地"]
+    visit = demo.visit(
+        [base],
+        d(10),
+        "onsite",
+        "深入工地",
+        "先后10余次深入工地,针对项目建设中的困难和问题提出方案。",
+        end_date=d(27),
+        occasions=10,
+        occasions_qualifier="余",
+    )
+    handed = {
+        "level": "county",
+        "handling_org": demo.org["惠民县教育局"],
+        "handler": demo.people["handler"],
+        "deadline_days": 15,
+    }
+    p1 = demo.problem(
+        base, "新校师资短缺", visit, "师资与人才", d(12), description="新校教师招聘、配备工作需要部署研究。"
+    )
+    demo.step(p1, "triage", "office", d(12), **handed)
+    demo.step(p1, "accept", "handler", d(13))
+    demo.step(
+        p1, "progress", "handler", d(16), comment="帮助学校对接县教育局,部署研究新校教师招聘、配备工作。"
+    )
+    p2 = demo.problem(
+        base,
+        "专业设置不合理",
+        visit,
+        "专业与规划",
+        d(12),
+        description="需根据项目学校规模和社会需求统筹安排各科专业的设置开办。",
+    )
+    demo.step(p2, "triage", "office", d(12), **handed)
+    demo.step(p2, "accept", "handler", d(13))
+    demo.step(
+        p2,
+        "progress",
+        "handler",
+        d(18),
+        coordinated_with="县职业教育主管部门",
+        comment="指导县职业教育主管部门,根据项目学校规模和社会需求,统筹安排各科专业的设置开办。",
+    )
     fieldwork.plan_ensure(
-        actor=member,
+        actor=demo.users["member"],
         target=base,
         name="三早、二申、一扶",
         made_on=d(12),
-        owner=member_p,
+        owner=demo.people["member"],
         goal="帮扶项目尽快复工复产",
         summary="针对项目建设中的困难和问题提出的有针对性的方案。",
         steps=[
@@ -480,45 +485,89 @@ def load_demo() -> dict:
             {"group_label": "一扶", "title": "实行定期跟进督导复工进度办法", "status": "doing"},
         ],
     )
-    fieldwork.outcome_ensure(
-        actor=member,
-        target=village,
-        indicator=ind["produce_sold"],
-        value="2万斤",
-        date=d(25),
-        problem=v1,
-        note="甜瓜优先上市",
+
+
+def village_chapter(demo: Demo) -> None:
+    """3. 官道李村: the expert 李东起 in the greenhouses (2万斤, 10万元, 3.5万元); the land problem solved."""
+    village = demo.targets["官道李村"]
+    visit = demo.visit(
+        [village], d(11), "individual", "分散活动把准问题的线", "受疫情影响,缺乏绿色果蔬种植技术。"
     )
-    fieldwork.outcome_ensure(
-        actor=member,
-        target=village,
-        indicator=ind["output_value"],
-        value="10万元",
-        date=d(25),
-        problem=v1,
-        note="达产价值",
+    demo.visit(
+        [village],
+        d(13),
+        "onsite",
+        "专家到大棚教学",
+        "惠民县农业农村服务中心专家李东起到大棚教学,帮助菜农排查作物病害,提出种植建议。",
+        participants=[demo.people["member"], demo.people["李东起"]],
     )
-    fieldwork.outcome_ensure(
-        actor=member,
-        target=village,
-        indicator=ind["loss_avoided"],
-        value="3.5万元",
-        date=d(25),
-        problem=v1,
-        note="减少蔬菜因害损失",
+    v1 = demo.problem(village, "受疫情影响,缺乏绿色果蔬种植技术", visit, "技术服务", d(11))
+    demo.step(
+        v1,
+        "resolve_on_site",
+        "member",
+        d(13),
+        level="group",
+        coordinated_with="惠民县农业农村服务中心专家李东起",
+        resolution="联系惠民县农业农村服务中心专家李东起到大棚教学,帮助菜农排查作物病害,提出种植建议,"
+        "通过科技帮扶助力农业生产。",
     )
-    fieldwork.outcome_ensure(
-        actor=member,
-        target=community,
-        indicator=ind["measures"],
-        value="3处",
-        date=d(18),
-        note="指导完善社区防疫相关措施,查缺补漏,织密防疫网",
+    v2 = demo.problem(village, "农业设施土地问题", visit, "土地与设施", d(11))
+    demo.step(
+        v2,
+        "resolve_on_site",
+        "member",
+        d(19),
+        level="group",
+        coordinated_with="惠民县国土资源自然局",
+        resolution="利用惠民县国土资源自然局土地使用政策协调会时机,为村里争取到农业设施土地问题的顺利解决。",
     )
+    demo.outcome(village, "produce_sold", "2万斤", d(25), problem=v1, note="甜瓜优先上市")
+    demo.outcome(village, "output_value", "10万元", d(25), problem=v1, note="达产价值")
+    demo.outcome(village, "loss_avoided", "3.5万元", d(25), problem=v1, note="减少蔬菜因害损失")
+
+
+def community_chapter(demo: Demo) -> None:
+    """4. 棣州社区: supplies and hands for epidemic control, 3处 measures, 2 lists, 刘春国's visit, 昭晖's words."""
+    community = demo.targets["棣州社区"]
+    visit = demo.visit(
+        [community],
+        d(12),
+        "individual",
+        "分散活动把准问题的线",
+        "参与社区不间断检查调研,帮助寻找疫情防控盲点。",
+    )
+    demo.visit(
+        [community],
+        d(20),
+        "inspection",
+        "领导调研",
+        "滨州市教育局刘春国局长到棣州社区调研。",
+        accompanying_leaders=[demo.people["刘春国"]],
+    )
+    c1 = demo.problem(community, "社区防疫物资短缺", visit, "疫情防控", d(12))
+    demo.step(
+        c1,
+        "resolve_on_site",
+        "member",
+        d(14),
+        level="group",
+        resolution="引领小区专属党支部投身社区防疫,着力解决社区防疫物资短缺问题。",
+    )
+    c2 = demo.problem(community, "社区防疫人手不足", visit, "疫情防控", d(12))
+    demo.step(
+        c2,
+        "resolve_on_site",
+        "member",
+        d(14),
+        level="group",
+        resolution="把党旗树在一线,抓点控面,着力解决社区防疫人手不足问题。",
+    )
+    demo.outcome(community, "measures", "3处", d(18), note="指导完善社区防疫相关措施,查缺补漏,织密防疫网")
     for name, kind in (("棣州社区疫情防控盲点问题清单", "problem"), ("棣州社区疫情防控整改清单", "rectify")):
         fieldwork.checklist_ensure(
-            actor=member,
-            group=group,
+            actor=demo.users["member"],
+            group=demo.the_group,
             name=name,
             kind=kind,
             target=community,
@@ -527,9 +576,9 @@ def load_demo() -> dict:
             note="参与社区不间断检查调研,寻找疫情防控盲点,及时督促整改。",
         )
     fieldwork.feedback_ensure(
-        actor=member,
+        actor=demo.users["member"],
         target=community,
-        group=group,
+        group=demo.the_group,
         speaker_name="昭晖",
         speaker_role="社区党支部书记",
         addressee="滨州市教育局刘春国局长",
@@ -537,11 +586,15 @@ def load_demo() -> dict:
         quote="市教育局‘四进’工作组来的时间不长,自觉成为社区一份子,出谋划策当参谋,一上来就把工作解决到难点上、"
         "把事办到了居民的心坎里。",
     )
+
+
+def work_methods_chapter(demo: Demo) -> None:
+    """“帮引扶细”, selected as a provincial excellent work method; the community's “树党旗、抓六点” (a draft)."""
     from sijin.reports.services import work_method_ensure
 
     work_method_ensure(
-        actor=member,
-        group=group,
+        actor=demo.users["member"],
+        group=demo.the_group,
         title="帮引扶细",
         status="selected",
         selected_level="province",
@@ -550,19 +603,10 @@ def load_demo() -> dict:
         body="集体出动了解工作的面,分散活动把准问题的线,责任到人落实扶持的点。",
     )
     work_method_ensure(
-        actor=member,
-        group=group,
-        target=community,
+        actor=demo.users["member"],
+        group=demo.the_group,
+        target=demo.targets["棣州社区"],
         title="树党旗、抓六点",
         status="draft",
         summary="引领小区专属党支部投身社区防疫,把党旗树在一线,抓点控面。",
     )
-    del zhao  # named in the feedback; kept as a person for the directory
-    return {
-        "group": group,
-        "campaign": campaign,
-        "users": users,
-        "problems": Problem.objects.filter(group=group).count(),
-        "closed": Status.CLOSED,
-        "methods": WorkMethod.objects.filter(group=group).count(),
-    }
