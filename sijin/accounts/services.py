@@ -1,13 +1,15 @@
 """Writes for logins and role grants."""
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
 
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved
+from sijin.directory.models import Organization, Person, Region
 
 from .models import Role, RoleGrant, User
 
@@ -15,10 +17,10 @@ from .models import Role, RoleGrant, User
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User | None,
     username: str,
     password: str | None,
-    person=None,
+    person: Person | None = None,
     is_staff: bool = False,
     is_superuser: bool = False,
     email: str = "",
@@ -37,7 +39,7 @@ def user_create(
     return saved(actor, user, AuditAction.USER_CREATE, f"新增用户 {username}", exclude=["password"])
 
 
-def user_ensure(*, actor, username: str, password: str, **fields: Any) -> User:
+def user_ensure(*, actor: User | None, username: str, password: str, **fields: Any) -> User:
     """Create a login if it does not exist; an existing one is left as it is."""
     return User.objects.filter(username=username).first() or user_create(
         actor=actor, username=username, password=password, **fields
@@ -45,7 +47,14 @@ def user_ensure(*, actor, username: str, password: str, **fields: Any) -> User:
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, groups=None, user_permissions=None, **fields: Any) -> User:
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+    **fields: Any,
+) -> User:
     """Change a login's names, flags and person; ``groups`` and ``user_permissions`` replace the old sets."""
     sets = {"groups": groups, "user_permissions": user_permissions}
     changed = [*fields, *(name for name, value in sets.items() if value is not None)]
@@ -65,7 +74,7 @@ def user_update(*, actor, user: User, groups=None, user_permissions=None, **fiel
 
 
 @transaction.atomic
-def user_password_set(*, actor, user: User, password: str | None) -> User:
+def user_password_set(*, actor: User | None, user: User, password: str | None) -> User:
     """Set a login's password; ``None`` turns password sign-in off. The password itself is never audited."""
     user = locked(user)
     user.set_password(password)
@@ -80,19 +89,29 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
 
 
 @transaction.atomic
-def role_grant(*, actor, user: User, role: str, region=None, organization=None, work_group=None) -> RoleGrant:
+def role_grant(
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    region: Region | None = None,
+    organization: Organization | None = None,
+    work_group: models.Model | None = None,
+) -> RoleGrant:
+    # ``work_group`` is a campaigns.WorkGroup; that app sits above this one, so the grant takes it by id.
+    group_id = work_group.pk if work_group is not None else None
     existing = RoleGrant.objects.filter(
-        user=user, role=role, region=region, organization=organization, work_group=work_group
+        user=user, role=role, region=region, organization=organization, work_group_id=group_id
     ).first()
     if existing:
         return existing
-    grant = RoleGrant(user=user, role=role, region=region, organization=organization, work_group=work_group)
+    grant = RoleGrant(user=user, role=role, region=region, organization=organization, work_group_id=group_id)
     _admin_site_permissions(user, role)
     return saved(actor, grant, AuditAction.ROLE_GRANT, f"授予 {user} {grant.get_role_display()}")
 
 
 @transaction.atomic
-def role_revoke(*, actor, grant: RoleGrant) -> None:
+def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
     """Withdraw a grant, and with it the admin-site permissions that no remaining grant still justifies."""
     user = locked(grant.user)
     summary = f"撤销 {grant}"

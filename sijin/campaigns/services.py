@@ -10,10 +10,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from sijin.accounts.models import User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved
 from sijin.core.validators import validate_credit_code
+from sijin.directory.models import Organization, Person, Region
 
 from .attributes import clean_attributes, validate_schema
 from .models import Campaign, Category, Indicator, Membership, Target, TargetKind, WorkGroup
@@ -22,10 +24,10 @@ from .models import Campaign, Category, Indicator, Membership, Target, TargetKin
 @transaction.atomic
 def campaign_create(
     *,
-    actor,
+    actor: User | None,
     name: str,
     level: str,
-    region,
+    region: Region,
     start: date,
     end: date | None = None,
     deployment: str = "",
@@ -46,12 +48,12 @@ def campaign_create(
     return saved(actor, campaign, AuditAction.CAMPAIGN_CREATE, f"新建行动 {name}")
 
 
-def campaign_ensure(*, actor, name: str, **fields: Any) -> Campaign:
+def campaign_ensure(*, actor: User | None, name: str, **fields: Any) -> Campaign:
     return Campaign.objects.filter(name=name).first() or campaign_create(actor=actor, name=name, **fields)
 
 
 @transaction.atomic
-def campaign_update(*, actor, campaign: Campaign, **fields: Any) -> Campaign:
+def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) -> Campaign:
     campaign = locked(campaign, **fields)
     return saved(
         actor, campaign, AuditAction.CAMPAIGN_UPDATE, f"修改行动 {campaign.name}", fields=list(fields)
@@ -68,7 +70,7 @@ def _check_schema(schema: list[dict]) -> None:
 @transaction.atomic
 def target_kind_create(
     *,
-    actor,
+    actor: User | None,
     campaign: Campaign,
     code: str,
     name: str,
@@ -85,14 +87,14 @@ def target_kind_create(
     return saved(actor, kind, AuditAction.TARGET_KIND_CREATE, f"新增对象类型 {name}")
 
 
-def target_kind_ensure(*, actor, campaign: Campaign, code: str, **fields: Any) -> TargetKind:
+def target_kind_ensure(*, actor: User | None, campaign: Campaign, code: str, **fields: Any) -> TargetKind:
     return TargetKind.objects.filter(campaign=campaign, code=code).first() or target_kind_create(
         actor=actor, campaign=campaign, code=code, **fields
     )
 
 
 @transaction.atomic
-def target_kind_update(*, actor, kind: TargetKind, **fields: Any) -> TargetKind:
+def target_kind_update(*, actor: User | None, kind: TargetKind, **fields: Any) -> TargetKind:
     """Change a kind; a new schema is checked, and the targets keep the values they have."""
     if "schema" in fields:
         _check_schema(fields["schema"])
@@ -104,20 +106,20 @@ def target_kind_update(*, actor, kind: TargetKind, **fields: Any) -> TargetKind:
 
 @transaction.atomic
 def category_create(
-    *, actor, campaign: Campaign, name: str, order: int = 0, solve_days: int | None = None
+    *, actor: User | None, campaign: Campaign, name: str, order: int = 0, solve_days: int | None = None
 ) -> Category:
     category = Category(campaign=campaign, name=name, order=order, solve_days=solve_days)
     return saved(actor, category, AuditAction.CATEGORY_CREATE, f"新增问题类别 {name}")
 
 
-def category_ensure(*, actor, campaign: Campaign, name: str, **fields: Any) -> Category:
+def category_ensure(*, actor: User | None, campaign: Campaign, name: str, **fields: Any) -> Category:
     return Category.objects.filter(campaign=campaign, name=name).first() or category_create(
         actor=actor, campaign=campaign, name=name, **fields
     )
 
 
 @transaction.atomic
-def category_update(*, actor, category: Category, **fields: Any) -> Category:
+def category_update(*, actor: User | None, category: Category, **fields: Any) -> Category:
     category = locked(category, **fields)
     return saved(
         actor, category, AuditAction.CATEGORY_UPDATE, f"修改问题类别 {category.name}", fields=list(fields)
@@ -126,20 +128,20 @@ def category_update(*, actor, category: Category, **fields: Any) -> Category:
 
 @transaction.atomic
 def indicator_create(
-    *, actor, campaign: Campaign, code: str, name: str, unit: str, order: int = 0
+    *, actor: User | None, campaign: Campaign, code: str, name: str, unit: str, order: int = 0
 ) -> Indicator:
     indicator = Indicator(campaign=campaign, code=code, name=name, unit=unit, order=order)
     return saved(actor, indicator, AuditAction.INDICATOR_CREATE, f"新增成效指标 {name}")
 
 
-def indicator_ensure(*, actor, campaign: Campaign, code: str, **fields: Any) -> Indicator:
+def indicator_ensure(*, actor: User | None, campaign: Campaign, code: str, **fields: Any) -> Indicator:
     return Indicator.objects.filter(campaign=campaign, code=code).first() or indicator_create(
         actor=actor, campaign=campaign, code=code, **fields
     )
 
 
 @transaction.atomic
-def indicator_update(*, actor, indicator: Indicator, **fields: Any) -> Indicator:
+def indicator_update(*, actor: User | None, indicator: Indicator, **fields: Any) -> Indicator:
     """Change an indicator. Outcomes keep their stored figures: a new unit does not convert them."""
     indicator = locked(indicator, **fields)
     return saved(
@@ -150,11 +152,11 @@ def indicator_update(*, actor, indicator: Indicator, **fields: Any) -> Indicator
 @transaction.atomic
 def group_create(
     *,
-    actor,
+    actor: User | None,
     campaign: Campaign,
     name: str,
-    dispatching_org,
-    region,
+    dispatching_org: Organization,
+    region: Region,
     tier: str,
     start: date,
     end: date | None = None,
@@ -173,14 +175,14 @@ def group_create(
     return saved(actor, group, AuditAction.GROUP_CREATE, f"组建工作组 {name}")
 
 
-def group_ensure(*, actor, campaign: Campaign, name: str, **fields: Any) -> WorkGroup:
+def group_ensure(*, actor: User | None, campaign: Campaign, name: str, **fields: Any) -> WorkGroup:
     return WorkGroup.objects.filter(campaign=campaign, name=name).first() or group_create(
         actor=actor, campaign=campaign, name=name, **fields
     )
 
 
 @transaction.atomic
-def group_update(*, actor, group: WorkGroup, **fields: Any) -> WorkGroup:
+def group_update(*, actor: User | None, group: WorkGroup, **fields: Any) -> WorkGroup:
     """Change a group. Its targets (and their problems' scope) must stay inside its campaign and region."""
     group = locked(group, **fields)
     targets = group.targets.all()
@@ -198,19 +200,21 @@ def group_update(*, actor, group: WorkGroup, **fields: Any) -> WorkGroup:
 
 
 @transaction.atomic
-def membership_create(*, actor, group: WorkGroup, person, role: str = "member", duty: str = "") -> Membership:
+def membership_create(
+    *, actor: User | None, group: WorkGroup, person: Person, role: str = "member", duty: str = ""
+) -> Membership:
     membership = Membership(group=group, person=person, role=role, duty=duty)
     return saved(actor, membership, AuditAction.MEMBERSHIP_CREATE, f"{person} 加入 {group}")
 
 
-def membership_ensure(*, actor, group: WorkGroup, person, **fields: Any) -> Membership:
+def membership_ensure(*, actor: User | None, group: WorkGroup, person: Person, **fields: Any) -> Membership:
     return Membership.objects.filter(group=group, person=person).first() or membership_create(
         actor=actor, group=group, person=person, **fields
     )
 
 
 @transaction.atomic
-def membership_update(*, actor, membership: Membership, **fields: Any) -> Membership:
+def membership_update(*, actor: User | None, membership: Membership, **fields: Any) -> Membership:
     membership = locked(membership, **fields)
     return saved(
         actor,
@@ -222,7 +226,7 @@ def membership_update(*, actor, membership: Membership, **fields: Any) -> Member
 
 
 @transaction.atomic
-def membership_delete(*, actor, membership: Membership) -> None:
+def membership_delete(*, actor: User | None, membership: Membership) -> None:
     """A person leaves a group; what they recorded stays (visits, problems name people, not memberships)."""
     audit(actor, AuditAction.MEMBERSHIP_DELETE, membership, f"{membership.person} 离开 {membership.group}")
     membership.delete()
@@ -266,13 +270,13 @@ def _check_target(target: Target, raw_attributes: dict[str, Any]) -> None:
 @transaction.atomic
 def target_create(
     *,
-    actor,
+    actor: User | None,
     campaign: Campaign,
     kind: TargetKind,
     name: str,
-    region,
+    region: Region,
     group: WorkGroup | None = None,
-    responsible=None,
+    responsible: Person | None = None,
     address: str = "",
     credit_code: str = "",
     attributes: dict | None = None,
@@ -297,14 +301,18 @@ def target_create(
     return target
 
 
-def target_ensure(*, actor, campaign: Campaign, kind: TargetKind, name: str, **fields: Any) -> Target:
+def target_ensure(
+    *, actor: User | None, campaign: Campaign, kind: TargetKind, name: str, **fields: Any
+) -> Target:
     return Target.objects.filter(campaign=campaign, kind=kind, name=name).first() or target_create(
         actor=actor, campaign=campaign, kind=kind, name=name, **fields
     )
 
 
 @transaction.atomic
-def target_update(*, actor, target: Target, attributes: dict | None = None, **fields: Any) -> Target:
+def target_update(
+    *, actor: User | None, target: Target, attributes: dict | None = None, **fields: Any
+) -> Target:
     target = Target.objects.select_for_update().get(pk=target.pk)
     before = {k: str(getattr(target, k)) for k in fields}
     for key, value in fields.items():

@@ -2,17 +2,23 @@
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from .models import AuditAction, AuditLog
 
 
 def audit(
-    actor: Any, action: AuditAction, obj: models.Model | None = None, summary: str = "", **data: Any
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    obj: models.Model | None = None,
+    summary: str = "",
+    **data: Any,
 ) -> AuditLog:
     """Record one write. ``action`` is one of AuditAction: an unknown kind is a programming error."""
+    # By id: the typed ``actor`` field is the accounts app's User, which core does not import.
     return AuditLog.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor.pk if actor is not None else None,
         action=AuditAction(action),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

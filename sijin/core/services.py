@@ -2,6 +2,7 @@
 
 from typing import Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -18,7 +19,12 @@ def validated(obj: models.Model, exclude: list[str] | None = None) -> models.Mod
 
 
 def saved(
-    actor, obj: M, action: AuditAction, summary: str, exclude: list[str] | None = None, **data: Any
+    actor: AbstractBaseUser | None,
+    obj: M,
+    action: AuditAction,
+    summary: str,
+    exclude: list[str] | None = None,
+    **data: Any,
 ) -> M:
     """Validate, save and audit one new or changed object: the tail of every simple write service."""
     obj.full_clean(exclude=exclude)

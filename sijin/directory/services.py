@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from sijin.core.audit import audit
@@ -17,7 +18,7 @@ REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
 
 
 @transaction.atomic
-def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
+def regions_load(*, actor: AbstractBaseUser | None = None, path: Path = REGIONS_CSV) -> int:
     """Load (or refresh) the administrative divisions from the CSV; returns how many rows were new."""
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -41,7 +42,7 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> int:
 @transaction.atomic
 def organization_create(
     *,
-    actor,
+    actor: AbstractBaseUser | None,
     name: str,
     region: Region,
     kind: str = "department",
@@ -52,14 +53,18 @@ def organization_create(
     return saved(actor, org, AuditAction.ORGANIZATION_CREATE, f"新增单位 {name}")
 
 
-def organization_ensure(*, actor, name: str, region: Region, **fields: Any) -> Organization:
+def organization_ensure(
+    *, actor: AbstractBaseUser | None, name: str, region: Region, **fields: Any
+) -> Organization:
     return Organization.objects.filter(name=name, region=region).first() or organization_create(
         actor=actor, name=name, region=region, **fields
     )
 
 
 @transaction.atomic
-def organization_update(*, actor, organization: Organization, **fields: Any) -> Organization:
+def organization_update(
+    *, actor: AbstractBaseUser | None, organization: Organization, **fields: Any
+) -> Organization:
     organization = locked(organization, **fields)
     return saved(
         actor,
@@ -73,7 +78,7 @@ def organization_update(*, actor, organization: Organization, **fields: Any) -> 
 @transaction.atomic
 def person_create(
     *,
-    actor,
+    actor: AbstractBaseUser | None,
     name: str,
     organization: Organization | None,
     title: str = "",
@@ -92,14 +97,16 @@ def person_create(
     return saved(actor, person, AuditAction.PERSON_CREATE, f"新增人员 {name}")
 
 
-def person_ensure(*, actor, name: str, organization: Organization | None, **fields: Any) -> Person:
+def person_ensure(
+    *, actor: AbstractBaseUser | None, name: str, organization: Organization | None, **fields: Any
+) -> Person:
     return Person.objects.filter(name=name, organization=organization).first() or person_create(
         actor=actor, name=name, organization=organization, **fields
     )
 
 
 @transaction.atomic
-def person_update(*, actor, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: AbstractBaseUser | None, person: Person, **fields: Any) -> Person:
     if "mobile" in fields:
         fields["mobile"] = normalize_mobile(fields["mobile"])
     person = locked(person, **fields)

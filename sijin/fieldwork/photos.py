@@ -4,9 +4,11 @@ is stored under MEDIA_ROOT (outside the web root) and served only by a scoped vi
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from sijin.accounts import access
+from sijin.accounts.models import User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 
@@ -29,7 +31,7 @@ def sniff_image_type(head: bytes) -> str | None:
     return None
 
 
-def photo_check(uploaded_file) -> str:
+def photo_check(uploaded_file: File) -> str:
     """Validate one upload; return its real content type or raise a ValidationError users can act on."""
     name = getattr(uploaded_file, "name", "") or "照片"
     if uploaded_file.size > MAX_PHOTO_BYTES:
@@ -44,7 +46,7 @@ def photo_check(uploaded_file) -> str:
 
 
 @transaction.atomic
-def visit_photo_add(*, actor, visit: Visit, uploaded_file) -> VisitPhoto:
+def visit_photo_add(*, actor: User | None, visit: Visit, uploaded_file: File) -> VisitPhoto:
     """Attach a photo to a visit; the stored name is random so its address cannot be guessed from the upload."""
     if not access.can_write(actor, visit.group_id):
         raise PermissionDenied("只读权限,不能修改")

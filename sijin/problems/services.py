@@ -1,13 +1,18 @@
 """Creating problems. Every later change of a problem goes through workflow.problem_transition()."""
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from sijin.accounts.models import User
+from sijin.campaigns.models import Category, Target
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import validated
+from sijin.directory.models import Person
+from sijin.fieldwork.models import Visit
 
 from .models import Problem, ProblemEvent, Status
 
@@ -15,14 +20,14 @@ from .models import Problem, ProblemEvent, Status
 @transaction.atomic
 def problem_report(
     *,
-    actor,
-    target,
+    actor: User | None,
+    target: Target,
     title: str,
     reported_on: date,
-    visit=None,
-    category=None,
+    visit: Visit | None = None,
+    category: Category | None = None,
     description: str = "",
-    responsible=None,
+    responsible: Person | None = None,
 ) -> Problem:
     """上报: a problem found at a target, optionally on a visit. Starts as 已上报 with one event."""
     if target.group_id is None:
@@ -40,7 +45,7 @@ def problem_report(
         description=description,
         reported_on=reported_on,
         responsible=responsible,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if actor is not None and actor.pk else None,
     )
     validated(problem, exclude=["created_by"])
     problem.save()
@@ -57,7 +62,9 @@ def problem_report(
     return problem
 
 
-def problem_ensure(*, actor, target, title: str, reported_on: date, **fields) -> Problem:
+def problem_ensure(
+    *, actor: User | None, target: Target, title: str, reported_on: date, **fields: Any
+) -> Problem:
     return Problem.objects.filter(target=target, title=title).first() or problem_report(
         actor=actor, target=target, title=title, reported_on=reported_on, **fields
     )

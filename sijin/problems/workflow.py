@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from sijin.accounts import access
-from sijin.accounts.models import Role
+from sijin.accounts.models import Role, User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.workdays import add_workdays
@@ -149,7 +149,7 @@ class StaleProblem(ValidationError):
 STALE_MESSAGE = "该问题已被他人处理,请刷新后再操作。"
 
 
-def allowed_actions(user, problem: Problem) -> list[str]:
+def allowed_actions(user: access.Viewer, problem: Problem) -> list[str]:
     """The actions this user may take on this problem now (for showing only those buttons)."""
     user_roles = access.acting_roles(user, problem)
     return [a for (s, a), t in TRANSITIONS.items() if s == problem.status and user_roles & t.roles]
@@ -168,7 +168,7 @@ def default_deadline_days(problem: Problem, complex_problem: bool = False) -> in
 @transaction.atomic
 def problem_transition(
     *,
-    actor,
+    actor: User | None,
     problem: Problem,
     action: str,
     version: int | None = None,
@@ -213,7 +213,7 @@ def problem_transition(
     data |= {k: _plain(v) for k, v in fields.items() if k not in ("comment", "evidence", "outcomes")}
     event = ProblemEvent.objects.create(
         problem=problem,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if actor is not None and actor.pk else None,
         action=action,
         from_status=before,
         to_status=to,
@@ -376,7 +376,9 @@ def _check_outcomes(problem: Problem, outcomes: Iterable[dict[str, Any]]) -> Non
             raise ValidationError("成效指标不属于该问题所在行动。")
 
 
-def _record_outcomes(actor, problem: Problem, outcomes: Iterable[dict[str, Any]], today: date) -> dict:
+def _record_outcomes(
+    actor: User | None, problem: Problem, outcomes: Iterable[dict[str, Any]], today: date
+) -> dict:
     """办结's outcomes land in the target's 成效 (one entry, linked to the problem)."""
     from sijin.fieldwork.services import outcome_record
 

@@ -25,10 +25,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from sijin.accounts.access import Viewer
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.quantities import format_quantity
 from sijin.core.workdays import workdays_between
+from sijin.directory.models import Organization, Region
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit, visit_total
 from sijin.problems.models import SOLVED_STATUSES, Light, Problem
 from sijin.problems.rates import compute_rates
@@ -73,7 +75,13 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in "。!?!?”" else f"{text}。"
 
 
-def scoped_groups(actor, *, group=None, organization=None, region=None) -> QuerySet[WorkGroup]:
+def scoped_groups(
+    actor: Viewer,
+    *,
+    group: WorkGroup | None = None,
+    organization: Organization | None = None,
+    region: Region | None = None,
+) -> QuerySet[WorkGroup]:
     """The groups a briefing covers, always within the actor's scope."""
     groups = WorkGroup.objects.visible_to(actor).select_related("dispatching_org", "region", "campaign")
     if group is not None:
@@ -88,7 +96,13 @@ def scoped_groups(actor, *, group=None, organization=None, region=None) -> Query
 # Official documents are written in Chinese whatever language the page is shown in.
 @translation.override("zh-hans")
 def briefing_text(
-    actor, *, period_start: date, period_end: date, group=None, organization=None, region=None
+    actor: Viewer,
+    *,
+    period_start: date,
+    period_end: date,
+    group: WorkGroup | None = None,
+    organization: Organization | None = None,
+    region: Region | None = None,
 ) -> BriefingText:
     groups = list(scoped_groups(actor, group=group, organization=organization, region=region))
     return _Writer(
@@ -98,8 +112,16 @@ def briefing_text(
 
 class _Writer:
     def __init__(
-        self, actor, groups: list[WorkGroup], start: date, end: date, *, group, organization, region
-    ):
+        self,
+        actor: Viewer,
+        groups: list[WorkGroup],
+        start: date,
+        end: date,
+        *,
+        group: WorkGroup | None,
+        organization: Organization | None,
+        region: Region | None,
+    ) -> None:
         self.groups, self.start, self.end = groups, start, end
         self.scope_group, self.scope_org, self.scope_region = group, organization, region
         ids = [g.id for g in groups]

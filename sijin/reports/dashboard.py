@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
+from sijin.accounts.access import Viewer
 from sijin.campaigns.models import Campaign, Target, WorkGroup
 from sijin.core.quantities import readable_total
 from sijin.directory.models import Region
@@ -45,11 +46,11 @@ def _narrowed(qs: QuerySet, f: Filters, via: str, date_field: str) -> QuerySet:
     return qs
 
 
-def scoped_problems(user, f: Filters) -> QuerySet[Problem]:
+def scoped_problems(user: Viewer, f: Filters) -> QuerySet[Problem]:
     return _narrowed(Problem.objects.visible_to(user), f, "", "reported_on")
 
 
-def scoped_outcomes(user, f: Filters) -> QuerySet[Outcome]:
+def scoped_outcomes(user: Viewer, f: Filters) -> QuerySet[Outcome]:
     outcomes = Outcome.objects.filter(target__in=Target.objects.visible_to(user).values("id"))
     return _narrowed(outcomes, f, "target__", "date")
 
@@ -70,7 +71,7 @@ def rates_row(rates: Rates) -> dict:
     return {"total": rates.total, "solved": rates.solved, **dict(rates.as_list())}
 
 
-def dashboard_data(user, f: Filters) -> dict:
+def dashboard_data(user: Viewer, f: Filters) -> dict:
     problems = scoped_problems(user, f)
     statuses = dict(Status.choices)
     weeks = (

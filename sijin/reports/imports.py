@@ -7,14 +7,17 @@ create the rows, each in a savepoint — and nothing is kept unless every row is
 Errors read “第N行 第M列:原因”, N and M as Excel shows them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from openpyxl import load_workbook
 
 from sijin.accounts import access
+from sijin.accounts.models import User
 from sijin.campaigns.attributes import clean_attributes
 from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import target_create
@@ -26,6 +29,7 @@ from sijin.problems.services import problem_report
 from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Header, Ledger, write_xlsx
 
 MAX_HEADER_ROW = 5
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass
@@ -96,7 +100,7 @@ class _Errors:
         self.add(row_no, header, f"请填写“{header}”。")
 
 
-def _one(qs, what: str, name: str) -> tuple[Any, str]:
+def _one(qs: QuerySet[M], what: str, name: str) -> tuple[M | None, str]:
     found = list(qs[:2])
     if not found:
         return None, f"{what}“{name}”不存在。"
@@ -117,7 +121,7 @@ def _service_errors(
             errors.add(row_no, default, m)
 
 
-def _run(rows_fn) -> ImportResult:
+def _run(rows_fn: Callable[[], ImportResult]) -> ImportResult:
     """Create all rows in one transaction; roll everything back when any row failed."""
     with transaction.atomic():
         result = rows_fn()
@@ -143,7 +147,7 @@ TARGET_FIELDS = {
 }
 
 
-def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
     sheet = _Sheet(source, TARGET_REQUIRED)
     kinds = {k.name: k for k in TargetKind.objects.filter(campaign=campaign)}
     writable = access.visible_groups_for_write(actor)
@@ -201,7 +205,8 @@ def targets_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Imp
                     for key, messages in exc.message_dict.items():
                         for m in messages:
                             errors.add(row_no, by_key.get(key, Header.KIND), m)
-            if len(errors.messages) > before or kind is None:
+            # A kind or region left None has already been reported as an error.
+            if len(errors.messages) > before or kind is None or region is None:
                 continue
             try:
                 with transaction.atomic():
@@ -239,7 +244,7 @@ PROBLEM_FIELDS = {
 }
 
 
-def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
     sheet = _Sheet(source, PROBLEM_REQUIRED)
     writable = access.visible_groups_for_write(actor)
 
@@ -279,7 +284,8 @@ def problems_import(*, actor, campaign: Campaign, source: IO[bytes] | str) -> Im
                 category = Category.objects.filter(campaign=campaign, name=category_name).first()
                 if category is None:
                     errors.add(row_no, Header.CATEGORY, f"问题类别“{category_name}”不存在。")
-            if len(errors.messages) > before or reported_on is None:
+            # A target or date left None has already been reported as an error.
+            if len(errors.messages) > before or target is None or reported_on is None:
                 continue
             try:
                 with transaction.atomic():

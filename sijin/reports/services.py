@@ -8,21 +8,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sijin.accounts.models import User
+from sijin.campaigns.models import WorkGroup
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved, validated
+from sijin.directory.models import Organization, Region
 
 from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMethod
 
 
 @transaction.atomic
-def work_method_create(*, actor, group, title: str, **fields: Any) -> WorkMethod:
+def work_method_create(*, actor: User | None, group: WorkGroup, title: str, **fields: Any) -> WorkMethod:
     method = WorkMethod(group=group, title=title, **fields)
     return saved(actor, method, AuditAction.WORK_METHOD_CREATE, f"工作法 {title}")
 
 
 @transaction.atomic
-def work_method_update(*, actor, method: WorkMethod, **fields: Any) -> WorkMethod:
+def work_method_update(*, actor: User | None, method: WorkMethod, **fields: Any) -> WorkMethod:
     """Change a work method: its text, or how far it went (推荐, 入选 at a level)."""
     method = locked(method, **fields)
     return saved(
@@ -30,7 +33,7 @@ def work_method_update(*, actor, method: WorkMethod, **fields: Any) -> WorkMetho
     )
 
 
-def work_method_ensure(*, actor, group, title: str, **fields: Any) -> WorkMethod:
+def work_method_ensure(*, actor: User | None, group: WorkGroup, title: str, **fields: Any) -> WorkMethod:
     return WorkMethod.objects.filter(group=group, title=title).first() or work_method_create(
         actor=actor, group=group, title=title, **fields
     )
@@ -41,7 +44,13 @@ FROZEN_MESSAGE = "简报已报送,不能再修改。"
 
 @transaction.atomic
 def briefing_generate(
-    *, actor, period_start: date, period_end: date, group=None, organization=None, region=None
+    *,
+    actor: User | None,
+    period_start: date,
+    period_end: date,
+    group: WorkGroup | None = None,
+    organization: Organization | None = None,
+    region: Region | None = None,
 ) -> Briefing:
     """Write a draft briefing from the data the actor may see (see reports.briefing)."""
     from .briefing import briefing_text
@@ -70,7 +79,7 @@ def briefing_generate(
         period_end=period_end,
         title=text.title[:200],
         body=text.body,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if actor is not None and actor.pk else None,
     )
     return saved(
         actor, briefing, AuditAction.BRIEFING_GENERATE, f"生成简报 {briefing.title}", exclude=["created_by"]
@@ -78,7 +87,7 @@ def briefing_generate(
 
 
 @transaction.atomic
-def briefing_update(*, actor, briefing: Briefing, title: str, body: str) -> Briefing:
+def briefing_update(*, actor: User | None, briefing: Briefing, title: str, body: str) -> Briefing:
     briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
     if briefing.status == BriefingStatus.SUBMITTED:
         raise ValidationError(FROZEN_MESSAGE)
@@ -90,7 +99,7 @@ def briefing_update(*, actor, briefing: Briefing, title: str, body: str) -> Brie
 
 
 @transaction.atomic
-def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
+def briefing_submit(*, actor: User | None, briefing: Briefing) -> Briefing:
     briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
     if briefing.status == BriefingStatus.SUBMITTED:
         raise ValidationError("简报已报送。")
@@ -103,9 +112,15 @@ def briefing_submit(*, actor, briefing: Briefing) -> Briefing:
 
 @transaction.atomic
 def export_job_start(
-    *, actor, kind: str, group=None, period_start: date | None = None, period_end: date | None = None
+    *,
+    actor: User,
+    kind: str,
+    group: WorkGroup | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
 ) -> ExportJob:
-    """Queue a large ledger export for the background worker (reports.tasks).
+    """Queue a large ledger export for the background worker (reports.tasks), for ``actor`` to download (so
+    never ``None``).
 
     The task is enqueued when the job row is committed, never before: a rolled-back request leaves no task
     for a job that does not exist. ``task_id`` is filled in then.
