@@ -176,9 +176,3 @@ def test_the_visit_total_stays_vague(demo):
 
     assert visit_total(demo["group"].visits.all()) == "16余次"
     assert visit_total(demo["group"].visits.filter(occasions_qualifier="")) == "6次"
-
-
-def test_the_target_list_filters_targets_with_overdue_problems(demo):
-    html = client_for("office").get("/targets/?red=1").content.decode()
-    assert "惠民县职业中专智能制造综合实训基地" in html
-    assert "官道李村" not in html

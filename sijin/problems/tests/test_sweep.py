@@ -115,13 +115,13 @@ def test_it_rejects_a_malformed_date(db):
         call_command("sweep", "--date", "31/03/2020")
 
 
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",  # read at collection, so nothing is built for a test that cannot run
+    reason="SQLite's in-memory test database is shared by threads through one cache and refuses "
+    "concurrent writers instead of queuing them; two real connections need PostgreSQL",
+)
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "SQLite's in-memory test database is shared by threads through one cache and refuses "
-            "concurrent writers instead of queuing them; two real connections need PostgreSQL"
-        )
     barrier = threading.Barrier(2)
     results = []
 
