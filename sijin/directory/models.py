@@ -14,7 +14,13 @@ class RegionLevel(models.IntegerChoices):
 
 
 # How many leading digits of the 12-digit code identify a region of each level.
-PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+PREFIX_LENGTH: dict[int, int] = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.PREFECTURE: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
 
 
 class Region(models.Model):

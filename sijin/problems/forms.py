@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sijin.campaigns.models import Category, Indicator, TargetKind
 from sijin.core.quantities import parse_quantity
-from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region
+from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
 from sijin.fieldwork.forms import MultipleFileInput
 from sijin.fieldwork.models import Satisfaction
 from sijin.fieldwork.photos import sniff_image_type
@@ -44,7 +44,7 @@ DEFAULT_SORT = "-reported_on"
 class RegionChoiceField(forms.ModelChoiceField):
     """Regions as an indented tree (a full-width space per level below the top one offered)."""
 
-    top_level = 1
+    top_level = RegionLevel.PROVINCE
 
     def label_from_instance(self, obj) -> str:
         return "\u3000" * (obj.level - self.top_level) + obj.name
@@ -99,7 +99,7 @@ class ProblemFilterForm(forms.Form):
         self.fields["handling_org"].queryset = units.order_by("name")  # type: ignore[attr-defined]
         region_field: Any = self.fields["region"]
         region_field.queryset = ledger_regions(problems)
-        region_field.top_level = min((r.level for r in region_field.queryset), default=1)
+        region_field.top_level = min((r.level for r in region_field.queryset), default=RegionLevel.PROVINCE)
 
     def ordering(self) -> str:
         sort = getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT
@@ -114,7 +114,7 @@ def ledger_regions(problems) -> QuerySet[Region]:
     """
     codes = set(problems.order_by().values_list("region_id", flat=True).distinct())
     for region in Region.objects.filter(code__in=codes).only("code", "level"):
-        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in range(1, region.level)}
+        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv < region.level}
     regions = list(Region.objects.filter(code__in=codes).only("code", "name", "level"))
     levels = sorted({r.level for r in regions})
     # 山东省 › 滨州市 › 惠民县 when every problem is in 惠民县: filtering by those changes nothing.
