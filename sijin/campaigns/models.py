@@ -144,7 +144,7 @@ class GroupTier(models.TextChoices):
 
 
 class WorkGroupQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "WorkGroupQuerySet":
+    def visible_to(self, user: access.Viewer) -> "WorkGroupQuerySet":
         """The groups in the user's scope (accounts.access decides)."""
         return self.filter(access.group_q(user))
 
@@ -236,7 +236,7 @@ class Membership(models.Model):
 
 
 class TargetQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "TargetQuerySet":
+    def visible_to(self, user: access.Viewer) -> "TargetQuerySet":
         """The targets in the user's scope (accounts.access decides), each once."""
         qs = self.filter(access.target_q(user))
         return qs.distinct() if access.target_needs_distinct(user) else qs

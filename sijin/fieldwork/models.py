@@ -15,7 +15,7 @@ class VisitMode(models.TextChoices):
 
 
 class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "VisitQuerySet":
+    def visible_to(self, user: access.Viewer) -> "VisitQuerySet":
         """The visits of groups in the user's scope (accounts.access decides)."""
         return self.filter(access.visit_q(user))
 

@@ -152,7 +152,7 @@ OFFICE_REGION_LEVEL: dict[str, RegionLevel] = {
 
 
 class ProblemQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ProblemQuerySet":
+    def visible_to(self, user: access.Viewer) -> "ProblemQuerySet":
         """The problems in the user's scope (accounts.access decides)."""
         return self.filter(access.problem_q(user))
 

@@ -77,7 +77,7 @@ class BriefingStatus(models.TextChoices):
 
 
 class BriefingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "BriefingQuerySet":
+    def visible_to(self, user: access.Viewer) -> "BriefingQuerySet":
         """The briefings the user may read (accounts.access decides)."""
         return self.filter(access.briefing_q(user))
 
