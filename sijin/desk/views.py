@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -28,8 +27,6 @@ from sijin.core.quantities import readable_total
 from sijin.directory.models import Person, Region
 from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm
 from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
-from sijin.fieldwork.photos import visit_photo_add
-from sijin.fieldwork.services import visit_record
 from sijin.problems.models import (
     GROUP_STATUSES,
     HANDLER_STATUSES,
@@ -39,7 +36,7 @@ from sijin.problems.models import (
     Problem,
 )
 from sijin.problems.rates import compute_rates
-from sijin.problems.services import problem_report
+from sijin.problems.services import visit_report
 from sijin.problems.supervision import annotate_light, light_q
 from sijin.reports.models import WorkMethod
 
@@ -214,7 +211,18 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
             return redirect(_visit_form_url(group=group.pk))
         if form.is_valid() and problems.is_valid():
             try:
-                visit = _save(request.user, form.cleaned_data, problems)
+                cleaned = form.cleaned_data
+                visit = visit_report(
+                    actor=request.user,
+                    group=cleaned["group"],
+                    targets=list(cleaned["targets"]),
+                    date=cleaned["date"],
+                    mode=cleaned["mode"],
+                    participants=list(cleaned["participants"]),
+                    notes=cleaned["notes"],
+                    problems=[row for row in problems.cleaned_data if row.get("title")],
+                    photos=cleaned["photos"],
+                )
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
@@ -250,33 +258,6 @@ def _chosen_group(groups, raw):
 
 def _initial(request: AuthenticatedRequest, group) -> dict:
     return {"group": group, "date": timezone.localdate(), "token": form_token(request, "token")}
-
-
-@transaction.atomic
-def _save(actor, data: dict, problems) -> Visit:
-    """The visit, the problems found on it and its photos: all saved or none."""
-    visit = visit_record(
-        actor=actor,
-        group=data["group"],
-        targets=list(data["targets"]),
-        date=data["date"],
-        mode=data["mode"],
-        participants=list(data["participants"]),
-        notes=data["notes"],
-    )
-    for row in problems.cleaned_data:
-        if row.get("title"):
-            problem_report(
-                actor=actor,
-                visit=visit,
-                target=row["target"],
-                title=row["title"],
-                description=row.get("description", ""),
-                reported_on=data["date"],
-            )
-    for uploaded in data["photos"]:
-        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
-    return visit
 
 
 def _attach_errors(form, exc: ValidationError) -> None:

@@ -1,18 +1,22 @@
 """Creating problems. Every later change of a problem goes through workflow.problem_transition()."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from sijin.accounts.models import User
-from sijin.campaigns.models import Category, Target
+from sijin.campaigns.models import Category, Target, WorkGroup
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import validated
 from sijin.directory.models import Person
 from sijin.fieldwork.models import Visit
+from sijin.fieldwork.photos import visit_photo_add
+from sijin.fieldwork.services import visit_record
 
 from .models import Problem, ProblemEvent, Status
 
@@ -68,3 +72,44 @@ def problem_ensure(
     return Problem.objects.filter(target=target, title=title).first() or problem_report(
         actor=actor, target=target, title=title, reported_on=reported_on, **fields
     )
+
+
+@transaction.atomic
+def visit_report(
+    *,
+    actor: User | None,
+    group: WorkGroup,
+    targets: list[Target],
+    date: date,
+    mode: str,
+    participants: list[Person],
+    notes: str = "",
+    problems: Iterable[dict[str, Any]] = (),
+    photos: Iterable[File] = (),
+) -> Visit:
+    """A visit with the problems found on it and its photos, as the field entry sends them: all saved or none.
+
+    Each problem is a dict with ``target``, ``title`` and optionally ``description``; it is reported on the
+    visit's date.
+    """
+    visit = visit_record(
+        actor=actor,
+        group=group,
+        targets=targets,
+        date=date,
+        mode=mode,
+        participants=participants,
+        notes=notes,
+    )
+    for row in problems:
+        problem_report(
+            actor=actor,
+            visit=visit,
+            target=row["target"],
+            title=row["title"],
+            description=row.get("description", ""),
+            reported_on=date,
+        )
+    for uploaded in photos:
+        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
+    return visit
