@@ -18,6 +18,9 @@ COMMANDS = {
     "import": "从 Excel 导入帮扶对象或问题",
     "export": "导出 Excel 台账/清单",
     "briefing": "生成工作简报(.docx)",
+    "backup": "备份数据库、上传文件和密钥到一个 .tar.gz 文件(网站可继续运行)",
+    "restore": "从备份文件恢复(先校验;已有数据时需加 --force)",
+    "audit": "安全审计:verify 校验审计日志哈希链 / prune 清理超过保留期的记录",
     "manage": "运行 Django 管理命令,如 sijin manage migrate",
 }
 

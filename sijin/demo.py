@@ -5,24 +5,21 @@ has the same events and audit rows as real use. Every step finds what exists fir
 changes nothing. ``load_demo()`` tells the report chapter by chapter, one function each, in the report's order.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 
 from sijin.accounts.models import Role, User
-from sijin.accounts.services import role_grant, user_ensure
+from sijin.accounts.services import user_role_ensure
 from sijin.campaigns import services as campaigns
-from sijin.campaigns.models import Campaign, Category, Indicator, Target, TargetKind, WorkGroup
-from sijin.directory.models import Organization, Person, Region
+from sijin.campaigns.services import IndicatorSpec, KindSpec
+from sijin.directory.models import Region
 from sijin.directory.services import organization_ensure, person_ensure, regions_load
 from sijin.fieldwork import services as fieldwork
-from sijin.fieldwork.models import Visit
 from sijin.problems.models import Problem, Status
-from sijin.problems.services import problem_ensure
-from sijin.problems.workflow import problem_transition
 from sijin.reports.models import WorkMethod
+from sijin.scenario import Scenario, admin_ensure
 
 DEMO_PASSWORD = "sijin-demo"
 DEMO_LOGINS = [
@@ -32,26 +29,27 @@ DEMO_LOGINS = [
     ("member", "工作组组员", "滨州市教育局驻惠民县工作组"),
     ("handler", "承办人", "惠民县教育局"),
     ("auditor", "审计管理员", "只读审计日志"),
-    ("admin", "系统管理员", "全部"),
+    ("security", "安全管理员", "业务账号与角色授权"),
+    ("admin", "系统管理员", "行动配置与基础数据"),
 ]
 GROUP_NAME = "滨州市教育局驻惠民县“四进”工作组"
-KINDS = [
-    (
-        "enterprise",
-        "企业",
-        "帮",
-        "进企业真服务,在“帮”上下功夫",
-        [
+KINDS: list[KindSpec] = [
+    {
+        "code": "enterprise",
+        "name": "企业",
+        "focus": "帮",
+        "slogan": "进企业真服务,在“帮”上下功夫",
+        "schema": [
             {"key": "employees", "label": "职工人数", "type": "quantity", "unit": "人", "required": False},
             {"key": "industry", "label": "行业", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "project",
-        "项目",
-        "引",
-        "进项目真协调,在“引”上出主意",
-        [
+    },
+    {
+        "code": "project",
+        "name": "项目",
+        "focus": "引",
+        "slogan": "进项目真协调,在“引”上出主意",
+        "schema": [
             {"key": "investment", "label": "规划投资", "type": "quantity", "unit": "万元", "required": False},
             {"key": "area", "label": "占地", "type": "quantity", "unit": "亩", "required": False},
             {
@@ -64,27 +62,27 @@ KINDS = [
             {"key": "progress", "label": "进度", "type": "percent", "unit": "%", "required": False},
             {"key": "nature", "label": "项目性质", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "village",
-        "乡村",
-        "扶",
-        "进乡村真帮助,在“扶”上想办法",
-        [
+    },
+    {
+        "code": "village",
+        "name": "乡村",
+        "focus": "扶",
+        "slogan": "进乡村真帮助,在“扶”上想办法",
+        "schema": [
             {"key": "greenhouse", "label": "果蔬大棚", "type": "quantity", "unit": "亩", "required": False},
             {"key": "industry", "label": "主导产业", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "community",
-        "社区",
-        "细",
-        "进社区重防疫,在“细”上做文章",
-        [
+    },
+    {
+        "code": "community",
+        "name": "社区",
+        "focus": "细",
+        "slogan": "进社区重防疫,在“细”上做文章",
+        "schema": [
             {"key": "households", "label": "户数", "type": "quantity", "unit": "户", "required": False},
             {"key": "party_branch", "label": "党组织", "type": "text", "unit": "", "required": False},
         ],
-    ),
+    },
 ]
 CATEGORIES = [
     "疫情防控",
@@ -97,99 +95,18 @@ CATEGORIES = [
     "政策与资金",
     "其他",
 ]
-INDICATORS = [
-    ("loss_avoided", "挽回损失", "万元"),
-    ("output_value", "新增产值", "万元"),
-    ("funds", "争取资金", "万元"),
-    ("produce_sold", "销售农产品", "斤"),
-    ("jobs", "解决用工", "人"),
-    ("measures", "完善措施", "处"),
+INDICATORS: list[IndicatorSpec] = [
+    {"code": "loss_avoided", "name": "挽回损失", "unit": "万元"},
+    {"code": "output_value", "name": "新增产值", "unit": "万元"},
+    {"code": "funds", "name": "争取资金", "unit": "万元"},
+    {"code": "produce_sold", "name": "销售农产品", "unit": "斤"},
+    {"code": "jobs", "name": "解决用工", "unit": "人"},
+    {"code": "measures", "name": "完善措施", "unit": "处"},
 ]
 
 
 def d(day: int) -> date:
     return date(2020, 3, day)
-
-
-@dataclass
-class Demo:
-    """What the chapters hand on to each other: the campaign's configuration, the group and who acts."""
-
-    campaign: Campaign
-    kinds: dict[str, TargetKind]
-    categories: dict[str, Category]
-    indicators: dict[str, Indicator]
-    org: dict[str, Organization] = field(default_factory=dict)
-    people: dict[str, Person] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
-    group: WorkGroup | None = None
-    targets: dict[str, Target] = field(default_factory=dict)
-
-    @property
-    def the_group(self) -> WorkGroup:
-        assert self.group is not None, "the work group chapter comes first"
-        return self.group
-
-    def target(self, kind: str, name: str, **fields: Any) -> Target:
-        """A target of the group in 惠民县, its member responsible for it (责任到人)."""
-        target = campaigns.target_ensure(
-            actor=self.users["member"],
-            campaign=self.campaign,
-            kind=self.kinds[kind],
-            name=name,
-            region=self.the_group.region,
-            group=self.the_group,
-            responsible=self.people["member"],
-            **fields,
-        )
-        self.targets[name] = target
-        return target
-
-    def visit(
-        self, targets: list[Target], on: date, mode: str, purpose: str, notes: str, **fields: Any
-    ) -> Visit:
-        return fieldwork.visit_ensure(
-            actor=self.users["member"],
-            group=self.the_group,
-            targets=targets,
-            date=on,
-            mode=mode,
-            purpose=purpose,
-            notes=notes,
-            **{"participants": [self.people["member"]], **fields},
-        )
-
-    def problem(
-        self, target: Target, title: str, visit: Visit, category: str, on: date, **fields: Any
-    ) -> Problem:
-        return problem_ensure(
-            actor=self.users["member"],
-            target=target,
-            title=title,
-            reported_on=on,
-            visit=visit,
-            category=self.categories[category],
-            responsible=self.people["member"],
-            **fields,
-        )
-
-    def step(self, problem: Problem, action: str, username: str, on: date, **fields: Any) -> None:
-        # Idempotent: only act when the problem has not taken this action yet.
-        if not problem.events.filter(action=action).exists():
-            problem_transition(
-                actor=self.users[username], problem=problem, action=action, on_date=on, **fields
-            )
-            problem.refresh_from_db()
-
-    def outcome(self, target: Target, indicator: str, value: str, on: date, **fields: Any) -> None:
-        fieldwork.outcome_ensure(
-            actor=self.users["member"],
-            target=target,
-            indicator=self.indicators[indicator],
-            value=value,
-            date=on,
-            **fields,
-        )
 
 
 @transaction.atomic
@@ -216,17 +133,10 @@ def load_demo() -> dict:
 
 
 def demo_admin() -> User:
-    return user_ensure(
-        actor=None,
-        username="admin",
-        password=DEMO_PASSWORD,
-        is_staff=True,
-        is_superuser=True,
-        display_name="系统管理员(演示)",
-    )
+    return admin_ensure(password=DEMO_PASSWORD, display_name="系统管理员(演示)")
 
 
-def campaign_chapter(admin: User) -> Demo:
+def campaign_chapter(admin: User) -> Scenario:
     """山东省“四进”攻坚行动 (2020): its four target kinds in order, problem categories and indicators."""
     campaign = campaigns.campaign_ensure(
         actor=admin,
@@ -237,37 +147,13 @@ def campaign_chapter(admin: User) -> Demo:
         deployment="按照省市部署要求",
         description="进企业、进项目、进乡村、进社区",
     )
-    demo = Demo(
-        campaign=campaign,
-        kinds={
-            code: campaigns.target_kind_ensure(
-                actor=admin,
-                campaign=campaign,
-                code=code,
-                name=name,
-                focus=focus,
-                slogan=slogan,
-                order=i,
-                schema=schema,
-            )
-            for i, (code, name, focus, slogan, schema) in enumerate(KINDS, 1)
-        },
-        categories={
-            name: campaigns.category_ensure(actor=admin, campaign=campaign, name=name, order=i)
-            for i, name in enumerate(CATEGORIES, 1)
-        },
-        indicators={
-            code: campaigns.indicator_ensure(
-                actor=admin, campaign=campaign, code=code, name=name, unit=unit, order=i
-            )
-            for i, (code, name, unit) in enumerate(INDICATORS, 1)
-        },
+    config = campaigns.campaign_configure(
+        actor=admin, campaign=campaign, kinds=KINDS, categories=CATEGORIES, indicators=INDICATORS
     )
-    demo.users["admin"] = admin
-    return demo
+    return Scenario(campaign=campaign, config=config, users={"admin": admin})
 
 
-def work_group_chapter(demo: Demo) -> None:
+def work_group_chapter(demo: Scenario) -> None:
     """滨州市教育局's group in 惠民县 (市派, three weeks), the units and people the report names, the logins."""
     admin = demo.users["admin"]
     binzhou, huimin = (Region.objects.get(code=c) for c in ("371600000000", "371621000000"))
@@ -330,20 +216,22 @@ def work_group_chapter(demo: Demo) -> None:
         ("member", Role.MEMBER, {"work_group": group}),
         ("handler", Role.HANDLER, {"organization": org["惠民县教育局"]}),
         ("auditor", Role.AUDITOR, {}),
+        ("security", Role.SECURITY, {}),
     ]
     display = {u: f"{label}(演示)" for u, label, _ in DEMO_LOGINS}
     for username, role, scope in grant_specs:
-        demo.users[username] = user_ensure(
-            actor=admin,
+        demo.users[username] = user_role_ensure(
+            actor=None,  # logins are made at the command line (三员分立: the system admin makes none)
             username=username,
             password=DEMO_PASSWORD,
+            role=role,
             person=demo.people.get(username),
             display_name=display[username],
+            **scope,
         )
-        role_grant(actor=admin, user=demo.users[username], role=role, **scope)
 
 
-def targets_chapter(demo: Demo) -> None:
+def targets_chapter(demo: Scenario) -> None:
     """The four targets with their profiles, and the collective visit that covered them (了解工作的面)."""
     huiyu = demo.target(
         "enterprise",
@@ -373,7 +261,7 @@ def targets_chapter(demo: Demo) -> None:
     )
 
 
-def enterprise_chapter(demo: Demo) -> None:
+def enterprise_chapter(demo: Scenario) -> None:
     """1. 惠宇汽车零部件有限公司: epidemic control and production safety; 惠企政策, 校企联合, “三步递进”."""
     huiyu = demo.targets["惠宇汽车零部件有限公司"]
     visit = demo.visit(
@@ -417,7 +305,7 @@ def enterprise_chapter(demo: Demo) -> None:
     )
 
 
-def project_chapter(demo: Demo) -> None:
+def project_chapter(demo: Scenario) -> None:
     """2. The training base: 10余次 on site, “三早、二申、一扶”, two problems handed to 惠民县教育局 (办理中)."""
     base = demo.targets["惠民县职业中专智能制造综合实训基地"]
     visit = demo.visit(
@@ -487,7 +375,7 @@ def project_chapter(demo: Demo) -> None:
     )
 
 
-def village_chapter(demo: Demo) -> None:
+def village_chapter(demo: Scenario) -> None:
     """3. 官道李村: the expert 李东起 in the greenhouses (2万斤, 10万元, 3.5万元); the land problem solved."""
     village = demo.targets["官道李村"]
     visit = demo.visit(
@@ -527,7 +415,7 @@ def village_chapter(demo: Demo) -> None:
     demo.outcome(village, "loss_avoided", "3.5万元", d(25), problem=v1, note="减少蔬菜因害损失")
 
 
-def community_chapter(demo: Demo) -> None:
+def community_chapter(demo: Scenario) -> None:
     """4. 棣州社区: supplies and hands for epidemic control, 3处 measures, 2 lists, 刘春国's visit, 昭晖's words."""
     community = demo.targets["棣州社区"]
     visit = demo.visit(
@@ -588,7 +476,7 @@ def community_chapter(demo: Demo) -> None:
     )
 
 
-def work_methods_chapter(demo: Demo) -> None:
+def work_methods_chapter(demo: Scenario) -> None:
     """“帮引扶细”, selected as a provincial excellent work method; the community's “树党旗、抓六点” (a draft)."""
     from sijin.reports.services import work_method_ensure
 

@@ -3,8 +3,10 @@
 With nothing set, the SQLite database, uploads and a generated secret key live under ``var/``.
 """
 
+import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -13,7 +15,31 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SIJIN_VAR_DIR", BASE_DIR.parent / "var")).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+# var/ holds case data (the SQLite file, uploads, exports, the secret key): this system user's only. A directory
+# or file that cannot be made is left to `sijin check` and `sijin serve`, which say so with advice.
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` with mode 0700 if it is missing."""
+    if not path.is_dir():
+        try:
+            path.mkdir(mode=0o700, parents=True)
+            path.chmod(0o700)  # mkdir's mode passes through the umask
+        except OSError:
+            pass
+    return path
+
+
+def _private_file(path: str) -> str:
+    """Create the SQLite file 0600 before SQLite does (it follows the umask, usually 0644); its -wal and -shm
+    files take the database file's mode."""
+    if not os.path.exists(path):
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
+_private_dir(VAR_DIR)
 
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -58,8 +84,15 @@ def _secret_key() -> str:
         return Path(path).read_text().strip()
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"无法写入密钥文件 {key_file}:{exc.strerror}。建议:确认数据目录 SIJIN_VAR_DIR 存在且可写,"
+                "或用 SIJIN_SECRET_KEY_FILE 指定密钥文件。"
+            ) from exc
+        with os.fdopen(descriptor, "w") as key:
+            key.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -81,6 +114,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "sijin.core",
     "sijin.accounts",
     "sijin.directory",
@@ -99,9 +135,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sijin.core.middleware.SessionLimitsMiddleware",
+    "sijin.accounts.middleware.AccountGuardMiddleware",
+    "sijin.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the login page
 ]
 
 ROOT_URLCONF = "sijin.urls"
@@ -129,7 +170,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SIJIN_SQLITE_PATH", str(VAR_DIR / "sijin.sqlite3")),
+            "NAME": _private_file(os.environ.get("SIJIN_SQLITE_PATH", str(VAR_DIR / "sijin.sqlite3"))),
             "OPTIONS": {
                 # WAL lets readers go on while one process writes; IMMEDIATE avoids lock upgrades.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -145,12 +186,48 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Identity (等保 level 3): see README, "Security". Permissions in the admin site come from role grants.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "sijin.accounts.backends.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
+    {"NAME": "sijin.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "sijin.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+SIJIN_PASSWORD_MAX_AGE_DAYS = _env_int("SIJIN_PASSWORD_MAX_AGE_DAYS", 0)  # 0: passwords do not expire
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+
+# Sessions end after SIJIN_SESSION_IDLE_MINUTES without a request, and SIJIN_SESSION_MAX_HOURS after the login
+# whatever happens (sijin.core.middleware.SessionLimitsMiddleware); the cookie dies with the browser.
+SIJIN_SESSION_IDLE_MINUTES = _env_int("SIJIN_SESSION_IDLE_MINUTES", 30, minimum=1)
+SIJIN_SESSION_MAX_HOURS = _env_int("SIJIN_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SIJIN_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login lockout (django-axes): SIJIN_LOGIN_FAILURE_LIMIT failures, each within SIJIN_LOGIN_LOCKOUT_MINUTES of the
+# last, lock the username and throttle the client address for that long; the security admin can unlock.
+AXES_FAILURE_LIMIT = _env_int("SIJIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("SIJIN_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sijin.accounts.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sijin.accounts.auth.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit log
+AXES_ENABLE_ADMIN = False  # unlocking is the security admin's action on the user page (audited)
+AXES_VERBOSE = False
+# Behind nginx the client's address is the last of X-Forwarded-For that the SIJIN_PROXY_COUNT proxies added.
+SIJIN_PROXY_COUNT = _env_int("SIJIN_PROXY_COUNT", 0)
+
+# Second factor (django-otp, TOTP): offered to the three administrators and the office; required of them when
+# SIJIN_REQUIRE_2FA is on.
+SIJIN_REQUIRE_2FA = _env_bool("SIJIN_REQUIRE_2FA")
+OTP_TOTP_ISSUER = "四进"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -161,19 +238,24 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+_private_dir(STATIC_ROOT)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploads live outside the web root and are served only through views that check scope.
-MEDIA_ROOT = Path(os.environ.get("SIJIN_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = _private_dir(Path(os.environ.get("SIJIN_MEDIA_ROOT", VAR_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+SIJIN_PHOTO_MAX_PIXELS = _env_int("SIJIN_PHOTO_MAX_PIXELS", 40_000_000, minimum=1)  # more is refused
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": os.environ.get("SIJIN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A background export whose task has not reported for this many seconds is taken for dead (reports.tasks).
+SIJIN_TASK_LEASE = _env_int("SIJIN_TASK_LEASE", 120, minimum=10)
 
 EMAIL_BACKEND = os.environ.get("SIJIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("SIJIN_EMAIL_HOST", "localhost")
@@ -181,9 +263,23 @@ EMAIL_PORT = _env_int("SIJIN_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("SIJIN_FROM_EMAIL", "sijin@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SIJIN_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# HTTPS (SIJIN_SECURE_COOKIES=1) is served the way README's "Deployment" shows: nginx terminates TLS and passes
+# each request to gunicorn on 127.0.0.1 over plain HTTP, setting `X-Forwarded-Proto $scheme` (and so
+# overwriting whatever a client sent). Django trusts that header to tell an HTTPS request, redirects any other
+# to HTTPS, sends HSTS and marks its cookies Secure. `manage.py check --deploy` passes with no warning (.ci/run).
+HTTPS = _env_bool("SIJIN_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = _env_int("SIJIN_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+# The site's own subdomains too; turn off if the site is served at a domain whose other subdomains have no TLS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SIJIN_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading is the choice of whoever owns the registrable domain (and submits it to the browsers' list), not of
+# one application on a subdomain: off unless SIJIN_HSTS_PRELOAD=1, and check --deploy's reminder that it is off
+# (security.W021) silenced.
+SECURE_HSTS_PRELOAD = _env_bool("SIJIN_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_LEVEL = os.environ.get("SIJIN_LOG_LEVEL", "").strip().upper() or "WARNING"
@@ -199,5 +295,12 @@ LOGGING = {
 # ``sijin serve`` (gunicorn): the address to listen on and the number of worker processes.
 SIJIN_BIND = os.environ.get("SIJIN_BIND", "127.0.0.1:8000")
 SIJIN_WORKERS = _env_int("SIJIN_WORKERS", 2, minimum=1)
+
+# 安全审计: `sijin sweep` deletes audit rows older than this many days (0 keeps them forever; 等保 asks ≥ 180).
+SIJIN_AUDIT_RETENTION_DAYS = _env_int("SIJIN_AUDIT_RETENTION_DAYS", 365)
+if 0 < SIJIN_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        "环境变量 SIJIN_AUDIT_RETENTION_DAYS 应为 0(永久保留)或不小于 180 的天数(不设为 365)。"
+    )
 
 SIJIN_APP_NAME = _("四进")

@@ -21,74 +21,84 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+import pytest
+from django.db import connection, transaction
 from django.test import Client
 
 from sijin.accounts.models import Role, User
-from sijin.accounts.services import role_grant, user_ensure
+from sijin.accounts.services import user_role_ensure
 from sijin.campaigns import services as campaigns
 from sijin.campaigns.models import Campaign, Category, Indicator, Target, TargetKind, WorkGroup
+from sijin.campaigns.services import IndicatorSpec, KindSpec
 from sijin.directory.models import Organization, Person, Region
 from sijin.directory.services import organization_ensure, person_ensure, regions_load
 from sijin.fieldwork import services as fieldwork
 from sijin.fieldwork.models import Checklist, SupportPlan, Visit
 from sijin.problems.models import Problem
-from sijin.problems.services import problem_ensure
-from sijin.problems.workflow import problem_transition
 from sijin.reports.models import WorkMethod
 from sijin.reports.services import work_method_ensure
+from sijin.scenario import Scenario, admin_ensure
 
+# For a test of two real connections racing each other. Read at collection, so nothing is built for a test
+# that cannot run.
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite's in-memory test database is one connection shared by threads (through one cache), which "
+    "refuses concurrent writers instead of queuing them; two real connections need PostgreSQL",
+)
 PASSWORD = "sijin-demo"
 CITY, COUNTY, OTHER_COUNTY = "370800000000", "370829000000", "370830000000"  # 济宁市, 嘉祥县, 汶上县
 OUTSIDE_CITY = "370700000000"  # 潍坊市: the outsider's
-KINDS = [
-    (
-        "enterprise",
-        "企业",
-        "帮",
-        "进企业真服务,在“帮”上下功夫",
-        [
+KINDS: list[KindSpec] = [
+    {
+        "code": "enterprise",
+        "name": "企业",
+        "focus": "帮",
+        "slogan": "进企业真服务,在“帮”上下功夫",
+        "schema": [
             {"key": "employees", "label": "职工人数", "type": "quantity", "unit": "人", "required": False},
             {"key": "industry", "label": "行业", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "project",
-        "项目",
-        "引",
-        "进项目真协调,在“引”上出主意",
-        [
+    },
+    {
+        "code": "project",
+        "name": "项目",
+        "focus": "引",
+        "slogan": "进项目真协调,在“引”上出主意",
+        "schema": [
             {"key": "investment", "label": "总投资", "type": "quantity", "unit": "万元", "required": False},
             {"key": "area", "label": "占地", "type": "quantity", "unit": "亩", "required": False},
             {"key": "scale", "label": "规模", "type": "quantity", "unit": "人", "required": False},
             {"key": "progress", "label": "进度", "type": "percent", "unit": "%", "required": False},
             {"key": "nature", "label": "项目性质", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "village",
-        "乡村",
-        "扶",
-        "进乡村真帮助,在“扶”上想办法",
-        [
+    },
+    {
+        "code": "village",
+        "name": "乡村",
+        "focus": "扶",
+        "slogan": "进乡村真帮助,在“扶”上想办法",
+        "schema": [
             {"key": "farmland", "label": "耕地", "type": "quantity", "unit": "亩", "required": False},
             {"key": "industry", "label": "主导产业", "type": "text", "unit": "", "required": False},
         ],
-    ),
-    (
-        "community",
-        "社区",
-        "细",
-        "进社区重防疫,在“细”上做文章",
-        [{"key": "households", "label": "户数", "type": "quantity", "unit": "户", "required": False}],
-    ),
+    },
+    {
+        "code": "community",
+        "name": "社区",
+        "focus": "细",
+        "slogan": "进社区重防疫,在“细”上做文章",
+        "schema": [
+            {"key": "households", "label": "户数", "type": "quantity", "unit": "户", "required": False},
+        ],
+    },
 ]
 CATEGORIES = ["安全生产", "基础设施", "技术服务", "政策与资金"]
-INDICATORS = [
-    ("funds", "争取资金", "万元"),
-    ("output_value", "新增产值", "万元"),
-    ("produce_sold", "销售农产品", "斤"),
-    ("jobs", "解决用工", "人"),
+INDICATORS: list[IndicatorSpec] = [
+    {"code": "funds", "name": "争取资金", "unit": "万元"},
+    {"code": "output_value", "name": "新增产值", "unit": "万元"},
+    {"code": "produce_sold", "name": "销售农产品", "unit": "斤"},
+    {"code": "jobs", "name": "解决用工", "unit": "人"},
 ]
 
 
@@ -141,9 +151,14 @@ class World:
 
 def outsider() -> User:
     """The office cadre of another city (潍坊市): an office role that applies to nothing in the world."""
-    user = user_ensure(actor=None, username="outsider", password=PASSWORD, display_name="外市活动办")
-    role_grant(actor=None, user=user, role=Role.OFFICE, region=Region.objects.get(code=OUTSIDE_CITY))
-    return user
+    return user_role_ensure(
+        actor=None,
+        username="outsider",
+        password=PASSWORD,
+        role=Role.OFFICE,
+        region=Region.objects.get(code=OUTSIDE_CITY),
+        display_name="外市活动办",
+    )
 
 
 @transaction.atomic
@@ -153,14 +168,7 @@ def build_world() -> World:
     city, county, other_county, outside_city = (
         Region.objects.get(code=c) for c in (CITY, COUNTY, OTHER_COUNTY, OUTSIDE_CITY)
     )
-    admin = user_ensure(
-        actor=None,
-        username="admin",
-        password=PASSWORD,
-        is_staff=True,
-        is_superuser=True,
-        display_name="管理员",
-    )
+    admin = admin_ensure(password=PASSWORD, display_name="管理员")
 
     # The campaign and what it counts.
     campaign = campaigns.campaign_ensure(
@@ -171,29 +179,9 @@ def build_world() -> World:
         start=d(6, 3),
         deployment="按照市委部署要求",
     )
-    kinds = {
-        code: campaigns.target_kind_ensure(
-            actor=admin,
-            campaign=campaign,
-            code=code,
-            name=name,
-            focus=focus,
-            slogan=slogan,
-            order=i,
-            schema=schema,
-        )
-        for i, (code, name, focus, slogan, schema) in enumerate(KINDS, 1)
-    }
-    categories = {
-        name: campaigns.category_ensure(actor=admin, campaign=campaign, name=name, order=i)
-        for i, name in enumerate(CATEGORIES, 1)
-    }
-    indicators = {
-        code: campaigns.indicator_ensure(
-            actor=admin, campaign=campaign, code=code, name=name, unit=unit, order=i
-        )
-        for i, (code, name, unit) in enumerate(INDICATORS, 1)
-    }
+    config = campaigns.campaign_configure(
+        actor=admin, campaign=campaign, kinds=KINDS, categories=CATEGORIES, indicators=INDICATORS
+    )
 
     # Units, people, the group and the logins.
     unit_org = organization_ensure(actor=admin, name="济宁市农业农村局", region=city, kind="government")
@@ -231,56 +219,39 @@ def build_world() -> World:
         ("auditor", "审计员", None, Role.AUDITOR, {}),
     ]
     for username, display, person, role, scope in personas:
-        users[username] = user_ensure(
-            actor=admin, username=username, password=PASSWORD, person=person, display_name=display
+        users[username] = user_role_ensure(
+            actor=None,  # logins are made at the command line (三员分立: the system admin makes none)
+            username=username,
+            password=PASSWORD,
+            role=role,
+            person=person,
+            display_name=display,
+            **scope,
         )
-        role_grant(actor=admin, user=users[username], role=role, **scope)
     users["outsider"] = outsider()
-    member, office, handler = users["member"], users["office"], users["handler"]
+    member = users["member"]
+    scene = Scenario(
+        campaign=campaign, config=config, people={"member": member_person}, users=users, group=group
+    )
 
     # Three targets, visited.
-    def target(kind: str, name: str, **fields: Any) -> Target:
-        return campaigns.target_ensure(
-            actor=member,
-            campaign=campaign,
-            kind=kinds[kind],
-            name=name,
-            region=county,
-            group=group,
-            responsible=member_person,
-            **fields,
-        )
-
-    enterprise = target(
+    enterprise = scene.target(
         "enterprise", "嘉祥县宏达机械有限公司", attributes={"employees": "300余人", "industry": "机械制造"}
     )
-    project = target(
+    project = scene.target(
         "project",
         "嘉祥县城区排水改造工程",
         attributes={"investment": "2.6亿元", "area": "80亩", "scale": "500多人", "nature": "民生工程"},
         profile="总投资2.6亿元,改造城区雨污管网。",
     )
-    village = target("village", "王庄村", attributes={"farmland": "1200余亩", "industry": "大蒜种植"})
-
-    def visit(targets: list[Target], on: date, mode: str, purpose: str, notes: str, **fields: Any) -> Visit:
-        return fieldwork.visit_ensure(
-            actor=member,
-            group=group,
-            targets=targets,
-            date=on,
-            mode=mode,
-            purpose=purpose,
-            participants=[member_person],
-            notes=notes,
-            **fields,
-        )
+    village = scene.target("village", "王庄村", attributes={"farmland": "1200余亩", "industry": "大蒜种植"})
 
     visits = {
-        "collective": visit(
+        "collective": scene.visit(
             [enterprise, project, village], d(6, 9), "collective", "集体走访", "工作组入驻嘉祥县。"
         ),
-        "enterprise": visit([enterprise], d(6, 10), "individual", "安全检查", "检查厂区安全生产。"),
-        "project": visit(
+        "enterprise": scene.visit([enterprise], d(6, 10), "individual", "安全检查", "检查厂区安全生产。"),
+        "project": scene.visit(
             [project],
             d(6, 10),
             "onsite",
@@ -290,61 +261,38 @@ def build_world() -> World:
             occasions=10,
             occasions_qualifier="余",
         ),
-        "village": visit([village], d(6, 12), "individual", "入户走访", "了解大蒜销售和灌溉情况。"),
+        "village": scene.visit([village], d(6, 12), "individual", "入户走访", "了解大蒜销售和灌溉情况。"),
     }
 
     # Problems, brought through the workflow to the states the tests start from.
-    def problem(t: Target, title: str, v: str, category: str, on: date) -> Problem:
-        return problem_ensure(
-            actor=member,
-            target=t,
-            title=title,
-            reported_on=on,
-            visit=visits[v],
-            category=categories[category],
-            responsible=member_person,
-        )
-
-    def step(p: Problem, action: str, actor: User, on: date, **fields: Any) -> Problem:
-        if not p.events.filter(action=action).exists():
-            p = problem_transition(actor=actor, problem=p, action=action, on_date=on, **fields)
-        return p
-
     def triage(p: Problem, days: int) -> Problem:
         fields = {"level": "county", "handling_org": dept, "handler": handler_person, "deadline_days": days}
-        return step(p, "triage", office, d(6, 11), **fields)
+        return scene.step(p, "triage", "office", d(6, 11), **fields)
 
-    reported = problem(enterprise, "厂区安全出口被堵", "enterprise", "安全生产", d(6, 10))
-    assigned = triage(problem(project, "施工便道积水", "project", "基础设施", d(6, 11)), 10)  # due 06-25
-    accepted = triage(problem(project, "管网材料进场受阻", "project", "基础设施", d(6, 11)), 15)  # due 07-02
-    accepted = step(accepted, "accept", handler, d(6, 12))
-    in_progress = problem(project, "雨污管道接驳点未定", "project", "基础设施", d(6, 11))
+    reported = scene.problem(enterprise, "厂区安全出口被堵", visits["enterprise"], "安全生产", d(6, 10))
+    assigned = scene.problem(project, "施工便道积水", visits["project"], "基础设施", d(6, 11))
+    assigned = triage(assigned, 10)  # due 06-25
+    accepted = scene.problem(project, "管网材料进场受阻", visits["project"], "基础设施", d(6, 11))
+    accepted = triage(accepted, 15)  # due 07-02
+    accepted = scene.step(accepted, "accept", "handler", d(6, 12))
+    in_progress = scene.problem(project, "雨污管道接驳点未定", visits["project"], "基础设施", d(6, 11))
     in_progress = triage(in_progress, 5)  # due 06-18
-    in_progress = step(in_progress, "accept", handler, d(6, 12))
-    in_progress = step(in_progress, "progress", handler, d(6, 16), comment="已组织设计单位现场踏勘。")
-    resolved = problem(village, "灌溉机井缺电", "village", "技术服务", d(6, 12))
-    resolved = step(
-        resolved, "resolve_on_site", member, d(6, 13), level="group", resolution="协调供电所临时接电。"
+    in_progress = scene.step(in_progress, "accept", "handler", d(6, 12))
+    in_progress = scene.step(in_progress, "progress", "handler", d(6, 16), comment="已组织设计单位现场踏勘。")
+    resolved = scene.problem(village, "灌溉机井缺电", visits["village"], "技术服务", d(6, 12))
+    resolved = scene.step(
+        resolved, "resolve_on_site", "member", d(6, 13), level="group", resolution="协调供电所临时接电。"
     )
-    closed = problem(village, "大蒜滞销", "village", "政策与资金", d(6, 12))
-    closed = step(closed, "resolve_on_site", member, d(6, 16), level="group", resolution="对接商超收购大蒜。")
-    closed = step(closed, "verify", member, d(6, 20), satisfaction="satisfied")
+    closed = scene.problem(village, "大蒜滞销", visits["village"], "政策与资金", d(6, 12))
+    closed = scene.step(
+        closed, "resolve_on_site", "member", d(6, 16), level="group", resolution="对接商超收购大蒜。"
+    )
+    closed = scene.step(closed, "verify", "member", d(6, 20), satisfaction="satisfied")
 
     # What the group achieved, planned, listed and wrote up.
-    for target_, indicator, value, on, problem_, note in [
-        (village, "produce_sold", "2万斤", d(6, 18), closed, "商超收购"),
-        (village, "output_value", "10万元", d(6, 18), closed, "大蒜加工"),
-        (village, "funds", "3.5万元", d(6, 25), None, "争取农机补贴"),
-    ]:
-        fieldwork.outcome_ensure(
-            actor=member,
-            target=target_,
-            indicator=indicators[indicator],
-            value=value,
-            date=on,
-            problem=problem_,
-            note=note,
-        )
+    scene.outcome(village, "produce_sold", "2万斤", d(6, 18), problem=closed, note="商超收购")
+    scene.outcome(village, "output_value", "10万元", d(6, 18), problem=closed, note="大蒜加工")
+    scene.outcome(village, "funds", "3.5万元", d(6, 25), note="争取农机补贴")
     plan = fieldwork.plan_ensure(
         actor=member,
         target=enterprise,
@@ -377,9 +325,9 @@ def build_world() -> World:
         other_county=other_county,
         outside_city=outside_city,
         campaign=campaign,
-        kinds=kinds,
-        categories=categories,
-        indicators=indicators,
+        kinds=config.kinds,
+        categories=config.categories,
+        indicators=config.indicators,
         unit_org=unit_org,
         office_org=office_org,
         dept=dept,
@@ -411,6 +359,14 @@ def client_for(username: str) -> Client:
     client = Client()
     client.force_login(User.objects.get(username=username))
     return client
+
+
+def superuser(username: str = "root") -> User:
+    """A superuser, made as ``sijin manage createsuperuser`` makes one (the only way there is): the one who
+    appoints the three administrators (三员分立). Not in the world; a test that needs one makes it."""
+    return User.objects.filter(username=username).first() or User.objects.create_superuser(
+        username, password=None
+    )
 
 
 def post_form(client: Client, url: str, data: dict, **kwargs):

@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from sijin.core.converters import IdConverter
+
+# <id:pk>: an id that fits the database; a longer number does not match, so it is a 404 (sijin.core.converters).
+# Registered before the apps' URLconfs below are imported.
+register_converter(IdConverter, "id")
 
 # One namespace per app. desk, campaigns and fieldwork are included at the root with their full paths
 # (/, /groups/, /targets/, /visits/, /support/); the others under their own prefix.
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("sijin.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("sijin.desk.urls")),

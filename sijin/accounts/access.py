@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Role, RoleGrant, User
+from .models import ADMIN_ROLES, BUSINESS_ROLES, SECOND_FACTOR_ROLES, Role, RoleGrant, User
 
 # Whoever asks: a login, the anonymous visitor of a request, or nobody (a command or the sweep).
 Viewer = User | AnonymousUser | None
@@ -91,12 +91,13 @@ REGION_ROLES = {Role.OFFICE, Role.LEADER}
 GROUP_ROLES = {Role.GROUP_LEADER, Role.MEMBER}
 
 
-def group_q(user: Viewer, prefix: str = "") -> Q:
-    """Condition on WorkGroup (with ``prefix`` "group__" when filtering a related model)."""
+def group_q(user: Viewer, prefix: str = "", region_roles: set[Role] = REGION_ROLES) -> Q:
+    """Condition on WorkGroup (with ``prefix`` "group__" when filtering a related model); the region grants
+    of ``region_roles`` count (the office's alone for writing)."""
     if is_admin(user):
         return Q()
     q = NOTHING
-    if prefixes := _prefixes(user, REGION_ROLES):
+    if prefixes := _prefixes(user, region_roles):
         q |= _region_q(f"{prefix}region__code", prefixes)
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(**{f"{prefix}dispatching_org_id__in": orgs})
@@ -105,37 +106,32 @@ def group_q(user: Viewer, prefix: str = "") -> Q:
     return q
 
 
-def _case_q(user: Viewer, region_field: str) -> Q:
-    """Condition on a case row (problem, target) that carries its own region and group.
+def _case_q(user: Viewer, handling_org: str) -> Q:
+    """Condition on a case row (problem, target) that carries its own region and group; a handler sees it
+    through ``handling_org``, the path from the row to the handling department.
 
     The office's region prefix applies to the row's own region, so the common case needs no join.
     """
+    if is_admin(user):
+        return Q()
     q = NOTHING
     if prefixes := _prefixes(user, REGION_ROLES):
-        q |= _region_q(region_field, prefixes)
+        q |= _region_q("region__code", prefixes)
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(group__dispatching_org_id__in=orgs)
     if groups := _ids(user, GROUP_ROLES, "work_group_id"):
         q |= Q(group_id__in=groups)
+    if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
+        q |= Q(**{f"{handling_org}__in": orgs})
     return q
 
 
 def problem_q(user: Viewer) -> Q:
-    if is_admin(user):
-        return Q()
-    q = _case_q(user, "region__code")
-    if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
-        q |= Q(handling_org_id__in=orgs)
-    return q
+    return _case_q(user, "handling_org_id")
 
 
 def target_q(user: Viewer) -> Q:
-    if is_admin(user):
-        return Q()
-    q = _case_q(user, "region__code")
-    if orgs := _ids(user, {Role.HANDLER}, "organization_id"):
-        q |= Q(problems__handling_org_id__in=orgs)
-    return q
+    return _case_q(user, "problems__handling_org_id")
 
 
 def target_needs_distinct(user: Viewer) -> bool:
@@ -169,17 +165,7 @@ def can_write(user: Viewer, group_id: int | None = None) -> bool:
 
 def visible_groups_for_write(user: Viewer) -> QuerySet:
     """Groups whose case data the user may change: their scope minus read-only grants."""
-    WorkGroup = _model("campaigns.WorkGroup")
-    if is_admin(user):
-        return WorkGroup.objects.all()
-    q = NOTHING
-    if prefixes := _prefixes(user, {Role.OFFICE}):
-        q |= _region_q("region__code", prefixes)
-    if orgs := _ids(user, {Role.UNIT}, "organization_id"):
-        q |= Q(dispatching_org_id__in=orgs)
-    if groups := _ids(user, GROUP_ROLES, "work_group_id"):
-        q |= Q(id__in=groups)
-    return WorkGroup.objects.filter(q)
+    return _model("campaigns.WorkGroup").objects.filter(group_q(user, region_roles={Role.OFFICE}))
 
 
 def briefing_q(user: Viewer) -> Q:
@@ -361,3 +347,52 @@ def problem_unit_users(problem: ProblemRow) -> list[User]:
         ):
             users[u.pk] = u
     return list(users.values())
+
+
+# --- 三员分立: who manages which login and grants which role -------------------------------------------------
+
+
+def is_administrator(user: Viewer) -> bool:
+    """A superuser or a holder of one of the three administrators' roles."""
+    return bool(getattr(user, "is_superuser", False)) or bool(roles(user) & ADMIN_ROLES)
+
+
+def administrators() -> QuerySet[User]:
+    """The logins that only a superuser manages: superusers and the three administrators."""
+    return User.objects.filter(Q(is_superuser=True) | Q(grants__role__in=ADMIN_ROLES)).distinct()
+
+
+def manages_logins(actor: Viewer) -> bool:
+    """The command line (``actor`` None), a superuser (made only at the command line) and the security admin
+    manage logins; nobody else does."""
+    return actor is None or bool(getattr(actor, "is_superuser", False)) or Role.SECURITY in roles(actor)
+
+
+def logins_managed_by(actor: Viewer) -> QuerySet[User]:
+    """The logins ``actor`` may change, unlock and set the password of: every login for a superuser; for the
+    security admin the business logins, never a superuser's or an administrator's (his own included)."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return User.objects.all()
+    if manages_logins(actor):
+        return User.objects.exclude(pk__in=administrators().values("pk"))
+    return User.objects.none()
+
+
+def may_manage_login(actor: Viewer, user: User) -> bool:
+    """``actor`` None is the command line (a loader, ``sijin manage``), which may do anything."""
+    return actor is None or logins_managed_by(actor).filter(pk=user.pk).exists()
+
+
+def roles_granted_by(actor: Viewer) -> frozenset[str]:
+    """The roles ``actor`` may grant and withdraw: every role for a superuser or the command line, the
+    business roles for the security admin, none for anyone else."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return frozenset(Role)
+    if manages_logins(actor):
+        return BUSINESS_ROLES
+    return frozenset()
+
+
+def second_factor_offered(user: Viewer) -> bool:
+    """Is the user one who is offered a second factor (and must use one when SIJIN_REQUIRE_2FA is on)?"""
+    return bool(getattr(user, "is_superuser", False)) or bool(roles(user) & SECOND_FACTOR_ROLES)

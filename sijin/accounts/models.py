@@ -15,6 +15,12 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="user",
     )
+    password_must_change = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("管理员设置的密码,本人登录后须先修改。"),
+    )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -29,6 +35,13 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return str(self)
 
+    @property
+    def offers_second_factor(self) -> bool:
+        """For the user menu: is a second factor (TOTP) offered to this login? (access.second_factor_offered)"""
+        from .access import second_factor_offered
+
+        return second_factor_offered(self)
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
@@ -40,6 +53,14 @@ class Role(models.TextChoices):
     MEMBER = "member", _("工作组组员")
     HANDLER = "handler", _("承办人")
     LEADER = "leader", _("领导")
+
+
+# 三员分立: the three administrators' roles. Each is held alone (not with another, nor with a business role),
+# granted only by a superuser (who is made at the command line), and the security admin manages the rest.
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDITOR})
+BUSINESS_ROLES = frozenset(Role) - ADMIN_ROLES
+# Who is offered a second factor (TOTP), and must use one when SIJIN_REQUIRE_2FA is on.
+SECOND_FACTOR_ROLES = ADMIN_ROLES | {Role.OFFICE}
 
 
 # Which scope field each role's grant must carry; the rest must be empty.

@@ -4,8 +4,10 @@
 idempotent (find by natural key, else create) so that loaders can run twice.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -146,6 +148,61 @@ def indicator_update(*, actor: User | None, indicator: Indicator, **fields: Any)
     indicator = locked(indicator, **fields)
     return saved(
         actor, indicator, AuditAction.INDICATOR_UPDATE, f"修改成效指标 {indicator.name}", fields=list(fields)
+    )
+
+
+class KindSpec(TypedDict):
+    """A target kind as ``campaign_configure`` takes it (the fields of ``target_kind_create``)."""
+
+    code: str
+    name: str
+    focus: NotRequired[str]
+    slogan: NotRequired[str]
+    schema: NotRequired[list[dict]]
+
+
+class IndicatorSpec(TypedDict):
+    """An indicator as ``campaign_configure`` takes it (the fields of ``indicator_create``)."""
+
+    code: str
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A campaign's configuration: its kinds and indicators by code, its categories by name."""
+
+    kinds: dict[str, TargetKind]
+    categories: dict[str, Category]
+    indicators: dict[str, Indicator]
+
+
+@transaction.atomic
+def campaign_configure(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    kinds: Sequence[KindSpec] = (),
+    categories: Sequence[str] = (),
+    indicators: Sequence[IndicatorSpec] = (),
+) -> Configuration:
+    """Give a campaign its target kinds, problem categories (by name) and indicators, numbered in the order
+    listed. Idempotent like the ``*_ensure`` services it calls, which audit what they create: what the campaign
+    already has (by code, or by a category's name) is kept as it is."""
+    return Configuration(
+        kinds={
+            spec["code"]: target_kind_ensure(actor=actor, campaign=campaign, order=i, **spec)
+            for i, spec in enumerate(kinds, 1)
+        },
+        categories={
+            name: category_ensure(actor=actor, campaign=campaign, name=name, order=i)
+            for i, name in enumerate(categories, 1)
+        },
+        indicators={
+            spec["code"]: indicator_ensure(actor=actor, campaign=campaign, order=i, **spec)
+            for i, spec in enumerate(indicators, 1)
+        },
     )
 
 

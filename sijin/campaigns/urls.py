@@ -5,5 +5,5 @@ from . import views
 app_name = "campaigns"
 urlpatterns = [
     path("targets/new/", views.target_create, name="target_create"),
-    path("targets/<int:pk>/edit/", views.target_update, name="target_update"),
+    path("targets/<id:pk>/edit/", views.target_update, name="target_update"),
 ]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ColourChoices
@@ -50,6 +51,7 @@ class AuditAction(ColourChoices):
     BRIEFING_GENERATE = "briefing_generate", _("生成简报")
     BRIEFING_UPDATE = "briefing_update", _("修改简报")
     BRIEFING_SUBMIT = "briefing_submit", _("报送简报")
+    NOTICE_ISSUE = "notice_issue", _("签发督办通知单")
     WORK_METHOD_CREATE = "work_method_create", _("新增工作法")
     WORK_METHOD_UPDATE = "work_method_update", _("修改工作法")
     USER_PASSWORD_SET = "user_password_set", _("设置密码")
@@ -57,6 +59,26 @@ class AuditAction(ColourChoices):
     OUTCOME_UPDATE = "outcome_update", _("修改成效")
     FEEDBACK_UPDATE = "feedback_update", _("修改评价")
     EXPORT_JOB_START = "export_job_start", _("后台导出")
+    USER_LOGIN = "user_login", _("登录")
+    USER_LOGIN_FAILED = "user_login_failed", _("登录失败")
+    USER_LOCKOUT = "user_lockout", _("登录锁定")
+    USER_UNLOCK = "user_unlock", _("解除登录锁定")
+    USER_LOGOUT = "user_logout", _("退出登录")
+    USER_PASSWORD_CHANGE = "user_password_change", _("修改本人密码")
+    USER_SECOND_FACTOR_ENROL = "user_second_factor_enrol", _("启用双因素认证")
+    USER_SECOND_FACTOR_RESET = "user_second_factor_reset", _("重置双因素认证")
+    EXPORT_JOB_EXPIRE = "export_job_expire", _("后台导出中断")
+    EXPORT_JOB_RETRY = "export_job_retry", _("重试后台导出")
+    DATA_RESTORE = "data_restore", _("从备份恢复数据")
+    # Downloads of case data and reads of personal data (安全审计), and the audit log's own upkeep.
+    LEDGER_DOWNLOAD = "ledger_download", _("下载台账")
+    BRIEFING_DOWNLOAD = "briefing_download", _("下载简报")
+    NOTICE_DOWNLOAD = "notice_download", _("下载督办通知单")
+    EVIDENCE_DOWNLOAD = "evidence_download", _("下载佐证材料")
+    PHOTO_DOWNLOAD = "photo_download", _("查看走访照片")
+    PERSONAL_DATA_VIEW = "personal_data_view", _("查看个人信息")
+    AUDIT_EXPORT = "audit_export", _("导出审计日志")
+    AUDIT_PRUNE = "audit_prune", _("清理过期审计日志")
 
     __colours__ = {
         "admin_add": "success",
@@ -69,21 +91,49 @@ class AuditAction(ColourChoices):
         "problem_event": "info",
         "briefing_submit": "success",
         "export_job_start": "secondary",
+        "user_login": "secondary",
+        "user_login_failed": "danger",
+        "user_lockout": "danger",
+        "user_unlock": "warning",
+        "user_logout": "secondary",
+        "user_password_change": "info",
+        "user_second_factor_enrol": "info",
+        "user_second_factor_reset": "warning",
+        "export_job_expire": "danger",
+        "data_restore": "danger",
+        "personal_data_view": "warning",
+        "audit_export": "info",
+        "audit_prune": "danger",
     }
 
 
 class AuditLog(models.Model):
-    """One row per write made through a service: who did what to which object. Append-only."""
+    """One row per write made through a service, per download of case data and per admin read of personal
+    data: who did what to which object. Append-only, and chained.
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    Database triggers (migration 0004_audit_chain) refuse every UPDATE and DELETE of a row, from the ORM or
+    raw SQL; only ``audit_prune`` (rows past SIJIN_AUDIT_RETENTION_DAYS) and ``flush`` pass, through a gate
+    that is open only inside their own transaction (sijin/core/audit.py). Each row carries ``prev_hash``, the
+    hash of the row before it, and ``hash`` over that and its own content, so ``sijin audit verify`` finds a
+    row changed or removed by someone who could get past the triggers (a database owner can drop them).
+
+    On SQLite a migration that rebuilds this table (adding a NOT NULL column, for one) drops its triggers:
+    such a migration must create them again; ``sijin audit verify`` says when they are missing.
+    """
+
+    # Set in audit() before the row's hash is computed (auto_now_add would set it only while saving).
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
+    # PROTECT: a login with audit rows cannot be deleted, only deactivated; its rows keep naming it.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT
     )
     action = models.CharField(_("操作"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     summary = models.CharField(_("摘要"), max_length=500, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(_("上一条哈希"), max_length=64, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("审计日志")
@@ -132,3 +182,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SpentToken(models.Model):
+    """A one-time form token that has been used (sijin/core/once.py). The unique ``token`` is the claim: of two
+    submits of one form at the same instant, only one can insert it. Rows are pruned after the tokens'
+    lifetime (``once.MAX_AGE``), by then the signature refuses the token anyway."""
+
+    token = models.CharField(_("令牌"), max_length=100, unique=True)
+    # Serves the pruning of rows past the tokens' lifetime.
+    at = models.DateTimeField(_("使用时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("已用表单令牌")
+        verbose_name_plural = _("已用表单令牌")
+
+    def __str__(self) -> str:
+        return self.token

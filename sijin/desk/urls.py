@@ -6,8 +6,8 @@ app_name = "desk"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("groups/", views.group_list, name="group_list"),
-    path("groups/<int:pk>/", views.group_detail, name="group_detail"),
+    path("groups/<id:pk>/", views.group_detail, name="group_detail"),
     path("targets/", views.target_list, name="target_list"),
-    path("targets/<int:pk>/", views.target_detail, name="target_detail"),
+    path("targets/<id:pk>/", views.target_detail, name="target_detail"),
     path("visits/new/", views.visit_create, name="visit_create"),
 ]

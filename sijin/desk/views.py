@@ -22,7 +22,8 @@ from sijin.accounts.http import AuthenticatedRequest
 from sijin.accounts.models import Role
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
-from sijin.core.once import form_token, form_token_fresh, form_token_spend
+from sijin.core.converters import query_id
+from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
 from sijin.core.quantities import readable_total
 from sijin.directory.models import Person, Region
 from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm
@@ -145,9 +146,9 @@ def target_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = _target_filters(request.user)
     if region := Region.objects.filter(pk=request.GET.get("region") or None).first():
         targets = targets.filter(region__code__startswith=region.prefix)
-    if (group := request.GET.get("group", "")).isdigit():
+    if (group := query_id(request.GET.get("group"))) is not None:
         targets = targets.filter(group_id=group)
-    if (responsible := request.GET.get("responsible", "")).isdigit():
+    if (responsible := query_id(request.GET.get("responsible"))) is not None:
         targets = targets.filter(responsible_id=responsible)
     if request.GET.get("red"):
         # The same 超期 light as everywhere (problems.supervision), on problems the user may see.
@@ -212,21 +213,24 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid() and problems.is_valid():
             try:
                 cleaned = form.cleaned_data
-                visit = visit_report(
-                    actor=request.user,
-                    group=cleaned["group"],
-                    targets=list(cleaned["targets"]),
-                    date=cleaned["date"],
-                    mode=cleaned["mode"],
-                    participants=list(cleaned["participants"]),
-                    notes=cleaned["notes"],
-                    problems=[row for row in problems.cleaned_data if row.get("title")],
-                    photos=cleaned["photos"],
-                )
+                with form_token_spend(request, "token"):
+                    visit = visit_report(
+                        actor=request.user,
+                        group=cleaned["group"],
+                        targets=list(cleaned["targets"]),
+                        date=cleaned["date"],
+                        mode=cleaned["mode"],
+                        participants=list(cleaned["participants"]),
+                        notes=cleaned["notes"],
+                        problems=[row for row in problems.cleaned_data if row.get("title")],
+                        photos=cleaned["photos"],
+                    )
+            except FormTokenSpent:
+                messages.warning(request, _("该走访已提交,请勿重复提交。"))
+                return redirect(_visit_form_url(group=group.pk))
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
-                form_token_spend(request, "token")
                 messages.success(
                     request,
                     _("走访已保存(%(date)s,%(n)d个问题)。")
@@ -252,7 +256,7 @@ def _visit_form_url(**query: int) -> str:
 
 
 def _chosen_group(groups, raw):
-    chosen = groups.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+    chosen = groups.filter(pk=pk).first() if (pk := query_id(raw)) is not None else None
     return chosen or groups.first()
 
 

@@ -32,3 +32,4 @@ class PersonAdmin(ServiceAdmin):
     search_fields = ["name", "mobile"]
     autocomplete_fields = ["organization"]
     services = Services(create=person_create, update=person_update)
+    personal_data = True  # opening a person's page is audited

@@ -5,12 +5,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sijin.campaigns.models import Indicator, Target
+from sijin.core.forms import MultipleFileField
 from sijin.directory.models import Person
 
 from .models import ChecklistKind, Satisfaction, StepStatus, SupportPlan, VisitMode
@@ -23,33 +25,15 @@ QUICK_MODES = [
 MAX_PHOTOS = 12
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
+class MultiplePhotoField(MultipleFileField):
     """Several photos from one <input multiple>; each one is checked by content."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,.heic"})
-        )
-        super().__init__(*args, **kwargs)
+    accept = "image/jpeg,image/png,image/heic,.heic"
+    max_files = MAX_PHOTOS
+    too_many = _("一次最多上传%(n)d张照片。")
 
-    def clean(self, data, initial=None):
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_PHOTOS:
-            raise ValidationError(_("一次最多上传%(n)d张照片。") % {"n": MAX_PHOTOS})
-        errors = []
-        for f in files:
-            super().clean(f, initial)
-            try:
-                photo_check(f)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
-        return files
+    def check(self, uploaded_file: UploadedFile) -> None:
+        photo_check(uploaded_file)
 
 
 class VisitForm(forms.Form):

@@ -5,6 +5,7 @@ Lists go through the scope module (visible targets or groups); a write needs the
 writable for the user (403 when the user only reads it, 404 when it is out of scope).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,9 @@ from django.utils.translation import gettext as _
 from sijin.accounts import access
 from sijin.accounts.http import AuthenticatedRequest
 from sijin.campaigns.models import Target, WorkGroup
-from sijin.core.once import form_token, form_token_fresh, form_token_spend
+from sijin.core.audit import audit_read
+from sijin.core.models import AuditAction
+from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
 
 from .forms import (
     ChecklistForm,
@@ -120,23 +123,15 @@ def outcome_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpRe
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, target=target, initial={"date": timezone.localdate()})
-    if data is not None and not form_token_fresh(request):
-        messages.warning(request, _("该表单已提交,请勿重复提交。"))
-        return redirect("desk:target_detail", target.pk)
-    if data is not None and form.is_valid():
-        try:
-            outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            form_token_spend(request)
-            messages.success(
-                request,
-                _("已录入成效:%(indicator)s %(value)s。")
-                % {"indicator": outcome.indicator.name, "value": outcome.display_value},
-            )
-            return redirect("desk:target_detail", target.pk)
-    return _page(request, "fieldwork/form.html", form, target=target, title=_("录入成效"))
+
+    def save() -> str:
+        outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
+        return _("已录入成效:%(indicator)s %(value)s。") % {
+            "indicator": outcome.indicator.name,
+            "value": outcome.display_value,
+        }
+
+    return _target_form(request, target, form, save, title=_("录入成效"))
 
 
 @login_required
@@ -144,21 +139,35 @@ def feedback_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpR
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
     form = FeedbackForm(data, initial={"date": timezone.localdate()})
-    if data is not None and not form_token_fresh(request):
+
+    def save() -> str:
+        feedback_record(actor=request.user, target=target, group=_group_of(target), **form.cleaned_data)
+        return _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]}
+
+    return _target_form(request, target, form, save, title=_("记录评价"))
+
+
+def _target_form(
+    request: AuthenticatedRequest, target: Target, form: Any, save: Callable[[], str], title: str
+) -> HttpResponse:
+    """A form that records something on a target: saved once (one-time token, spent in the save's
+    transaction), a service's refusal shown on the form, and back to the target's page with ``save``'s message."""
+    if request.method == "POST" and not form_token_fresh(request):
         messages.warning(request, _("该表单已提交,请勿重复提交。"))
         return redirect("desk:target_detail", target.pk)
-    if data is not None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
-            feedback_record(actor=request.user, target=target, group=_group_of(target), **form.cleaned_data)
+            with form_token_spend(request):
+                done = save()
+        except FormTokenSpent:
+            messages.warning(request, _("该表单已提交,请勿重复提交。"))
+            return redirect("desk:target_detail", target.pk)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            form_token_spend(request)
-            messages.success(
-                request, _("已记录%(name)s的评价。") % {"name": form.cleaned_data["speaker_name"]}
-            )
+            messages.success(request, done)
             return redirect("desk:target_detail", target.pk)
-    return _page(request, "fieldwork/form.html", form, target=target, title=_("记录评价"))
+    return _page(request, "fieldwork/form.html", form, target=target, title=title)
 
 
 @login_required
@@ -226,6 +235,7 @@ def visit_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
         handle = photo.file.open("rb")
     except FileNotFoundError:
         raise Http404("照片文件不存在") from None
+    audit_read(request, AuditAction.PHOTO_DOWNLOAD, photo, f"查看走访照片(走访 {photo.visit_id})")
     response = FileResponse(handle, content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -5,14 +5,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sijin.campaigns.models import Category, Indicator, TargetKind
+from sijin.core.forms import MultipleFileField
 from sijin.core.quantities import parse_quantity
 from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
-from sijin.fieldwork.forms import MultipleFileInput
 from sijin.fieldwork.models import Satisfaction
 from sijin.fieldwork.photos import sniff_image_type
 
@@ -174,32 +175,23 @@ def sniff_evidence_type(uploaded_file) -> str | None:
     return next((ct for marker, ct in ZIP_MARKERS.items() if marker in names), None)
 
 
-class EvidenceField(forms.FileField):
+class EvidenceField(MultipleFileField):
     """Several 佐证材料 files from one <input multiple>; each checked by size and by content, not by name."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}))
-        super().__init__(*args, **kwargs)
+    accept = EVIDENCE_ACCEPT
+    max_files = MAX_EVIDENCE_FILES
+    too_many = _("一次最多上传%(n)d个文件。")
 
-    def clean(self, data, initial=None):
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_EVIDENCE_FILES:
-            raise ValidationError(_("一次最多上传%(n)d个文件。") % {"n": MAX_EVIDENCE_FILES})
-        errors = []
-        for f in files:
-            super().clean(f, initial)
-            name = f.name or _("附件")
-            if f.size > MAX_EVIDENCE_BYTES:
-                errors.append(_("文件“%(name)s”超过10MB,请压缩后再上传。") % {"name": name})
-            elif (content_type := sniff_evidence_type(f)) is None:
-                errors.append(_("“%(name)s”不是PDF、图片、Word或Excel文件。") % {"name": name})
-            else:
-                f.content_type = (
-                    content_type  # stored on the attachment: the content's type, not the browser's
-                )
-        if errors:
-            raise ValidationError(errors)
-        return files
+    def check(self, uploaded_file: UploadedFile) -> None:
+        name = uploaded_file.name or _("附件")
+        if uploaded_file.size and uploaded_file.size > MAX_EVIDENCE_BYTES:
+            raise ValidationError(_("文件“%(name)s”超过10MB,请压缩后再上传。") % {"name": name})
+        content_type = sniff_evidence_type(uploaded_file)
+        if content_type is None:
+            raise ValidationError(_("“%(name)s”不是PDF、图片、Word或Excel文件。") % {"name": name})
+        uploaded_file.content_type = (
+            content_type  # stored on the attachment: the content's type, not the browser's
+        )
 
 
 def _field(name: str, required: bool, user_problems, problem: Problem) -> forms.Field:

@@ -340,3 +340,29 @@ class ProblemAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NoticeCounter(models.Model):
+    """The last 发文字号 of the 督办通知单 issued by one office in one year (〔2026〕3号 is the third).
+
+    ``problems.notice.notice_issue`` takes the next number with ``UPDATE … SET last = last + 1`` on this row,
+    so two offices' clerks issuing at once never share a number.
+    """
+
+    issuer = models.CharField(_("发文机关"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("已用文号"), default=0)
+
+    class Meta:
+        verbose_name = _("督办通知单文号")
+        verbose_name_plural = _("督办通知单文号")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year"],
+                name="noticecounter_issuer_year_uniq",
+                violation_error_message=_("每个发文机关每年只有一个文号序列。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.year}年 第{self.last}号"

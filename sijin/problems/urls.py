@@ -5,9 +5,9 @@ from . import views
 app_name = "problems"
 urlpatterns = [
     path("", views.problem_list, name="problem_list"),
-    path("<int:pk>/", views.problem_detail, name="problem_detail"),
-    path("<int:pk>/act/<slug:action>/", views.problem_act, name="problem_act"),
-    path("attachments/<int:pk>/", views.problem_attachment, name="problem_attachment"),
+    path("<id:pk>/", views.problem_detail, name="problem_detail"),
+    path("<id:pk>/act/<slug:action>/", views.problem_act, name="problem_act"),
+    path("attachments/<id:pk>/", views.problem_attachment, name="problem_attachment"),
     path("supervision/", views.supervision, name="supervision"),
-    path("supervision/<int:org_id>/notice.docx", views.supervision_notice, name="supervision_notice"),
+    path("supervision/<id:org_id>/notice.docx", views.supervision_notice, name="supervision_notice"),
 ]

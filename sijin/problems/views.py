@@ -1,7 +1,6 @@
 """问题台账, the problem page with its actions, evidence, and 督办 (near-due and overdue problems by handling
 unit, with the printable 督办通知单 .docx). Thin: access, form, service, render."""
 
-import io
 from datetime import date
 from itertools import groupby
 
@@ -12,19 +11,21 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
 from sijin.accounts.models import Role
-from sijin.core.workdays import add_workdays, workdays_between
+from sijin.core.audit import audit_read
+from sijin.core.models import AuditAction
 from sijin.directory.models import Organization
 from sijin.fieldwork.models import Visit, VisitPhoto
 
 from .forms import SORTS, ActionForm, ProblemFilterForm
 from .models import Action, Problem, ProblemAttachment
+from .notice import notice_docx, notice_issue
 from .rates import compute_rates
 from .supervision import annotate_light, light_q, problem_light
 from .workflow import TRANSITIONS, StaleProblem, allowed_actions, problem_transition
@@ -192,6 +193,7 @@ def problem_attachment(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("文件不存在") from None
+    audit_read(request, AuditAction.EVIDENCE_DOWNLOAD, attachment, f"下载佐证材料 {attachment.name}")
     response = FileResponse(
         handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.name
     )
@@ -244,13 +246,22 @@ def supervision(request: HttpRequest) -> HttpResponse:
 @login_required
 def supervision_notice(request: HttpRequest, org_id: int) -> HttpResponse:
     today = timezone.localdate()
-    problems = list(_attention(request.user, today).filter(handling_org_id=org_id).select_related("campaign"))
+    problems = list(
+        _attention(request.user, today)
+        .filter(handling_org_id=org_id)
+        .select_related("campaign", "group__dispatching_org")
+    )
     if not problems:
         raise Http404("不存在或无权查看")
     if not access.may_issue_notice(request.user):
         raise PermissionDenied("只有活动办可以签发督办通知单")
     org = problems[0].handling_org
-    body = _notice_docx(org, problems, today, _issuer(request.user))
+    notice = notice_issue(
+        actor=request.user, org=org, problems=problems, issuer=_issuer(request.user), day=today
+    )
+    body = notice_docx(notice, problems)
+    pks = [p.pk for p in problems]
+    audit_read(request, AuditAction.NOTICE_DOWNLOAD, org, problems=pks, reference=notice.reference)
     response = HttpResponse(body, content_type=DOCX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''notice-{org.pk}-{today:%Y%m%d}.docx"
     return response
@@ -265,46 +276,3 @@ def _issuer(user) -> str:
             office = Organization.objects.filter(kind="office", region=g.region).first()
             return office.name if office else f"{g.region.name}“四进”攻坚行动办公室"
     return "“四进”攻坚行动办公室"
-
-
-# Official documents are written in Chinese whatever language the page is shown in.
-@translation.override("zh-hans")
-def _notice_docx(org: Organization, problems: list, today: date, issuer: str) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    report_by = add_workdays(today, min(p.campaign.answer_days for p in problems))
-    doc = Document()
-    title = doc.add_heading("督办通知单", level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"{org.name}:")
-    overdue = sum(p.light == "red" for p in problems)
-    doc.add_paragraph(
-        f"截至{today:%Y年%m月%d日},贵单位承办的以下{len(problems)}件问题中,{overdue}件已超过办结期限,"
-        f"{len(problems) - overdue}件临近办结期限。请高度重视,逐件落实办理措施,"
-        f"于{report_by:%Y年%m月%d日}前将办理情况书面报告。"
-    )
-    table = doc.add_table(rows=1, cols=6)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells, ("序号", "帮扶对象", "问题", "交办日期", "办结期限", "超期(工作日)"), strict=True
-    ):
-        cell.text = text
-    for i, p in enumerate(problems, 1):
-        late = workdays_between(p.deadline, today) if p.light == "red" else 0
-        values = (
-            str(i),
-            p.target.name,
-            p.title,
-            f"{p.assigned_on:%Y-%m-%d}" if p.assigned_on else "",
-            f"{p.deadline:%Y-%m-%d}",
-            str(late) if late > 0 else "临期",
-        )
-        for cell, text in zip(table.add_row().cells, values, strict=True):
-            cell.text = text
-    doc.add_paragraph("")
-    for text in (issuer, f"{today:%Y年%m月%d日}"):
-        doc.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()

@@ -28,6 +28,9 @@ class BriefingAdmin(ServiceAdmin):
         "status",
         "created_by",
         "submitted_at",
+        "series",
+        "issue_year",
+        "issue_number",
     ]
     services = Services(update=briefing_update)
 

@@ -131,5 +131,16 @@ class BriefingNewForm(forms.Form):
 
 
 class BriefingEditForm(forms.Form):
+    """The draft as the office edits it: the body comes from the rich text editor as HTML (without script, a
+    text box where a line starting with “# ” is a heading); the service sanitises it."""
+
     title = forms.CharField(label=_("标题"), max_length=200)
-    body = forms.CharField(label=_("正文(以“# ”开头的行为小标题)"), widget=forms.Textarea(attrs={"rows": 24}))
+    body = forms.CharField(
+        label=_("正文"),
+        help_text=_("小标题的序号(一、(一))在排版时自动编排。"),
+        widget=forms.Textarea(attrs={"rows": 24, "data-briefing-body": ""}),
+    )
+    issuer = forms.CharField(label=_("编发单位"), max_length=100, required=False)
+    report_to = forms.CharField(label=_("报"), max_length=300, required=False)
+    copy_to = forms.CharField(label=_("送"), max_length=300, required=False)
+    issue_to = forms.CharField(label=_("发"), max_length=300, required=False)

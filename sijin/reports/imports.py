@@ -7,14 +7,18 @@ create the rows, each in a savepoint — and nothing is kept unless every row is
 Errors read “第N行 第M列:原因”, N and M as Excel shows them.
 """
 
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from sijin.accounts import access
 from sijin.accounts.models import User
@@ -23,7 +27,8 @@ from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkG
 from sijin.campaigns.services import target_create
 from sijin.core.dates import parse_date
 from sijin.core.validators import validate_credit_code
-from sijin.directory.models import Person, Region
+from sijin.directory.models import Organization, Person, Region
+from sijin.problems.models import Level, Status
 from sijin.problems.services import problem_report
 
 from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Header, Ledger, write_xlsx
@@ -42,13 +47,43 @@ class ImportResult:
         return not self.errors
 
 
+MAX_UNPACKED = 50 * 1024 * 1024  # bytes, all parts of the .xlsx together as its zip directory declares
+MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2_000
+NOT_EXCEL = "不是有效的 Excel 文件,请上传 .xlsx 格式的 Excel 文件。"
+# What a damaged or foreign file makes zipfile, zlib, the XML parser or openpyxl raise while reading.
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+    EOFError,
+    OSError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+)
+
+
+def _read_rows(source):
+    wb = load_workbook(source, read_only=True, data_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+    return rows, []
+
+
 class _Sheet:
-    """The rows of the first sheet, with the header row found and columns addressed by header text."""
+    """The rows of the first sheet, with the header row found and columns addressed by header text.
+
+    The file is checked before openpyxl sees it: a zip with ``xl/workbook.xml`` whose parts declare at most
+    ``MAX_UNPACKED`` bytes in all (zipfile stops each part at its declared size, so a lying directory cannot
+    inflate more), then read in read-only mode up to ``MAX_ROWS`` rows and ``MAX_COLUMNS`` columns. A cell
+    longer than ``MAX_CELL_CHARS`` is dropped at once and becomes its row's error (``too_long``)."""
 
     def __init__(self, source: IO[bytes] | str, required: tuple[str, ...]):
-        wb = load_workbook(source, read_only=True, data_only=True)
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-        wb.close()
+        rows, too_long = _read_rows(source)
         self.header_row = next(
             (
                 i
@@ -58,13 +93,24 @@ class _Sheet:
             None,
         )
         if self.header_row is None:
+            if too_long:
+                row_no, col = too_long[0]
+                raise ValidationError(f"第{row_no}行 第{col}列:超过{MAX_CELL_CHARS}字。")
             raise ValidationError(f"找不到表头行:表头须包含{'、'.join(required)}。")
         header = rows[self.header_row - 1]
         self.columns = {str(c).strip(): i for i, c in enumerate(header) if c is not None and str(c).strip()}
+        names = {i: name for name, i in self.columns.items()}
+        #: (row, column, reason) for cells refused while reading; their rows are not imported
+        self.refused = [
+            (row_no, col, f"“{names.get(col - 1, f'第{col}列')}”超过{MAX_CELL_CHARS}字。")
+            for row_no, col in too_long
+            if row_no > self.header_row
+        ]
+        refused_rows = {row_no for row_no, _, _ in self.refused}
         self.rows = [
             (self.header_row + k, row)
             for k, row in enumerate(rows[self.header_row :], 1)
-            if any(c not in (None, "") for c in row)
+            if self.header_row + k not in refused_rows and any(c not in (None, "") for c in row)
         ]
 
     def col(self, header: str) -> int | None:
@@ -121,14 +167,33 @@ def _service_errors(
             errors.add(row_no, default, m)
 
 
-def _run(rows_fn: Callable[[], ImportResult]) -> ImportResult:
-    """Create all rows in one transaction; roll everything back when any row failed."""
+def _import(
+    sheet: _Sheet,
+    read: Callable[[int, tuple, _Errors], dict[str, Any]],
+    create: Callable[..., Any],
+    fields: dict[str, str],
+) -> ImportResult:
+    """Every row checked by ``read`` (which adds the row's errors and returns the service's arguments) and,
+    when it has none, created by ``create`` in a savepoint, the service's errors put at the row's cells
+    (``fields``: field → header). One transaction, rolled back whole when any row failed."""
+    errors, created = _Errors(sheet), 0
+    errors.messages = [f"第{row_no}行 第{col}列:{reason}" for row_no, col, reason in sheet.refused]
     with transaction.atomic():
-        result = rows_fn()
-        if result.errors:
-            result.created = 0
+        for row_no, row in sheet.rows:
+            before = len(errors.messages)
+            arguments = read(row_no, row, errors)
+            if len(errors.messages) > before:
+                continue
+            try:
+                with transaction.atomic():
+                    create(**arguments)
+                created += 1
+            except ValidationError as exc:
+                _service_errors(errors, row_no, exc, fields, fields["__all__"])
+        if errors.messages:
+            created = 0
             transaction.set_rollback(True)
-    return result
+    return ImportResult(created, errors.messages)
 
 
 # ---- 帮扶对象 -------------------------------------------------------------------------------------------------
@@ -152,84 +217,71 @@ def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] 
     kinds = {k.name: k for k in TargetKind.objects.filter(campaign=campaign)}
     writable = access.visible_groups_for_write(actor)
 
-    def rows() -> ImportResult:
-        errors, created = _Errors(sheet), 0
-        for row_no, row in sheet.rows:
-            before = len(errors.messages)
-            kind_name, name = sheet.text(row, Header.KIND), sheet.text(row, Header.NAME)
-            kind = kinds.get(kind_name)
-            if not kind_name:
-                errors.missing(row_no, Header.KIND)
-            elif kind is None:
-                errors.add(row_no, Header.KIND, f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
-            if not name:
-                errors.missing(row_no, Header.NAME)
-            code = sheet.text(row, Header.REGION_CODE)
-            region = Region.objects.filter(code=code).first() if code else None
-            if not code:
-                errors.missing(row_no, Header.REGION_CODE)
-            elif region is None:
-                errors.add(row_no, Header.REGION_CODE, f"区划代码“{code}”不存在,应为12位统计用区划代码。")
-            credit = sheet.text(row, Header.CREDIT_CODE)
-            if credit:
-                try:
-                    validate_credit_code(credit.upper())
-                except ValidationError as exc:
-                    errors.add(row_no, Header.CREDIT_CODE, ";".join(exc.messages))
-            group = None
-            if group_name := sheet.text(row, Header.GROUP):
-                group, why = _one(
-                    WorkGroup.objects.filter(campaign=campaign, name=group_name), Header.GROUP, group_name
-                )
-                if why:
-                    errors.add(row_no, Header.GROUP, why)
-                elif not writable.filter(pk=group.pk).exists():
-                    errors.add(row_no, Header.GROUP, f"无权向工作组“{group_name}”导入帮扶对象。")
-            elif not access.is_admin(actor):
-                errors.missing(row_no, Header.GROUP)
-            responsible = None
-            if person := sheet.text(row, Header.RESPONSIBLE):
-                responsible, why = _one(Person.objects.filter(name=person), "人员", person)
-                if why:
-                    errors.add(row_no, Header.RESPONSIBLE, why)
-            attributes = {}
-            if kind is not None:
-                labels = {item["label"]: item["key"] for item in kind.schema}
-                attributes = {
-                    key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)
-                }
-                try:
-                    clean_attributes(kind.schema, attributes)
-                except ValidationError as exc:
-                    by_key = {v: k for k, v in labels.items()}
-                    for key, messages in exc.message_dict.items():
-                        for m in messages:
-                            errors.add(row_no, by_key.get(key, Header.KIND), m)
-            # A kind or region left None has already been reported as an error.
-            if len(errors.messages) > before or kind is None or region is None:
-                continue
+    def read(row_no: int, row: tuple, errors: _Errors) -> dict[str, Any]:
+        kind_name, name = sheet.text(row, Header.KIND), sheet.text(row, Header.NAME)
+        kind = kinds.get(kind_name)
+        if not kind_name:
+            errors.missing(row_no, Header.KIND)
+        elif kind is None:
+            errors.add(row_no, Header.KIND, f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
+        if not name:
+            errors.missing(row_no, Header.NAME)
+        code = sheet.text(row, Header.REGION_CODE)
+        region = Region.objects.filter(code=code).first() if code else None
+        if not code:
+            errors.missing(row_no, Header.REGION_CODE)
+        elif region is None:
+            errors.add(row_no, Header.REGION_CODE, f"区划代码“{code}”不存在,应为12位统计用区划代码。")
+        credit = sheet.text(row, Header.CREDIT_CODE)
+        if credit:
             try:
-                with transaction.atomic():
-                    target_create(
-                        actor=actor,
-                        campaign=campaign,
-                        kind=kind,
-                        name=name,
-                        region=region,
-                        group=group,
-                        responsible=responsible,
-                        address=sheet.text(row, Header.ADDRESS),
-                        credit_code=credit,
-                        attributes=attributes,
-                        contacts=sheet.text(row, Header.CONTACTS),
-                        profile=sheet.text(row, Header.PROFILE),
-                    )
-                created += 1
+                validate_credit_code(credit.upper())
             except ValidationError as exc:
-                _service_errors(errors, row_no, exc, TARGET_FIELDS, Header.NAME)
-        return ImportResult(created, errors.messages)
+                errors.add(row_no, Header.CREDIT_CODE, ";".join(exc.messages))
+        group = None
+        if group_name := sheet.text(row, Header.GROUP):
+            group, why = _one(
+                WorkGroup.objects.filter(campaign=campaign, name=group_name), Header.GROUP, group_name
+            )
+            if why:
+                errors.add(row_no, Header.GROUP, why)
+            elif not writable.filter(pk=group.pk).exists():
+                errors.add(row_no, Header.GROUP, f"无权向工作组“{group_name}”导入帮扶对象。")
+        elif not access.is_admin(actor):
+            errors.missing(row_no, Header.GROUP)
+        responsible = None
+        if person := sheet.text(row, Header.RESPONSIBLE):
+            responsible, why = _one(Person.objects.filter(name=person), "人员", person)
+            if why:
+                errors.add(row_no, Header.RESPONSIBLE, why)
+        attributes = {}
+        if kind is not None:
+            labels = {item["label"]: item["key"] for item in kind.schema}
+            attributes = {
+                key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)
+            }
+            try:
+                clean_attributes(kind.schema, attributes)
+            except ValidationError as exc:
+                by_key = {v: k for k, v in labels.items()}
+                for key, messages in exc.message_dict.items():
+                    for m in messages:
+                        errors.add(row_no, by_key.get(key, Header.KIND), m)
+        return {
+            "kind": kind,
+            "name": name,
+            "region": region,
+            "group": group,
+            "responsible": responsible,
+            "address": sheet.text(row, Header.ADDRESS),
+            "credit_code": credit,
+            "attributes": attributes,
+            "contacts": sheet.text(row, Header.CONTACTS),
+            "profile": sheet.text(row, Header.PROFILE),
+        }
 
-    return _run(rows)
+    create = partial(target_create, actor=actor, campaign=campaign)
+    return _import(sheet, read, create, TARGET_FIELDS)
 
 
 # ---- 问题 -----------------------------------------------------------------------------------------------------
@@ -248,61 +300,48 @@ def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes]
     sheet = _Sheet(source, PROBLEM_REQUIRED)
     writable = access.visible_groups_for_write(actor)
 
-    def rows() -> ImportResult:
-        errors, created = _Errors(sheet), 0
-        for row_no, row in sheet.rows:
-            before = len(errors.messages)
-            target_name, title = sheet.text(row, Header.TARGET), sheet.text(row, Header.PROBLEM)
-            target = None
-            if not target_name:
-                errors.missing(row_no, Header.TARGET)
-            else:
-                targets = Target.objects.filter(campaign=campaign, name=target_name)
-                if kind_name := sheet.text(row, Header.TARGET_KIND):
-                    targets = targets.filter(kind__name=kind_name)
-                target, why = _one(targets, Header.TARGET, target_name)
-                if why:
-                    errors.add(row_no, Header.TARGET, why)
-                elif target.group_id is None or not writable.filter(pk=target.group_id).exists():
-                    errors.add(
-                        row_no,
-                        Header.TARGET,
-                        f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。",
-                    )
-            if not title:
-                errors.missing(row_no, Header.PROBLEM)
-            raw_date, reported_on = sheet.value(row, Header.REPORTED_ON), None
-            if raw_date in (None, ""):
-                errors.missing(row_no, Header.REPORTED_ON)
-            else:
-                try:
-                    reported_on = parse_date(raw_date)
-                except ValidationError as exc:
-                    errors.add(row_no, Header.REPORTED_ON, ";".join(exc.messages))
-            category = None
-            if category_name := sheet.text(row, Header.CATEGORY):
-                category = Category.objects.filter(campaign=campaign, name=category_name).first()
-                if category is None:
-                    errors.add(row_no, Header.CATEGORY, f"问题类别“{category_name}”不存在。")
-            # A target or date left None has already been reported as an error.
-            if len(errors.messages) > before or target is None or reported_on is None:
-                continue
+    def read(row_no: int, row: tuple, errors: _Errors) -> dict[str, Any]:
+        target_name, title = sheet.text(row, Header.TARGET), sheet.text(row, Header.PROBLEM)
+        target = None
+        if not target_name:
+            errors.missing(row_no, Header.TARGET)
+        else:
+            targets = Target.objects.filter(campaign=campaign, name=target_name)
+            if kind_name := sheet.text(row, Header.TARGET_KIND):
+                targets = targets.filter(kind__name=kind_name)
+            target, why = _one(targets, Header.TARGET, target_name)
+            if why:
+                errors.add(row_no, Header.TARGET, why)
+            elif target.group_id is None or not writable.filter(pk=target.group_id).exists():
+                errors.add(
+                    row_no,
+                    Header.TARGET,
+                    f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。",
+                )
+        if not title:
+            errors.missing(row_no, Header.PROBLEM)
+        raw_date, reported_on = sheet.value(row, Header.REPORTED_ON), None
+        if raw_date in (None, ""):
+            errors.missing(row_no, Header.REPORTED_ON)
+        else:
             try:
-                with transaction.atomic():
-                    problem_report(
-                        actor=actor,
-                        target=target,
-                        title=title,
-                        reported_on=reported_on,
-                        category=category,
-                        description=sheet.text(row, Header.DESCRIPTION),
-                    )
-                created += 1
+                reported_on = parse_date(raw_date)
             except ValidationError as exc:
-                _service_errors(errors, row_no, exc, PROBLEM_FIELDS, Header.PROBLEM)
-        return ImportResult(created, errors.messages)
+                errors.add(row_no, Header.REPORTED_ON, ";".join(exc.messages))
+        category = None
+        if category_name := sheet.text(row, Header.CATEGORY):
+            category = Category.objects.filter(campaign=campaign, name=category_name).first()
+            if category is None:
+                errors.add(row_no, Header.CATEGORY, f"问题类别“{category_name}”不存在。")
+        return {
+            "target": target,
+            "title": title,
+            "reported_on": reported_on,
+            "category": category,
+            "description": sheet.text(row, Header.DESCRIPTION),
+        }
 
-    return _run(rows)
+    return _import(sheet, read, partial(problem_report, actor=actor), PROBLEM_FIELDS)
 
 
 # ---- templates ------------------------------------------------------------------------------------------------
@@ -312,16 +351,32 @@ def target_template(kind: TargetKind, out: IO[bytes] | str) -> None:
     ledger = Ledger(
         "targets", f"帮扶对象导入模板({kind.name})", TARGET_COLUMNS + [Column(lb, 14) for lb in labels]
     )
+    groups = WorkGroup.objects.filter(campaign=kind.campaign).order_by("name").values_list("name", flat=True)
     write_xlsx(
         ledger,
         out,
         f"{kind.campaign.name} 帮扶对象导入模板({kind.name}):“{Header.KIND}”填“{kind.name}”,"
         f"{Header.REGION_CODE}为12位",
+        choices={Header.KIND: [kind.name], Header.GROUP: list(dict.fromkeys(groups))},
     )
 
 
 def problem_template(out: IO[bytes] | str) -> None:
+    """An empty 问题 sheet, with drop-downs on the coded columns (对象类型, 类别, 办理层级, 承办单位, 状态)."""
     ledger = Ledger("problems", "问题导入模板", PROBLEM_COLUMNS)
+
+    def names(qs: QuerySet[Any]) -> list[str]:
+        return list(dict.fromkeys(qs.order_by("name").values_list("name", flat=True)))
+
     write_xlsx(
-        ledger, out, f"问题导入模板:必填 {'、'.join(PROBLEM_REQUIRED)}({Header.REPORTED_ON}如 2020-03-05)"
+        ledger,
+        out,
+        f"问题导入模板:必填 {'、'.join(PROBLEM_REQUIRED)}({Header.REPORTED_ON}如 2020-03-05)",
+        choices={
+            Header.TARGET_KIND: names(TargetKind.objects.all()),
+            Header.CATEGORY: names(Category.objects.all()),
+            Header.LEVEL: [str(label) for label in Level.labels],
+            Header.HANDLING_ORG: names(Organization.objects.exclude(kind="office")),
+            Header.STATUS: [str(label) for label in Status.labels],
+        },
     )

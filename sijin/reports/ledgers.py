@@ -2,8 +2,11 @@
 
 Every ledger reads through the user's scope (sijin.accounts.access) and is written with openpyxl's
 write-only workbook row by row from ``.iterator(chunk_size=…)``, so 100,000 rows need bounded memory.
-Layout offices expect: a title row, a frozen header row, 序号, column widths, dates as dates. Text that
-begins with = + - @ is stored as text with a quote prefix, never as a formula (formula injection).
+Layout offices expect: a title row, a frozen header row with an auto-filter, 序号, column widths, dates as
+dates, a 合计 row under a quantity column (``kind="qty"``: numbers, shown with their unit, 10余次), and a page
+set up to print (A4 landscape, fitted to the width, the title and header rows on every page). Import
+templates add drop-downs on coded columns (``choices``). Text that begins with = + - @ is stored as text with
+a quote prefix, never as a formula (formula injection).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +19,9 @@ from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
@@ -34,7 +39,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class Column:
     header: str
     width: int = 14
-    kind: str = "text"  # text | date | int
+    kind: str = "text"  # text | date | int | qty (a quantity: a number, or (number, qualifier); summed)
+    unit: str = ""  # a quantity's unit, shown by the number format: 3次, 10余次
 
 
 @dataclass
@@ -395,7 +401,19 @@ def ledger_title(
 TITLE_COLUMN = Column("标题")
 
 
+def _qty_format(unit: str, qualifier: str = "") -> str:
+    """An Excel number format that shows a quantity as offices write it: 3次, 10余次, 约3次."""
+    if qualifier == "约":
+        return f'"约"General"{unit}"'
+    return f'General"{qualifier}{unit}"' if unit or qualifier else "General"
+
+
 def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
+    if column.kind == "qty":
+        number, qualifier = value if isinstance(value, tuple) else (value, "")
+        cell = WriteOnlyCell(ws, value=number)
+        cell.number_format = _qty_format(column.unit, qualifier)
+        return cell
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"  # openpyxl would make “=…” a formula
@@ -414,11 +432,17 @@ def write_xlsx(
     title: str,
     progress: Callable[[int], None] | None = None,
     every: int = 1000,
+    *,
+    choices: dict[str, list[str]] | None = None,
+    blank_rows: int = 500,
 ) -> int:
-    """Stream ``ledger`` into an .xlsx; return the number of data rows. ``progress(n)`` is called every ``every`` rows."""
+    """Stream ``ledger`` into an .xlsx; return the number of data rows. ``progress(n)`` is called every ``every``
+    rows. ``choices`` (an import template's) puts a drop-down of the given values on the columns with those
+    headers, for ``blank_rows`` rows under the header."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ledger.name[:31])
     ws.freeze_panes = "A3"
+    _print_setup(ws)
     for i, column in enumerate(ledger.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
     title_cell = _cell(ws, title, TITLE_COLUMN)  # a group's name is user data: never a formula either
@@ -437,10 +461,68 @@ def write_xlsx(
         ws.append([_cell(ws, value, column) for value, column in zip(row, ledger.columns, strict=False)])
         if progress and n % every == 0:
             progress(n)
+    last = get_column_letter(len(ledger.columns))
+    ws.auto_filter.ref = f"A2:{last}{n + 2}"
+    _sum_row(ws, ledger.columns, n)
+    if choices:
+        _drop_downs(wb, ws, ledger.columns, choices, blank_rows)
     wb.save(out)
     if progress:
         progress(n)
     return n
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, all columns on the page's width, the title and header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = "1:2"
+
+
+def _sum_row(ws, columns: list[Column], n: int) -> None:
+    """合计 under the data when a column is a quantity: SUBTOTAL(109, …) sums the rows the filter shows."""
+    if n == 0 or not any(c.kind == "qty" for c in columns):
+        return
+    row: list[Any] = []
+    for i, column in enumerate(columns, 1):
+        if column.kind == "qty":
+            letter = get_column_letter(i)
+            cell = WriteOnlyCell(ws, value=f"=SUBTOTAL(109,{letter}3:{letter}{n + 2})")
+            cell.number_format = _qty_format(column.unit)
+        else:
+            cell = WriteOnlyCell(ws, value="合计" if i == 1 else None)
+        cell.font = Font(bold=True)
+        row.append(cell)
+    ws.append(row)
+
+
+def _drop_downs(wb, ws, columns: list[Column], choices: dict[str, list[str]], blank_rows: int) -> None:
+    """A list validation on each coded column, its values on a hidden sheet 选项 (a list written into the
+    rule itself may not pass 255 characters: unit names would)."""
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    lists = [(header, values) for header, values in choices.items() if values]
+    longest = max((len(values) for _, values in lists), default=0)
+    for r in range(longest):
+        options.append([values[r] if r < len(values) else None for _, values in lists])
+    by_header = {c.header: i for i, c in enumerate(columns, 1)}
+    for j, (header, values) in enumerate(lists, 1):
+        if header not in by_header:
+            continue
+        letter, col = get_column_letter(j), get_column_letter(by_header[header])
+        rule = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname('选项')}!${letter}$1:${letter}${len(values)}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="请从下拉列表选择",
+            error=f"“{header}”须为下拉列表中的一项。",
+        )
+        rule.add(f"{col}3:{col}{blank_rows + 2}")
+        ws.data_validations.append(rule)
 
 
 def ledger_export(

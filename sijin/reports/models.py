@@ -82,8 +82,92 @@ class BriefingQuerySet(models.QuerySet):
         return self.filter(access.briefing_q(user))
 
 
+def _scope_object_q() -> models.Q:
+    return (
+        models.Q(scope="group", group__isnull=False)
+        | models.Q(scope="unit", organization__isnull=False)
+        | models.Q(scope="region", region__isnull=False)
+    )
+
+
+class BriefingSeries(models.Model):
+    """简报的刊: the briefings of one group, unit or region, numbered 第1期, 第2期 … afresh each year
+    (BriefingIssueCounter). Made when the scope's first briefing is submitted (services.briefing_submit)."""
+
+    scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    organization = models.ForeignKey(
+        "directory.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    region = models.ForeignKey(
+        "directory.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    name = models.CharField(_("简报名称(版头)"), max_length=60, default="工作简报")
+
+    class Meta:
+        verbose_name = _("简报刊号系列")
+        verbose_name_plural = _("简报刊号系列")
+        # One series per scope object; each unique index also serves the lookup at submit.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=models.Q(scope="group"),
+                name="briefingseries_unique_group",
+                violation_error_message=_("该工作组已有简报系列。"),
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(scope="unit"),
+                name="briefingseries_unique_unit",
+                violation_error_message=_("该单位已有简报系列。"),
+            ),
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=models.Q(scope="region"),
+                name="briefingseries_unique_region",
+                violation_error_message=_("该区划已有简报系列。"),
+            ),
+            models.CheckConstraint(
+                condition=_scope_object_q(),
+                name="briefingseries_scope_object",
+                violation_error_message=_("请指定简报范围对应的工作组、单位或区划。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BriefingIssueCounter(models.Model):
+    """The last issue number given in one series and year; raised by a conditional UPDATE, so two submits
+    never get the same number (the row stays locked until the submitting transaction ends)."""
+
+    series = models.ForeignKey(
+        BriefingSeries, verbose_name=_("简报系列"), on_delete=models.CASCADE, related_name="counters"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_number = models.PositiveIntegerField(_("已编期号"), default=0)
+
+    class Meta:
+        verbose_name = _("简报期号")
+        verbose_name_plural = _("简报期号")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year"],
+                name="briefingissuecounter_unique_year",
+                violation_error_message=_("该系列该年度的期号已存在。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last_number}"
+
+
 class Briefing(models.Model):
-    """工作简报: generated from the data for a scope and period, edited, then submitted (frozen)."""
+    """工作简报: generated from the data for a scope and period, edited, then submitted (报送: numbered in
+    its series and year, and frozen). Every generate, save and submit keeps a BriefingVersion."""
 
     scope = models.CharField(_("范围"), max_length=8, choices=BriefingScope.choices)
     group = models.ForeignKey(
@@ -98,10 +182,25 @@ class Briefing(models.Model):
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
     title = models.CharField(_("标题"), max_length=200)
+    # Sanitised HTML (reports.briefing.body); rows from before the editor hold text with "# " headings.
     body = models.TextField(_("正文"))
+    issuer = models.CharField(_("编发单位"), max_length=100, blank=True)
+    report_to = models.CharField(_("报"), max_length=300, blank=True)
+    copy_to = models.CharField(_("送"), max_length=300, blank=True)
+    issue_to = models.CharField(_("发"), max_length=300, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=BriefingStatus.choices, default=BriefingStatus.DRAFT
     )
+    series = models.ForeignKey(
+        BriefingSeries,
+        verbose_name=_("简报系列"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="briefings",
+    )
+    issue_year = models.PositiveSmallIntegerField(_("期号年度"), null=True, blank=True)
+    issue_number = models.PositiveIntegerField(_("期号"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("起草人"), null=True, on_delete=models.SET_NULL
     )
@@ -121,16 +220,63 @@ class Briefing(models.Model):
                 violation_error_message=_("截止日期不能早于起始日期。"),
             ),
             models.CheckConstraint(
-                condition=models.Q(scope="group", group__isnull=False)
-                | models.Q(scope="unit", organization__isnull=False)
-                | models.Q(scope="region", region__isnull=False),
+                condition=_scope_object_q(),
                 name="briefing_scope_object",
                 violation_error_message=_("请指定简报范围对应的工作组、单位或区划。"),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "issue_year", "issue_number"],
+                condition=models.Q(issue_number__isnull=False),
+                name="briefing_unique_issue",
+                violation_error_message=_("该期号已被使用。"),
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def issue_label(self) -> str:
+        """第3期, or nothing before the briefing is submitted."""
+        return f"第{self.issue_number}期" if self.issue_number else ""
+
+
+class VersionKind(models.TextChoices):
+    GENERATED = "generated", _("生成")
+    SAVED = "saved", _("保存")
+    SUBMITTED = "submitted", _("报送")
+
+
+class BriefingVersion(models.Model):
+    """One kept text of a briefing: what was generated, each save, and what was submitted; who and when."""
+
+    briefing = models.ForeignKey(
+        Briefing, verbose_name=_("简报"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("版本"))
+    kind = models.CharField(_("操作"), max_length=10, choices=VersionKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("简报版本")
+        verbose_name_plural = _("简报版本")
+        ordering = ["briefing", "-number"]
+        # The unique index serves "the versions of one briefing, newest first" on the briefing page.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["briefing", "number"],
+                name="briefingversion_unique_number",
+                violation_error_message=_("该简报已有此版本号。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.briefing} v{self.number}"
 
 
 class ExportStatus(models.TextChoices):
@@ -141,7 +287,13 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportJob(models.Model):
-    """A large ledger export run by the background worker; the page polls ``rows_done`` / ``rows_total``."""
+    """A large ledger export run by the background worker; the page polls ``rows_done`` / ``rows_total``.
+
+    A running job holds a lease: its task stamps ``heartbeat_at`` as it writes rows, and a job whose heartbeat
+    is older than SIJIN_TASK_LEASE seconds is taken for dead (its worker was killed, the machine restarted) and
+    marked failed (services.export_job_expire). ``runner`` names the attempt that holds the job, so a worker
+    that wakes up after its lease was given away writes nothing more.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -164,6 +316,8 @@ class ExportJob(models.Model):
     task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
     error = models.TextField(_("错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
+    runner = models.CharField(_("执行编号"), max_length=32, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
@@ -171,8 +325,9 @@ class ExportJob(models.Model):
         verbose_name_plural = _("导出任务")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "created_at"], name="exportjob_user_idx")
-        ]  # my recent exports
+            models.Index(fields=["user", "created_at"], name="exportjob_user_idx"),  # my recent exports
+            models.Index(fields=["status", "heartbeat_at"], name="exportjob_lease_idx"),  # expired leases
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

@@ -1,11 +1,13 @@
-"""Writes for work methods and briefings."""
+"""Writes for work methods, briefings and background exports."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from sijin.accounts.models import User
@@ -15,7 +17,18 @@ from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved, validated
 from sijin.directory.models import Organization, Region
 
-from .models import Briefing, BriefingScope, BriefingStatus, ExportJob, WorkMethod
+from .models import (
+    Briefing,
+    BriefingIssueCounter,
+    BriefingScope,
+    BriefingSeries,
+    BriefingStatus,
+    BriefingVersion,
+    ExportJob,
+    ExportStatus,
+    VersionKind,
+    WorkMethod,
+)
 
 
 @transaction.atomic
@@ -40,6 +53,9 @@ def work_method_ensure(*, actor: User | None, group: WorkGroup, title: str, **fi
 
 
 FROZEN_MESSAGE = "简报已报送,不能再修改。"
+EMPTY_MESSAGE = "简报正文不能为空。"
+# What the 简报 page edits besides the body (编发单位 and the 报 / 送 / 发 lines).
+BRIEFING_LINES = ("issuer", "report_to", "copy_to", "issue_to")
 
 
 @transaction.atomic
@@ -52,8 +68,9 @@ def briefing_generate(
     organization: Organization | None = None,
     region: Region | None = None,
 ) -> Briefing:
-    """Write a draft briefing from the data the actor may see (see reports.briefing)."""
-    from .briefing import briefing_text
+    """Write a draft briefing from the data the actor may see (see reports.briefing), with the 编发单位 and
+    报 / 送 / 发 suggested from the scope; it is kept as version 1."""
+    from .briefing import briefing_distribution, briefing_text, clean_body
 
     scope = (
         BriefingScope.GROUP
@@ -70,6 +87,7 @@ def briefing_generate(
         organization=organization,
         region=region,
     )
+    lines = briefing_distribution(group=group, organization=organization, region=region)
     briefing = Briefing(
         scope=scope,
         group=group,
@@ -78,36 +96,127 @@ def briefing_generate(
         period_start=period_start,
         period_end=period_end,
         title=text.title[:200],
-        body=text.body,
+        body=clean_body(text.body),
+        issuer=lines.issuer[:100],
+        report_to=lines.report_to[:300],
+        copy_to=lines.copy_to[:300],
+        issue_to=lines.issue_to[:300],
         created_by=actor if actor is not None and actor.pk else None,
     )
-    return saved(
+    saved(
         actor, briefing, AuditAction.BRIEFING_GENERATE, f"生成简报 {briefing.title}", exclude=["created_by"]
+    )
+    _briefing_version(actor, briefing, VersionKind.GENERATED)
+    return briefing
+
+
+def _briefing_edit(briefing: Briefing, title: str | None, body: str | None, lines: dict[str, str]) -> None:
+    """Apply an edit to a locked draft: the body sanitised (reports.briefing.body), never left empty."""
+    from .briefing import body_is_empty, clean_body
+
+    if briefing.status == BriefingStatus.SUBMITTED:
+        raise ValidationError(FROZEN_MESSAGE)
+    if title is not None:
+        briefing.title = title.strip()
+    if body is not None:
+        body = clean_body(body)
+        if body_is_empty(body):
+            raise ValidationError(EMPTY_MESSAGE)
+        briefing.body = body
+    for name, value in lines.items():
+        if name not in BRIEFING_LINES:
+            raise TypeError(f"briefing has no line {name!r}")
+        setattr(briefing, name, (value or "").strip())
+    validated(briefing, exclude=["created_by"])
+
+
+def _briefing_version(actor: User | None, briefing: Briefing, kind: VersionKind) -> BriefingVersion:
+    last = briefing.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return BriefingVersion.objects.create(
+        briefing=briefing,
+        number=last + 1,
+        kind=kind,
+        title=briefing.title,
+        body=briefing.body,
+        created_by=actor if actor is not None and actor.pk else None,
     )
 
 
 @transaction.atomic
-def briefing_update(*, actor: User | None, briefing: Briefing, title: str, body: str) -> Briefing:
+def briefing_update(
+    *, actor: User | None, briefing: Briefing, title: str, body: str, **lines: str
+) -> Briefing:
+    """Save the office's edit of a draft (title, body as HTML, and any of ``BRIEFING_LINES``); kept as a
+    version."""
     briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
-    if briefing.status == BriefingStatus.SUBMITTED:
-        raise ValidationError(FROZEN_MESSAGE)
-    briefing.title, briefing.body = title.strip(), body
-    validated(briefing, exclude=["created_by"])
-    briefing.save(update_fields=["title", "body"])
-    audit(actor, AuditAction.BRIEFING_UPDATE, briefing, f"修改简报 {briefing.title}")
+    _briefing_edit(briefing, title, body, lines)
+    briefing.save(update_fields=["title", "body", *lines])
+    version = _briefing_version(actor, briefing, VersionKind.SAVED)
+    audit(actor, AuditAction.BRIEFING_UPDATE, briefing, f"修改简报 {briefing.title}", version=version.number)
     return briefing
 
 
 @transaction.atomic
-def briefing_submit(*, actor: User | None, briefing: Briefing) -> Briefing:
+def briefing_submit(
+    *,
+    actor: User | None,
+    briefing: Briefing,
+    title: str | None = None,
+    body: str | None = None,
+    **lines: str,
+) -> Briefing:
+    """报送: apply the last edit if one is given, give the briefing the next issue number of its series for the
+    year (第N期), freeze it and keep what was submitted as a version."""
     briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
     if briefing.status == BriefingStatus.SUBMITTED:
         raise ValidationError("简报已报送。")
-    briefing.status = BriefingStatus.SUBMITTED
+    _briefing_edit(briefing, title, body, lines)
     briefing.submitted_at = timezone.now()
-    briefing.save(update_fields=["status", "submitted_at"])
-    audit(actor, AuditAction.BRIEFING_SUBMIT, briefing, f"报送简报 {briefing.title}")
+    briefing.series = _briefing_series(briefing)
+    briefing.issue_year = timezone.localdate(briefing.submitted_at).year
+    briefing.issue_number = _briefing_issue_number(briefing.series, briefing.issue_year)
+    briefing.status = BriefingStatus.SUBMITTED
+    briefing.save()
+    version = _briefing_version(actor, briefing, VersionKind.SUBMITTED)
+    audit(
+        actor,
+        AuditAction.BRIEFING_SUBMIT,
+        briefing,
+        f"报送简报 {briefing.title}({briefing.issue_year}年{briefing.issue_label})",
+        series=briefing.series,
+        issue_year=briefing.issue_year,
+        issue_number=briefing.issue_number,
+        version=version.number,
+    )
     return briefing
+
+
+def _briefing_series(briefing: Briefing) -> BriefingSeries:
+    """The series of the briefing's scope, made with its first submitted issue (a concurrent first submit
+    meets the unique constraint and takes the row the other made)."""
+    from .briefing import series_name
+
+    series, _ = BriefingSeries.objects.get_or_create(
+        scope=briefing.scope,
+        group=briefing.group,
+        organization=briefing.organization,
+        region=briefing.region,
+        defaults={
+            "name": series_name(
+                group=briefing.group, organization=briefing.organization, region=briefing.region
+            )
+        },
+    )
+    return series
+
+
+def _briefing_issue_number(series: BriefingSeries, year: int) -> int:
+    """The next number of ``series`` in ``year``. The UPDATE ... SET last_number = last_number + 1 locks the
+    counter row until the submitting transaction ends: a second submit waits there, then counts on from the
+    first one's number."""
+    counter, _ = BriefingIssueCounter.objects.get_or_create(series=series, year=year)
+    BriefingIssueCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
+    return BriefingIssueCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
 
 
 @transaction.atomic
@@ -142,3 +251,68 @@ def _export_job_enqueue(job_id: int) -> None:
 
     result = ledger_export_task.enqueue(job_id)
     ExportJob.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+INTERRUPTED_MESSAGE = "后台任务中断,请重试"
+
+
+def export_job_expire(
+    *, actor: User | None = None, jobs: QuerySet[ExportJob] | None = None, now: datetime | None = None
+) -> int:
+    """Mark failed every running export (of ``jobs``, default all) whose heartbeat is older than
+    SIJIN_TASK_LEASE: its worker died mid-job. Return how many. The job and ledger pages run it for what they
+    show; safe to run twice or in parallel (each job is claimed with a conditional update)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SIJIN_TASK_LEASE)
+    stale = (ExportJob.objects.all() if jobs is None else jobs).filter(status=ExportStatus.RUNNING)
+    stale = stale.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, created_at__lt=cutoff))
+    expired = 0
+    for found in stale.only("pk", "heartbeat_at", "runner"):
+        with transaction.atomic():
+            claimed = ExportJob.objects.filter(
+                pk=found.pk, status=ExportStatus.RUNNING, runner=found.runner, heartbeat_at=found.heartbeat_at
+            ).update(status=ExportStatus.FAILED, error=INTERRUPTED_MESSAGE, finished_at=now)
+            if claimed:
+                expired += 1
+                audit(
+                    actor,
+                    AuditAction.EXPORT_JOB_EXPIRE,
+                    found,
+                    f"后台导出中断(超过{settings.SIJIN_TASK_LEASE}秒无心跳)",
+                    heartbeat_at=found.heartbeat_at,
+                )
+    return expired
+
+
+@transaction.atomic
+def export_job_retry(*, actor: User, job: ExportJob) -> ExportJob:
+    """Queue a failed export again (same ledger, same filters), enqueued when committed like a new one.
+
+    Only a failed job is retried, and only once however often the button is pressed: the job is put back
+    with a conditional update from ``failed``.
+    """
+    from .ledgers import KINDS
+
+    previous = ExportJob.objects.get(pk=job.pk).error
+    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.FAILED).update(
+        status=ExportStatus.QUEUED,
+        rows_done=0,
+        rows_total=0,
+        error="",
+        file="",
+        runner="",
+        heartbeat_at=None,
+        finished_at=None,
+    )
+    if not claimed:
+        raise ValidationError("只有失败的导出任务可以重试。")
+    job = ExportJob.objects.get(pk=job.pk)
+    audit(
+        actor,
+        AuditAction.EXPORT_JOB_RETRY,
+        job,
+        f"重试后台导出{KINDS.get(job.kind, job.kind)}",
+        error=previous,
+    )
+    transaction.on_commit(partial(_export_job_enqueue, job.pk))
+    return job

@@ -8,20 +8,24 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
 from sijin.campaigns.models import TargetKind, WorkGroup
-from sijin.core.once import form_token, form_token_fresh, form_token_spend
+from sijin.core.audit import audit_read
+from sijin.core.models import AuditAction
+from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
 from sijin.core.services import error_text
 
 from . import services
-from .briefing import briefing_docx
+from .briefing import as_html, briefing_docx, briefing_masthead, display_html
 from .dashboard import Filters, dashboard_data
 from .forms import BriefingEditForm, BriefingNewForm, DashboardForm, ImportForm, PeriodForm, import_campaigns
 from .imports import problem_template, problems_import, target_template, targets_import
@@ -56,6 +60,7 @@ def ledger_list(request):
     form = _period(request)
     filters = _filters(form)
     counts = {kind: ledger_build(kind, request.user, **filters).total for kind in KINDS}
+    services.export_job_expire(jobs=ExportJob.objects.filter(user=request.user))  # dead ones show as failed
     jobs = ExportJob.objects.filter(user=request.user)[:10]
     return render(
         request,
@@ -81,6 +86,7 @@ def ledger_download(request, kind: str):
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it after streaming
     ledger_export(kind, request.user, out, **filters)
     out.seek(0)
+    audit_read(request, AuditAction.LEDGER_DOWNLOAD, summary=f"下载{KINDS[kind]}", kind=kind, **filters)
     return attachment(FileResponse(out, content_type=XLSX), f"{KINDS[kind]}.xlsx")
 
 
@@ -108,6 +114,17 @@ def export_job_start(request, kind: str):
 @vary_on_headers("HX-Request")
 def export_job_detail(request, pk: int):
     job = access.get_export_job_for(request.user, pk)
+    if request.method == "POST":  # 重试
+        try:
+            services.export_job_retry(actor=request.user, job=job)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已重新开始后台导出。"))
+        return redirect("reports:export_job_detail", pk)
+    this = ExportJob.objects.filter(pk=job.pk)
+    if job.status == ExportStatus.RUNNING and services.export_job_expire(jobs=this):
+        job.refresh_from_db()  # its worker stopped beating: now failed, with the retry button
     template = "reports/export_job.html#progress" if request.htmx else "reports/export_job.html"
     return render(request, template, {"job": job, "kind_name": KINDS.get(job.kind, job.kind)})
 
@@ -117,6 +134,7 @@ def export_job_download(request, pk: int):
     job = access.get_export_job_for(request.user, pk)
     if job.status != ExportStatus.DONE or not Path(job.file).exists():
         raise Http404("文件尚未生成")
+    audit_read(request, AuditAction.LEDGER_DOWNLOAD, job, f"下载{KINDS[job.kind]}(后台导出)", kind=job.kind)
     return attachment(FileResponse(open(job.file, "rb"), content_type=XLSX), f"{KINDS[job.kind]}.xlsx")
 
 
@@ -133,9 +151,17 @@ def import_page(request):
     if request.method == "POST" and form.is_valid():
         run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
         try:
-            result = run(
-                actor=request.user, campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"]
-            )
+            with form_token_spend(request):
+                result = run(
+                    actor=request.user,
+                    campaign=form.cleaned_data["campaign"],
+                    source=form.cleaned_data["file"],
+                )
+                if not result.ok:
+                    transaction.set_rollback(True)  # nothing imported: the token stays for the corrected file
+        except FormTokenSpent:
+            messages.warning(request, _("该表单已提交,请勿重复提交。"))
+            return redirect("reports:import_page")
         except (ValidationError, OSError, KeyError, ValueError) as exc:
             errors = [
                 error_text(exc)
@@ -144,7 +170,6 @@ def import_page(request):
             ]
         else:
             if result.ok:
-                form_token_spend(request)
                 messages.success(request, _("已导入 %(n)d 行。") % {"n": result.created})
                 return redirect("reports:import_page")
             errors = result.errors
@@ -213,15 +238,19 @@ def briefing_new(request):
         return redirect("reports:briefing_list")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        briefing = services.briefing_generate(
-            actor=request.user,
-            group=data["group"],
-            organization=data["organization"],
-            region=data["region"],
-            period_start=data["start"],
-            period_end=data["end"],
-        )
-        form_token_spend(request)
+        try:
+            with form_token_spend(request):
+                briefing = services.briefing_generate(
+                    actor=request.user,
+                    group=data["group"],
+                    organization=data["organization"],
+                    region=data["region"],
+                    period_start=data["start"],
+                    period_end=data["end"],
+                )
+        except FormTokenSpent:
+            messages.warning(request, _("该表单已提交,请勿重复提交。"))
+            return redirect("reports:briefing_list")
         messages.success(request, _("简报已生成,请核对修改后报送。"))
         return redirect("reports:briefing_detail", briefing.pk)
     return render(request, "reports/briefing_new.html", {"form": form, "form_token": form_token(request)})
@@ -230,19 +259,23 @@ def briefing_new(request):
 @login_required
 def briefing_detail(request, pk: int):
     briefing = access.get_briefing_for(request.user, pk, write=request.method == "POST")
-    form = BriefingEditForm(request.POST or None, initial={"title": briefing.title, "body": briefing.body})
-    if request.method == "POST":
+    initial = {name: getattr(briefing, name) for name in BriefingEditForm.base_fields}
+    form = BriefingEditForm(request.POST or None, initial={**initial, "body": as_html(briefing.body)})
+    # 报送 from the edit form submits what is in it; a bare 报送 button (no text posted) submits it as saved.
+    edited = "title" in request.POST or "body" in request.POST
+    if request.method == "POST" and (form.is_valid() or not edited):
+        changes = form.cleaned_data if edited else {}
         try:
             if "submit" in request.POST:
-                services.briefing_submit(actor=request.user, briefing=briefing)
-                messages.success(request, _("简报已报送。"))
-                return redirect("reports:briefing_detail", pk)
-            if form.is_valid():
-                services.briefing_update(actor=request.user, briefing=briefing, **form.cleaned_data)
+                briefing = services.briefing_submit(actor=request.user, briefing=briefing, **changes)
+                messages.success(request, _("简报已报送,编为%(issue)s。") % {"issue": briefing.issue_label})
+            else:
+                services.briefing_update(actor=request.user, briefing=briefing, **changes)
                 messages.success(request, _("已保存。"))
-                return redirect("reports:briefing_detail", pk)
+            return redirect("reports:briefing_detail", pk)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
+    versions = briefing.versions.select_related("created_by")
     return render(
         request,
         "reports/briefing_detail.html",
@@ -250,19 +283,18 @@ def briefing_detail(request, pk: int):
             "briefing": briefing,
             "form": form,
             "frozen": briefing.status == BriefingStatus.SUBMITTED,
-            "blocks": _blocks(briefing.body),
+            "body_html": mark_safe(display_html(briefing.body)),  # sanitised by nh3 (reports.briefing.body)
+            "masthead": briefing_masthead(briefing),
+            "versions": [(v, mark_safe(display_html(v.body))) for v in versions],
         },
     )
-
-
-def _blocks(body: str) -> list[tuple[bool, str]]:
-    return [(line.startswith("#"), line.lstrip("#").strip()) for line in body.splitlines() if line.strip()]
 
 
 @login_required
 def briefing_download(request, pk: int):
     briefing = access.get_briefing_for(request.user, pk)
-    response = HttpResponse(briefing_docx(briefing.title, briefing.body), content_type=DOCX)
+    audit_read(request, AuditAction.BRIEFING_DOWNLOAD, briefing, f"下载简报 {briefing.title}")
+    response = HttpResponse(briefing_docx(briefing), content_type=DOCX)
     return attachment(response, f"{briefing.title}.docx")
 
 

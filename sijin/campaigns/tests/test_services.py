@@ -1,9 +1,11 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from sijin.campaigns.models import Target, TargetKind
-from sijin.campaigns.services import target_create, target_update
-from sijin.core.models import AuditLog
+from sijin.campaigns.services import campaign_configure, campaign_create, target_create, target_update
+from sijin.core.models import AuditAction, AuditLog
 
 
 @pytest.fixture
@@ -117,3 +119,32 @@ def test_moving_a_target_moves_its_problems_scope(world):
     )
     target_update(actor=world.users["admin"], target=target, region=wenshang, group=other)
     assert set(target.problems.values_list("region_id", "group_id")) == {(wenshang.code, other.pk)}
+
+
+def test_it_configures_a_campaign_in_the_order_given_and_only_once(world):
+    admin = world.users["admin"]
+    campaign = campaign_create(
+        actor=admin, name="新行动", level="city", region=world.city, start=date(2025, 7, 1)
+    )
+    setup = {
+        "kinds": [{"code": "village", "name": "乡村", "focus": "扶"}, {"code": "enterprise", "name": "企业"}],
+        "categories": ["技术服务", "其他"],
+        "indicators": [{"code": "jobs", "name": "解决用工", "unit": "人"}],
+    }
+    created = AuditLog.objects.filter(
+        action__in=[AuditAction.TARGET_KIND_CREATE, AuditAction.CATEGORY_CREATE, AuditAction.INDICATOR_CREATE]
+    )
+    before = created.count()
+
+    config = campaign_configure(actor=admin, campaign=campaign, **setup)
+
+    assert [(k.code, k.order, k.focus) for k in campaign.kinds.all()] == [
+        ("village", 1, "扶"),
+        ("enterprise", 2, ""),
+    ]
+    assert [(c.name, c.order) for c in campaign.categories.all()] == [("技术服务", 1), ("其他", 2)]
+    assert (config.kinds["enterprise"].name, config.categories["其他"].order) == ("企业", 2)
+    assert config.indicators["jobs"].unit == "人"
+    assert created.count() == before + 5
+    assert campaign_configure(actor=admin, campaign=campaign, **setup) == config
+    assert created.count() == before + 5

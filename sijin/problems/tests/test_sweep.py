@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from sijin.accounts.models import User
 from sijin.core.models import Notification
@@ -14,6 +13,7 @@ from sijin.directory.models import Organization
 from sijin.problems.models import ProblemEvent
 from sijin.problems.supervision import supervision_sweep
 from sijin.problems.workflow import problem_transition
+from sijin.testing import needs_postgresql
 
 # The world's problems at 嘉祥县水务局: 雨污管道接驳点未定 (办理中) is due 2025-06-18, 施工便道积水 2025-06-25 and
 # 管网材料进场受阻 2025-07-02.
@@ -115,11 +115,7 @@ def test_it_rejects_a_malformed_date(db):
         call_command("sweep", "--date", "31/03/2020")
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",  # read at collection, so nothing is built for a test that cannot run
-    reason="SQLite's in-memory test database is shared by threads through one cache and refuses "
-    "concurrent writers instead of queuing them; two real connections need PostgreSQL",
-)
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
     barrier = threading.Barrier(2)

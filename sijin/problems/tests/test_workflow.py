@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from sijin.accounts.models import Role, User
 from sijin.campaigns.models import Category
@@ -21,7 +20,7 @@ from sijin.problems.workflow import (
     allowed_actions,
     problem_transition,
 )
-from sijin.testing import World, outsider
+from sijin.testing import World, needs_postgresql, outsider
 
 PERSONAS = {
     "office": Role.OFFICE,
@@ -393,11 +392,7 @@ class TestWorkflow:
         assert snapshot(problem) == before
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",  # read at collection, so nothing is built for a test that cannot run
-    reason="SQLite's in-memory test database is one connection shared by threads; "
-    "two real connections need PostgreSQL",
-)
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_one_of_two_simultaneous_actions_win(world):
     problem = world.overdue

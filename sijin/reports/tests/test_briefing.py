@@ -1,22 +1,32 @@
-"""The generated 工作简报: every fact of shared/scenarios/binzhou.md, read back from the .docx."""
+"""The generated 工作简报: every fact of shared/scenarios/binzhou.md, read back from the .docx; its layout as an
+office prints it (after GB/T 9704-2012), read from the .docx and from LibreOffice's rendering of it."""
 
 import io
+import re
 import shutil
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from docx import Document
+from docx.oxml.ns import qn
+from lxml import html as lxml_html
+from PIL import Image
 
 from sijin.core.workdays import workdays_between
 from sijin.reports.briefing import briefing_docx
 from sijin.reports.models import Briefing
 from sijin.reports.services import briefing_generate, briefing_submit, briefing_update
 
+# The module-scoped fixtures below use the database through demo_module; this tells pytest-django so.
+pytestmark = pytest.mark.django_db
+
 START, END = date(2020, 3, 9), date(2020, 3, 29)
+LATER = date(2020, 4, 20)  # three weeks on: the two problems handed to 惠民县教育局 are overdue
 SLOGANS = [
     "进企业真服务,在“帮”上下功夫",
     "进项目真协调,在“引”上出主意",
@@ -73,100 +83,135 @@ FACTS = [
     ("work method", ["“帮引扶细”", "全省“四进”优秀工作法"]),
     ("slogans", SLOGANS),
 ]
+CN_NUMBERS = "一二三四五六七八九十"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def generate(demo) -> Briefing:
+def generate(demo, end: date = END) -> Briefing:
     return briefing_generate(
-        actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=END
+        actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=end
     )
 
 
-def docx_text(data: bytes) -> str:
-    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+def docx_paragraphs(data: bytes) -> list[str]:
+    """Every paragraph's text in document order, table cells included."""
+    body = Document(io.BytesIO(data)).element.body
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
 
 
-@pytest.fixture
-def binzhou_docx(demo) -> bytes:
-    briefing = generate(demo)
-    return briefing_docx(briefing.title, briefing.body)
+def section(body: str, heading: str) -> tuple[str, list[list[list[str]]]]:
+    """The text of the body's section under the ``<h2>`` ``heading`` (up to the next one), and its tables as
+    rows of cell texts."""
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    blocks = list(root)
+    start = next(i for i, el in enumerate(blocks) if el.tag == "h2" and el.text_content() == heading)
+    end = next((i for i in range(start + 1, len(blocks)) if blocks[i].tag == "h2"), len(blocks))
+    inside = blocks[start + 1 : end]
+    tables = [
+        [[td.text_content() for td in tr.iter("td", "th")] for tr in el.iter("tr")]
+        for el in inside
+        if el.tag == "table"
+    ]
+    return "\n".join(el.text_content() for el in inside), tables
+
+
+@pytest.fixture(scope="module")
+def binzhou_docx(demo_module, django_db_blocker) -> bytes:
+    """The draft for the three weeks of the report, as a .docx (made once for the module)."""
+    with django_db_blocker.unblock():
+        return briefing_docx(generate(demo_module))
 
 
 @pytest.mark.parametrize(("fact", "words"), FACTS, ids=[f for f, _ in FACTS])
 def test_it_carries_every_binzhou_fact_in_the_docx(binzhou_docx, fact, words):
-    text = docx_text(binzhou_docx)
+    text = "\n".join(docx_paragraphs(binzhou_docx))
     missing = [w for w in words if w not in text]
     assert not missing, f"{fact}: {missing} not in the briefing"
 
 
 def test_it_heads_the_sections_with_the_slogans_in_campaign_order(binzhou_docx):
-    paragraphs = [p.text for p in Document(io.BytesIO(binzhou_docx)).paragraphs]
-    positions = [paragraphs.index(s) for s in SLOGANS]
+    paragraphs = docx_paragraphs(binzhou_docx)
+    positions = [paragraphs.index(f"{n}、{s}") for n, s in zip(CN_NUMBERS, SLOGANS, strict=False)]
     assert positions == sorted(positions)
-    assert paragraphs.index("各方评价") > positions[-1]
-    assert paragraphs.index("超期问题通报") < paragraphs.index("工作法入选情况")
-
-
-def test_it_lays_out_the_docx_as_an_official_document(binzhou_docx):
-    doc = Document(io.BytesIO(binzhou_docx))
-    section = doc.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    title_run = doc.paragraphs[0].runs[0]
-    assert title_run.text.startswith("滨州市教育局驻惠民县")
-    assert (
-        title_run._element.rPr.rFonts.get(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
-        )
-        == "方正小标宋简体"
-    )
-    body_run = doc.paragraphs[1].runs[0]
-    assert body_run.font.size.pt == 16
-    assert (
-        body_run._element.rPr.rFonts.get(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
-        )
-        == "仿宋"
-    )
-    footer_xml = section.footer._element.xml
-    assert "PAGE" in footer_xml and "fldChar" in footer_xml
+    headings = [p for p in paragraphs if re.match(f"^[{CN_NUMBERS}]+、", p)]
+    assert headings == [
+        *(f"{n}、{s}" for n, s in zip(CN_NUMBERS, SLOGANS, strict=False)),
+        "五、各方评价",
+        "六、问题办理情况",
+        "七、超期问题通报",
+        "八、工作法入选情况",
+    ]
+    # Under each slogan its targets, numbered (一) afresh in each section.
+    assert paragraphs.index("(一)惠宇汽车零部件有限公司") == positions[0] + 1
+    assert paragraphs.index("(一)棣州社区") == positions[3] + 1
 
 
 def test_it_keeps_the_overdue_list_from_the_data(demo):
     # Three weeks later the two assigned problems are past their deadline and are named in the 通报.
-    briefing = briefing_generate(
-        actor=demo["users"]["admin"], group=demo["group"], period_start=START, period_end=date(2020, 4, 20)
-    )
-    notice = briefing.body.split("# 超期问题通报", 1)[1]
-    assert "“新校师资短缺”" in notice and "“专业设置不合理”" in notice and "惠民县教育局" in notice
+    text, tables = section(generate(demo, LATER).body, "超期问题通报")
+    assert "以下2个问题超过办结期限仍未办结" in text
+    assert [row[2] for row in tables[0][1:]] == ["新校师资短缺", "专业设置不合理"]
+    assert {row[3] for row in tables[0][1:]} == {"惠民县教育局"}
 
 
-def overdue_notice(demo, start: date, end: date) -> str:
+def overdue_notice(demo, start: date, end: date) -> tuple[str, list[list[str]]]:
     briefing = briefing_generate(
         actor=demo["users"]["admin"], group=demo["group"], period_start=start, period_end=end
     )
-    return briefing.body.split("# 超期问题通报", 1)[1].split("\n\n# ", 1)[0]
+    text, tables = section(briefing.body, "超期问题通报")
+    return text, tables[0] if tables else []
 
 
 def test_it_reports_problems_from_earlier_periods_overdue_in_working_days(demo):
     # Both were reported on 2020-03-12 (before this week) with deadline 2020-04-02 and are still 办理中.
     # Working days in (04-02, 04-12]: 04-03, then 清明 04-04..04-06 off, 04-07..04-10, a weekend: 5.
-    notice = overdue_notice(demo, date(2020, 4, 6), date(2020, 4, 12))
-    assert "截至2020年4月12日,以下2个问题超过办结期限仍未办结" in notice
-    for title in ("新校师资短缺", "专业设置不合理"):
-        assert f"“{title}”,承办单位惠民县教育局,办结期限2020年4月2日,超期5个工作日" in notice
-    assert "天" not in notice
+    text, table = overdue_notice(demo, date(2020, 4, 6), date(2020, 4, 12))
+    assert "截至2020年4月12日,以下2个问题超过办结期限仍未办结,予以通报:" in text
+    assert table == [
+        ["序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期"],
+        [
+            "1",
+            "惠民县职业中专智能制造综合实训基地",
+            "新校师资短缺",
+            "惠民县教育局",
+            "4月2日",  # the year of the 通报 is not repeated in the table
+            "5个工作日",
+        ],
+        [
+            "2",
+            "惠民县职业中专智能制造综合实训基地",
+            "专业设置不合理",
+            "惠民县教育局",
+            "4月2日",  # the year of the 通报 is not repeated in the table
+            "5个工作日",
+        ],
+    ]
+    assert "天" not in text + "".join(c for row in table for c in row)
 
 
 def test_it_counts_overdue_days_no_further_than_today(demo):
     today = timezone.localdate()
-    notice = overdue_notice(demo, today - timedelta(days=3), today + timedelta(days=60))
+    text, table = overdue_notice(demo, today - timedelta(days=3), today + timedelta(days=60))
     days = workdays_between(date(2020, 4, 2), today)
-    assert f"截至{today.year}年{today.month}月{today.day}日" in notice
-    assert notice.count(f"办结期限2020年4月2日,超期{days}个工作日") == 2
+    assert f"截至{today.year}年{today.month}月{today.day}日" in text
+    assert [row[4:] for row in table[1:]] == [["2020年4月2日", f"{days}个工作日"]] * 2
 
 
 def test_it_reports_no_overdue_problem_before_any_deadline(demo):
-    notice = overdue_notice(demo, date(2020, 3, 30), date(2020, 4, 2))
-    assert "截至2020年4月2日,无超期未办结问题" in notice
+    text, table = overdue_notice(demo, date(2020, 3, 30), date(2020, 4, 2))
+    assert "截至2020年4月2日,无超期未办结问题" in text
+    assert table == []
+
+
+def test_it_tabulates_the_four_rates_of_the_period(demo):
+    text, tables = section(generate(demo).body, "问题办理情况")
+    assert "共发现问题8个,已办结6个" in text
+    assert tables == [
+        [
+            ["发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率"],
+            ["8", "6", "100.0%", "75.0%", "—", "—"],
+        ]
+    ]
 
 
 def test_it_writes_only_what_the_actor_may_see(demo):
@@ -186,9 +231,130 @@ def test_it_freezes_a_submitted_briefing(demo):
     briefing_submit(actor=demo["users"]["member"], briefing=briefing)
     with pytest.raises(ValidationError, match="简报已报送,不能再修改"):
         briefing_update(actor=demo["users"]["member"], briefing=briefing, title="再改", body="x")
-    assert Briefing.objects.get(pk=briefing.pk).body == "正文"
+    assert Briefing.objects.get(pk=briefing.pk).body == "<p>正文</p>"
 
 
+# ---- the layout, from the .docx ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def printed(demo_module, django_db_blocker) -> tuple[Briefing, bytes]:
+    """The briefing to 4月20日, submitted (第1期 of its series), as a .docx: what the office prints."""
+    with django_db_blocker.unblock():
+        briefing = briefing_submit(actor=demo_module["users"]["admin"], briefing=generate(demo_module, LATER))
+        return briefing, briefing_docx(briefing)
+
+
+def east_asian(element) -> str:
+    return element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+def test_it_prints_the_masthead_in_red_with_the_issue_number(printed):
+    briefing, data = printed
+    doc = Document(io.BytesIO(data))
+    name, issue, line, title = doc.paragraphs[:4]
+    assert name.text == "山东省“四进”攻坚行动(2020)工作简报"
+    assert {str(r.font.color.rgb) for r in name.runs} == {"FF0000"}
+    assert east_asian(name.runs[0]._element) == "方正小标宋简体"
+    assert issue.text == "第1期" == briefing.issue_label
+    today = timezone.localdate(briefing.submitted_at)
+    assert line.text == f"滨州市教育局驻惠民县“四进”工作组\t{today.year}年{today.month}月{today.day}日"
+    rule = line._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (rule.get(qn("w:val")), rule.get(qn("w:color"))) == ("single", "FF0000")
+    assert title.text == briefing.title and title.text.startswith("滨州市教育局驻惠民县")
+    assert title.style.name == "简报标题" and east_asian(title.runs[0]._element) == "方正小标宋简体"
+    assert title.runs[0].font.size.pt == 22
+
+
+def test_it_sets_the_page_as_gbt_9704_wants_it(printed):
+    doc = Document(io.BytesIO(printed[1]))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
+    grid = section._sectPr.find(qn("w:docGrid"))
+    pitch = int(grid.get(qn("w:linePitch"))) / 20
+    assert grid.get(qn("w:type")) == "lines" and int(225 / 25.4 * 72 / pitch) == 22  # 22 lines a page
+    body = next(p for p in doc.paragraphs if p.text.startswith("2020年3月9日至4月20日"))
+    assert body.style.name == "简报正文" and east_asian(body.runs[0]._element) == "仿宋"
+    assert body.runs[0].font.size.pt == 16  # 三号
+    fmt = body.style.paragraph_format
+    assert fmt.line_spacing.pt == pitch and fmt.first_line_indent.pt == 32
+    # 三号 condensed so that 28 characters fill the 156 mm line.
+    condensed = int(body.style.element.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    assert int((156 / 25.4 * 72) // (16 + condensed)) == 28
+    footer_xml = section.footer._element.xml
+    assert "PAGE" in footer_xml and "fldChar" in footer_xml
+
+
+def test_it_numbers_the_sections_in_heiti_and_the_targets_in_kaiti(printed):
+    doc = Document(io.BytesIO(printed[1]))
+    h2 = [p for p in doc.paragraphs if p.style.name == "简报一级标题"]
+    h3 = [p for p in doc.paragraphs if p.style.name == "简报二级标题"]
+    assert [p.text.split("、")[0] for p in h2] == list("一二三四五六七八")
+    assert [p.text for p in h3] == [
+        "(一)惠宇汽车零部件有限公司",
+        "(一)惠民县职业中专智能制造综合实训基地",
+        "(一)官道李村",
+        "(一)棣州社区",
+    ]
+    assert {east_asian(p.runs[0]._element) for p in h2} == {"黑体"}
+    assert {east_asian(p.runs[0]._element) for p in h3} == {"楷体"}
+
+
+def test_it_tabulates_the_rates_and_the_overdue_problems(printed):
+    doc = Document(io.BytesIO(printed[1]))
+    rates, overdue = doc.tables
+    assert [c.text for c in rates.rows[0].cells] == [
+        "发现问题(个)",
+        "已办结(个)",
+        "响应率",
+        "办结率",
+        "按期办结率",
+        "满意率",
+    ]
+    assert [c.text for c in overdue.rows[0].cells] == [
+        "序号",
+        "帮扶对象",
+        "问题",
+        "承办单位",
+        "办结期限",
+        "超期",
+    ]
+    assert [c.text for c in overdue.rows[1].cells][2:] == [
+        "新校师资短缺",
+        "惠民县教育局",
+        "4月2日",
+        "11个工作日",
+    ]
+    for table in (rates, overdue):
+        header = table.rows[0]
+        assert header._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on each page
+        assert east_asian(header.cells[0].paragraphs[0].runs[0]._element) == "黑体"
+        assert east_asian(table.rows[1].cells[0].paragraphs[0].runs[0]._element) == "仿宋"
+    # Fitted widths across the 版心: the 序号 column the narrowest (how the other cells wrap: see the PDF).
+    widths = [cell.width for cell in overdue.rows[0].cells]
+    assert round(sum(w.mm for w in widths)) == 156 and widths.index(min(widths)) == 0
+
+
+def test_it_closes_with_the_report_lines_between_rules(printed):
+    doc = Document(io.BytesIO(printed[1]))
+    record = [p for p in doc.paragraphs if p.style.name == "简报版记"]
+    assert [p.text.strip() for p in record] == [
+        "报:滨州市“四进”攻坚行动办公室",
+        "送:滨州市教育局",
+        "发:工作组全体成员",
+    ]
+    assert record[-1]._p is doc.paragraphs[-1]._p  # the last thing in the document
+
+    def rule(p, edge: str) -> int:
+        border = p._p.pPr.find(qn("w:pBdr")).find(qn(f"w:{edge}"))
+        return int(border.get(qn("w:sz"))) if border is not None else 0
+
+    # A thick rule above the first line and below the last, thin ones between.
+    assert [(rule(p, "top"), rule(p, "bottom")) for p in record] == [(8, 6), (0, 6), (0, 8)]
+    assert [p.paragraph_format.keep_with_next for p in record] == [True, True, False]
+
+
+# ---- the layout, as LibreOffice renders it -----------------------------------------------------------------
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
@@ -199,18 +365,16 @@ def soffice() -> str:
     return found
 
 
-def convert(binary: str, docx: bytes, tmp_path: Path, to: str) -> Path:
-    source = tmp_path / "briefing.docx"
-    source.write_bytes(docx)
+def convert(binary: str, source: Path, to: str, outdir: Path) -> Path:
     result = subprocess.run(
         [
             binary,
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            f"-env:UserInstallation=file://{outdir}/lo-profile",
             "--headless",
             "--convert-to",
             to,
             "--outdir",
-            str(tmp_path),
+            str(outdir),
             str(source),
         ],
         capture_output=True,
@@ -219,32 +383,92 @@ def convert(binary: str, docx: bytes, tmp_path: Path, to: str) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    out = tmp_path / f"briefing.{to.split(':')[0]}"
+    out = outdir / f"{source.stem}.{to.split(':')[0]}"
     assert out.exists(), result.stdout + result.stderr
     return out
 
 
-def test_it_converts_to_pdf_with_libreoffice(binzhou_docx, tmp_path):
-    pdf = convert(soffice(), binzhou_docx, tmp_path, "pdf")
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 5000
-    pdftotext = shutil.which("pdftotext")
-    if not pdftotext:
-        pytest.skip(
-            "pdftotext (poppler-utils) is NOT installed: the PDF converted without error, but its text "
-            "was not checked for the four section headings."
-        )
-    text = subprocess.run(
-        [pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout.replace("\n", "")
-    for slogan in SLOGANS:
-        assert slogan in text
-
-
-def test_it_opens_in_libreoffice_with_the_section_headings(binzhou_docx, tmp_path):
-    # LibreOffice's own reading of the document (text export), independent of pdftotext.
-    txt = convert(soffice(), binzhou_docx, tmp_path, "txt:Text (encoded):UTF8").read_text(
-        encoding="utf-8-sig"
+@pytest.fixture(scope="module")
+def rendered(printed, tmp_path_factory) -> tuple[Path, str]:
+    """The printed briefing rendered by LibreOffice once for the module: the PDF and its pages as PNG in
+    var/screenshots/ (kept by CI), and the PDF's text."""
+    binary = soffice()
+    work = tmp_path_factory.mktemp("briefing")
+    source = work / "briefing.docx"
+    source.write_bytes(printed[1])
+    pdf = convert(binary, source, "pdf", work)
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("briefing-page-*.png"):
+        old.unlink()
+    shutil.copy(pdf, shots / "briefing.pdf")
+    for tool in ("pdftoppm", "pdftotext"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} (poppler-utils) is NOT installed: the rendered briefing was not checked.")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(pdf), str(shots / "briefing-page")], check=True, timeout=60
     )
-    for slogan in SLOGANS:
-        assert slogan in txt
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return shots, text
+
+
+def test_it_renders_the_briefing_with_libreoffice(rendered, printed):
+    shots, text = rendered
+    flat = re.sub(r"\s+", "", text)
+    assert flat.startswith("山东省“四进”攻坚行动(2020)工作简报第1期滨州市教育局驻惠民县“四进”工作组")
+    for n, slogan in zip(CN_NUMBERS, SLOGANS, strict=False):
+        assert f"{n}、{slogan}" in flat
+    for words in (
+        "(一)惠宇汽车零部件有限公司",
+        "按期办结率",
+        "新校师资短缺",
+        "11个工作日",
+        "发:工作组全体成员",
+    ):
+        assert words in flat
+    assert flat.index("七、超期问题通报") < flat.index("八、工作法入选情况") < flat.index("报:滨州市")
+    pages = sorted(shots.glob("briefing-page-*.png"))
+    assert 3 <= len(pages) <= 8
+    assert text.count("\f") == len(pages)
+
+
+def test_it_keeps_the_short_cells_of_the_overdue_table_on_one_line(rendered):
+    shots, _ = rendered
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(shots / "briefing.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    table = layout.split("七、超期问题通报", 1)[1].split("八、工作法入选情况", 1)[0]
+    lines = [re.sub(r"\s+", "", line) for line in table.splitlines()]
+    row = next(line for line in lines if "新校师资短缺" in line)
+    assert row.endswith("新校师资短缺惠民县教育局4月2日11个工作日")  # only the long target name wraps
+    assert sum("序号帮扶对象问题承办单位办结期限超期" in line for line in lines) >= 1
+
+
+def test_it_renders_the_masthead_and_the_rule_in_red(rendered):
+    shots, _ = rendered
+    page = Image.open(sorted(shots.glob("briefing-page-*.png"))[0]).convert("RGB")
+    width, height = page.size
+
+    def red(x: int, y: int) -> bool:
+        r, g, b = page.getpixel((x, y))
+        return r > 180 and g < 140 and b < 140
+
+    rows = [sum(red(x, y) for x in range(width)) for y in range(height // 3)]
+    text_width = width * 156 // 210
+    assert max(rows) > text_width * 0.9  # the rule: one red line across the 版心
+    assert sum(1 for n in rows if 0 < n < text_width * 0.9) > 10  # the 版头's red characters above it
+    assert sum(rows[height // 3 - 20 :]) == 0  # and nothing red below the 版头
+
+
+def test_it_opens_in_libreoffice_with_the_section_headings(printed, tmp_path):
+    # LibreOffice's own reading of the document (text export), independent of pdftotext.
+    source = tmp_path / "briefing.docx"
+    source.write_bytes(printed[1])
+    txt = convert(soffice(), source, "txt:Text (encoded):UTF8", tmp_path).read_text(encoding="utf-8-sig")
+    for n, slogan in zip(CN_NUMBERS, SLOGANS, strict=False):
+        assert f"{n}、{slogan}" in txt

@@ -11,6 +11,24 @@ from openpyxl import load_workbook
 from sijin.campaigns.models import Target
 
 
+def export_visits(out, start: str, end: str) -> list[tuple]:
+    """`sijin export visits` of the world's group from ``start`` to ``end`` (as typed); the sheet's data rows."""
+    call_command(
+        "export",
+        "visits",
+        "--group",
+        "济宁市农业农村局",
+        "--from",
+        start,
+        "--to",
+        end,
+        "-o",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    return list(load_workbook(out).worksheets[0].iter_rows(min_row=3, values_only=True))
+
+
 def test_it_writes_the_groups_briefing_for_a_unit_name(world, tmp_path):
     out = tmp_path / "简报.docx"
     stdout = io.StringIO()
@@ -47,21 +65,7 @@ def test_it_refuses_a_group_name_that_names_no_group(world, tmp_path):
 
 
 def test_it_exports_and_imports_from_the_command_line(world, tmp_path):
-    out = tmp_path / "visits.xlsx"
-    call_command(
-        "export",
-        "visits",
-        "--group",
-        "济宁市农业农村局",
-        "--from",
-        "2025-06-10",
-        "--to",
-        "2025-06-12",
-        "-o",
-        str(out),
-        stdout=io.StringIO(),
-    )
-    rows = list(load_workbook(out).worksheets[0].iter_rows(min_row=3, values_only=True))
+    rows = export_visits(tmp_path / "visits.xlsx", "2025-06-10", "2025-06-12")
     assert len(rows) == 3  # 10, 10 (10余次), 12 — not the collective visit on the 9th
     assert {r[6] for r in rows} >= {"10余次"}
 
@@ -92,19 +96,6 @@ def test_it_writes_a_region_briefing_from_the_command_line(world, tmp_path):
 
 def test_it_reads_dates_as_people_type_them_and_names_the_option_that_is_wrong(world, tmp_path):
     out = tmp_path / "visits.xlsx"
-    call_command(
-        "export",
-        "visits",
-        "--group",
-        "济宁市农业农村局",
-        "--from",
-        "2025/6/10",
-        "--to",
-        "2025年6月12日",
-        "-o",
-        str(out),
-        stdout=io.StringIO(),
-    )
-    assert len(list(load_workbook(out).worksheets[0].iter_rows(min_row=3))) == 3
+    assert len(export_visits(out, "2025/6/10", "2025年6月12日")) == 3
     with pytest.raises(CommandError, match=r"^--to 日期格式应为 YYYY-MM-DD"):
         call_command("export", "visits", "--to", "12/3/2020", "-o", str(out), stdout=io.StringIO())

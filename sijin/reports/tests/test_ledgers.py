@@ -34,19 +34,15 @@ def empty_copy_of(campaign: Campaign, admin, group_name: str) -> Campaign:
     new = campaigns.campaign_ensure(
         actor=admin, name="复制的行动", level=campaign.level, region=campaign.region, start=campaign.start
     )
-    for k in campaign.kinds.all():
-        campaigns.target_kind_ensure(
-            actor=admin,
-            campaign=new,
-            code=k.code,
-            name=k.name,
-            focus=k.focus,
-            slogan=k.slogan,
-            order=k.order,
-            schema=k.schema,
-        )
-    for c in campaign.categories.all():
-        campaigns.category_ensure(actor=admin, campaign=new, name=c.name, order=c.order)
+    campaigns.campaign_configure(
+        actor=admin,
+        campaign=new,
+        kinds=[
+            {"code": k.code, "name": k.name, "focus": k.focus, "slogan": k.slogan, "schema": k.schema}
+            for k in campaign.kinds.all()
+        ],
+        categories=[c.name for c in campaign.categories.all()],
+    )
     old_group = campaign.groups.get(name=group_name)
     campaigns.group_ensure(
         actor=admin,

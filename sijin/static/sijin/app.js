@@ -26,6 +26,32 @@
     if (!button || event.defaultPrevented || event.target.hasAttribute("hx-post")) { return; }
     setTimeout(function () { button.disabled = true; button.dataset.sjOnce = "1"; }, 0);
   });
+  // A select that switches the page (data-sj-submit-on-change) submits its form when changed: the
+  // Content-Security-Policy allows no onchange="" attribute.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.form && el.hasAttribute("data-sj-submit-on-change")) { el.form.submit(); }
+  });
+
+  // Widths computed on the server (progress bars) come as data-sj-width="42", set here through the
+  // style object, which the policy allows, unlike a style="" attribute. Also for htmx-swapped content.
+  function applyWidths(root) {
+    var els = Array.prototype.slice.call(root.querySelectorAll("[data-sj-width]"));
+    if (root.hasAttribute && root.hasAttribute("data-sj-width")) { els.push(root); }
+    els.forEach(function (el) { el.style.width = Math.max(0, Math.min(100, +el.dataset.sjWidth || 0)) + "%"; });
+  }
+  if (window.htmx) { htmx.onLoad(applyWidths); } else { applyWidths(document); }
+
+  // "返回上一页" on the error pages: the browser's Back when there is a page to go back to (the link's own
+  // address, the workbench, otherwise).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-sj-back]");
+    if (link && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
   // Coming back with the browser's Back button restores the page from cache: re-enable buttons.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db.models import Q
 
-from sijin.accounts.models import User
+from sijin.accounts.models import Role, User
 from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.core.dates import parse_date
 from sijin.core.services import error_text
@@ -15,7 +15,8 @@ ADMIN_NOTE = "命令行以系统管理员身份运行,不受数据范围限制�
 
 
 def admin_actor(username: str | None = None) -> User:
-    users = User.objects.filter(is_active=True, is_superuser=True)
+    admins = Q(is_superuser=True) | Q(grants__role=Role.ADMIN)  # the system admin is not a superuser
+    users = User.objects.filter(admins, is_active=True).distinct()
     if username:
         users = users.filter(username=username)
     user = users.order_by("id").first()

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         briefing = briefing_generate(
             actor=admin_actor(options["user"]), group=group, region=region, period_start=start, period_end=end
         )
-        Path(options["output"]).write_bytes(briefing_docx(briefing.title, briefing.body))
+        Path(options["output"]).write_bytes(briefing_docx(briefing))
         self.stdout.write(
             self.style.SUCCESS(f"已生成“{briefing.title}”→ {options['output']}(简报编号 {briefing.id})")
         )

@@ -1,15 +1,14 @@
 """工作简报 written by the system from the data, in the shape of the reports offices send upward.
 
 ``briefing_text()`` gathers the facts of one scope (a group, a dispatching unit or a region subtree) and a
-period, through the actor's scope (sijin.accounts.access), and returns a title and an editable body.
-The body is plain text: a line starting with ``# `` is a section heading, every other non-empty line is a
-paragraph. ``briefing_docx()`` lays such a body out as an official-style Word document.
+period, through the actor's scope (sijin.accounts.access), and returns a title and an editable body: HTML of
+the kind ``body.clean_body`` keeps (sections ``<h2>``, one ``<h3>`` per target, paragraphs, a table of the four
+rates and one of the overdue problems). The section numbers are added when it is shown or laid out.
 
 Every sentence is built from recorded fields (names, plans and steps, coordinated units, outcomes as typed,
 feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩).
 """
 
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,29 +18,26 @@ from decimal import Decimal
 import cn2an
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from django.utils.html import escape
 
 from sijin.accounts.access import Viewer
 from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import Target, WorkGroup
+from sijin.campaigns.models import Campaign, Target, WorkGroup
 from sijin.core.quantities import format_quantity
 from sijin.core.workdays import workdays_between
-from sijin.directory.models import Organization, Region
+from sijin.directory.models import Organization, OrganizationKind, Region
 from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit, visit_total
 from sijin.problems.models import SOLVED_STATUSES, Light, Problem
 from sijin.problems.rates import compute_rates
 from sijin.problems.supervision import light_q
 
-from .models import MethodStatus, WorkMethod
+from ..models import MethodStatus, WorkMethod
 
-HEADING_MARK = "# "
 # Measure words for counting targets of a kind; anything else is counted with 个.
 MEASURE_WORDS = {"企业": "家"}
 ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
+RATE_COLUMNS = ("发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率")
+OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期")
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ def quote(text: str) -> str:
 
 def sentence(text: str) -> str:
     text = text.strip()
-    return text if not text or text[-1] in "。!?!?”" else f"{text}。"
+    return text if not text or text[-1] in "。!?!?”::" else f"{text}。"
 
 
 def scoped_groups(
@@ -146,7 +142,7 @@ class _Writer:
     # ---- the whole text -------------------------------------------------------------------------------------
     def write(self) -> BriefingText:
         if not self.groups:
-            return BriefingText(self.title(), "范围内没有可查看的工作组。")
+            return BriefingText(self.title(), "<p>范围内没有可查看的工作组。</p>")
         self.overview()
         targets = list(self.targets)
         kinds = []
@@ -158,9 +154,10 @@ class _Writer:
             for target in (t for t in targets if t.kind_id == kind.id):
                 self.target_section(target)
         self.feedback()
+        self.rates()
         self.overdue()
         self.methods()
-        return BriefingText(self.title(), "\n\n".join(self.lines))
+        return BriefingText(self.title(), "\n".join(self.lines))
 
     def title(self) -> str:
         if self.scope_group is not None:
@@ -172,11 +169,21 @@ class _Writer:
         return f"{name}工作简报({cn_period(self.start, self.end)})"
 
     def heading(self, text: str) -> None:
-        self.lines.append(f"{HEADING_MARK}{text}")
+        """A section: numbered 一、二、 when shown or laid out."""
+        self.lines.append(f"<h2>{escape(text)}</h2>")
+
+    def subheading(self, text: str) -> None:
+        """A subsection (one target): numbered (一)(二) within its section."""
+        self.lines.append(f"<h3>{escape(text)}</h3>")
 
     def para(self, text: str) -> None:
         if text.strip():
-            self.lines.append(sentence(text))
+            self.lines.append(f"<p>{escape(sentence(text))}</p>")
+
+    def table(self, rows: list[list[str]]) -> None:
+        """A table whose first row is its header (plain cells, as the editor keeps them)."""
+        cells = (("".join(f"<td>{escape(c)}</td>" for c in row)) for row in rows)
+        self.lines.append("<table><tbody>" + "".join(f"<tr>{r}</tr>" for r in cells) + "</tbody></table>")
 
     # ---- overview -------------------------------------------------------------------------------------------
     def overview(self) -> None:
@@ -261,7 +268,8 @@ class _Writer:
         profile = ",".join(
             f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs
         )
-        self.para(f"{target.name}" + (f":{profile}" if profile else ""))
+        self.subheading(target.name)
+        self.para(profile)
         self.target_visits(target)
         problems = list(
             self.problems.filter(target=target)
@@ -389,7 +397,7 @@ class _Writer:
         for f in rows:
             to = f"对{f.addressee}" if f.addressee else ""
             self.lines.append(
-                f"{f.target.name}{f.speaker_role}{f.speaker_name}{to}说:{quote(f.quote.strip())}"
+                f"<p>{escape(f'{f.target.name}{f.speaker_role}{f.speaker_name}{to}说:{quote(f.quote.strip())}')}</p>"
             )
 
     def overdue(self) -> None:
@@ -408,14 +416,31 @@ class _Writer:
         if not late:
             self.para(f"截至{cn_date(as_of)},无超期未办结问题")
             return
-        self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报")
+        # In the table a deadline of the year of the 通报 goes without its year, so that it stays on one line.
+        self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报:")
+        rows = [list(OVERDUE_COLUMNS)]
         for i, p in enumerate(late, 1):
             assert p.deadline is not None  # the overdue list only holds problems with a deadline
             org = p.handling_org.name if p.handling_org else "未交办"
-            self.para(
-                f"{i}. {p.target.name}:{quote(p.title)},承办单位{org},办结期限{cn_date(p.deadline)},"
-                f"超期{workdays_between(p.deadline, as_of)}个工作日"
+            days = workdays_between(p.deadline, as_of)
+            deadline = (
+                cn_date(p.deadline)
+                if p.deadline.year != as_of.year
+                else f"{p.deadline.month}月{p.deadline.day}日"
             )
+            rows.append([str(i), p.target.name, p.title, org, deadline, f"{days}个工作日"])
+        self.table(rows)
+
+    def rates(self) -> None:
+        """问题办理情况: the problems reported in the period and the four rates, as a table."""
+        rates = compute_rates(self.problems)
+        self.heading("问题办理情况")
+        if not rates.total:
+            self.para(f"{cn_period(self.start, self.end)},未发现新问题")
+            return
+        self.para(f"{cn_period(self.start, self.end)},共发现问题{rates.total}个,已办结{rates.solved}个")
+        values = [f"{v}%" if v is not None else "—" for _, v in rates.as_list()]
+        self.table([list(RATE_COLUMNS), [str(rates.total), str(rates.solved), *values]])
 
     def selected_methods(self) -> list[WorkMethod]:
         return list(
@@ -434,80 +459,65 @@ class _Writer:
             self.para(text)
 
 
-# ---- Word ---------------------------------------------------------------------------------------------------
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
-BODY_FONT = "仿宋"
-BODY_SIZE = Pt(16)  # 三号
+# ---- 版头 and 版记 defaults ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Distribution:
+    """Who compiles a briefing (编发单位) and to whom it goes (报 / 送 / 发): suggestions the office edits."""
+
+    issuer: str
+    report_to: str
+    copy_to: str
+    issue_to: str
 
 
-def _fonts(run, east_asian: str, size, bold: bool = False) -> None:
-    run.font.name = east_asian
-    run.font.size = size
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), east_asian)
+def _office_over(region: Region, *, above: bool) -> Organization | None:
+    """The nearest campaign office (活动办) whose region holds ``region`` (strictly above it if ``above``)."""
+    own = len(region.prefix)
+    codes = [region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12) if n < own or (n == own and not above)]
+    offices = Organization.objects.filter(kind=OrganizationKind.OFFICE, region__code__in=codes)
+    return max(offices, key=lambda o: o.region_id, default=None)
 
 
-def _page_number_footer(section) -> None:
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _fonts(paragraph.add_run("— "), BODY_FONT, Pt(14))
-    run = paragraph.add_run()
-    _fonts(run, BODY_FONT, Pt(14))
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        elif text == " PAGE ":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
-        run._element.append(el)
-    _fonts(paragraph.add_run(" —"), BODY_FONT, Pt(14))
+def briefing_distribution(
+    *, group: WorkGroup | None = None, organization: Organization | None = None, region: Region | None = None
+) -> Distribution:
+    if group is not None:
+        office = _office_over(group.region, above=False)
+        return Distribution(
+            issuer=group.name,
+            report_to=office.name if office else "",
+            copy_to=group.dispatching_org.name,
+            issue_to="工作组全体成员",
+        )
+    if organization is not None:
+        office = _office_over(organization.region, above=False) if organization.region else None
+        return Distribution(
+            issuer=organization.name,
+            report_to=office.name if office else "",
+            copy_to="",
+            issue_to="各驻点工作组",
+        )
+    assert region is not None
+    own, upper = _office_over(region, above=False), _office_over(region, above=True)
+    return Distribution(
+        issuer=own.name if own else f"{region.name}活动办",
+        report_to=upper.name if upper and upper != own else "",
+        copy_to="",
+        issue_to="各驻点工作组、各派出单位",
+    )
 
 
-def briefing_docx(title: str, body: str) -> bytes:
-    """The briefing as an A4 Word document: 小标宋 title, 黑体 headings, 仿宋 三号 body, page numbers."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = BODY_SIZE
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-
-    heading = doc.add_paragraph()
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    heading.paragraph_format.space_after = Pt(16)
-    _fonts(heading.add_run(title), TITLE_FONT, Pt(22))
-    for block in body.replace("\r\n", "\n").split("\n"):
-        text = block.strip()
-        if not text:
-            continue
-        p = doc.add_paragraph()
-        fmt = p.paragraph_format
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(28)
-        fmt.space_after = Pt(0)
-        if text.startswith(HEADING_MARK.strip()):
-            fmt.space_before = Pt(8)
-            fmt.first_line_indent = Pt(32)
-            _fonts(p.add_run(text.lstrip("#").strip()), HEADING_FONT, BODY_SIZE, bold=True)
-        else:
-            fmt.first_line_indent = Pt(32)
-            _fonts(p.add_run(text), BODY_FONT, BODY_SIZE)
-    _page_number_footer(section)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+def series_name(
+    *, group: WorkGroup | None = None, organization: Organization | None = None, region: Region | None = None
+) -> str:
+    """The 版头 of a new series: 〈the campaign〉工作简报 when the scope's groups are all in one campaign."""
+    if group is not None:
+        campaigns = Campaign.objects.filter(pk=group.campaign_id)
+    elif organization is not None:
+        campaigns = Campaign.objects.filter(groups__dispatching_org=organization)
+    elif region is not None:
+        campaigns = Campaign.objects.filter(groups__region__code__startswith=region.prefix)
+    else:
+        campaigns = Campaign.objects.none()
+    names = list(campaigns.values_list("name", flat=True).distinct()[:2])
+    return f"{names[0]}工作简报" if len(names) == 1 else "工作简报"
