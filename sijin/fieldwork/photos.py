@@ -1,11 +1,20 @@
-"""Visit photos: the type is read from the file's first bytes (never its name), the size is capped, the file
-is stored under MEDIA_ROOT (outside the web root) and served only by a scoped view."""
+"""Visit photos: the type is read from the file's first bytes (never its name), the size and the pixel count
+are capped (a decompression bomb is refused from its header, never decoded), the GPS location is removed
+unless the user keeps it, and the file is stored under MEDIA_ROOT (outside the web root) and served only by a
+scoped view."""
 
+import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sijin.accounts import access
 from sijin.accounts.models import User
@@ -18,6 +27,12 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 # ISO-BMFF brands of HEIF/HEIC files as phones write them.
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+# Pillow reads JPEG and PNG; HEIC needs a plugin we do not ship, so HEIC is stored as uploaded.
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+GPS_IFD = 0x8825
+# Pillow's own guard (a warning above the limit, an error above twice it) agrees with ours, for every image
+# this process opens.
+Image.MAX_IMAGE_PIXELS = settings.SIJIN_PHOTO_MAX_PIXELS
 
 
 def sniff_image_type(head: bytes) -> str | None:
@@ -42,17 +57,72 @@ def photo_check(uploaded_file: File) -> str:
     content_type = sniff_image_type(head)
     if content_type is None:
         raise ValidationError(f"“{name}”不是JPEG、PNG或HEIC格式的照片。", code="type")
+    if content_type in PILLOW_FORMATS:
+        _check_pixels(uploaded_file, name, content_type)
     return content_type
 
 
+def _too_many_pixels(name: str) -> ValidationError:
+    limit = f"{settings.SIJIN_PHOTO_MAX_PIXELS / 10_000:g}万"
+    return ValidationError(f"照片“{name}”像素过大(超过{limit}像素),请压缩后再上传。", code="pixels")
+
+
+@contextmanager
+def _opened(uploaded_file: File, name: str, content_type: str) -> Iterator[Image.Image]:
+    """The upload opened by Pillow as its sniffed format; Pillow's errors become messages users can act on."""
+    try:
+        with Image.open(uploaded_file, formats=[PILLOW_FORMATS[content_type]]) as image:
+            yield image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(name) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(f"无法读取照片“{name}”,文件可能已损坏。", code="broken") from exc
+    finally:
+        uploaded_file.seek(0)
+
+
+def _check_pixels(uploaded_file: File, name: str, content_type: str) -> None:
+    """Read the header only (``Image.open`` is lazy): the pixel count is known before anything is decoded."""
+    with _opened(uploaded_file, name, content_type) as image:
+        width, height = image.size
+    if width * height > settings.SIJIN_PHOTO_MAX_PIXELS:
+        raise _too_many_pixels(name)
+
+
+def _without_location(uploaded_file: File, name: str, content_type: str) -> ContentFile:
+    """The photo saved again upright (its EXIF orientation applied) with its EXIF minus the GPS block; XMP,
+    which can also hold a location, is not carried over. The colour profile is kept."""
+    with _opened(uploaded_file, name, content_type) as opened:
+        image = ImageOps.exif_transpose(opened)  # decodes: a truncated file is refused here
+        icc_profile = opened.info.get("icc_profile")
+    exif = image.getexif()
+    exif.pop(GPS_IFD, None)
+    options: dict[str, Any] = {"exif": exif}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if content_type == "image/jpeg":
+        options.update(quality=90, optimize=True)
+    out = io.BytesIO()
+    image.save(out, PILLOW_FORMATS[content_type], **options)
+    return ContentFile(out.getvalue())
+
+
 @transaction.atomic
-def visit_photo_add(*, actor: User | None, visit: Visit, uploaded_file: File) -> VisitPhoto:
-    """Attach a photo to a visit; the stored name is random so its address cannot be guessed from the upload."""
+def visit_photo_add(
+    *, actor: User | None, visit: Visit, uploaded_file: File, keep_location: bool = False
+) -> VisitPhoto:
+    """Attach a photo to a visit; the stored name is random so its address cannot be guessed from the upload.
+
+    Unless ``keep_location``, a JPEG or PNG is stored without the GPS location in its EXIF (HEIC, which Pillow
+    cannot read, is stored as uploaded)."""
     if not access.can_write(actor, visit.group_id):
         raise PermissionDenied("只读权限,不能修改")
     content_type = photo_check(uploaded_file)
-    photo = VisitPhoto(visit=visit, content_type=content_type, size=uploaded_file.size)
-    photo.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", uploaded_file, save=False)
+    stored: File = uploaded_file
+    if not keep_location and content_type in PILLOW_FORMATS:
+        stored = _without_location(uploaded_file, getattr(uploaded_file, "name", "") or "照片", content_type)
+    photo = VisitPhoto(visit=visit, content_type=content_type, size=stored.size)
+    photo.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", stored, save=False)
     photo.save()
     audit(
         actor, AuditAction.VISIT_PHOTO_ADD, photo, f"上传走访照片 {uploaded_file.name}"[:500], visit=visit.pk
