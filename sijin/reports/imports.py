@@ -67,11 +67,58 @@ READ_ERRORS = (
 )
 
 
-def _read_rows(source):
-    wb = load_workbook(source, read_only=True, data_only=True)
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    wb.close()
-    return rows, []
+def _check_zip(source: IO[bytes] | str) -> None:
+    """Refuse what is not an .xlsx, or declares more than ``MAX_UNPACKED`` bytes, before any part is read."""
+    try:
+        if not zipfile.is_zipfile(source):
+            raise ValidationError(NOT_EXCEL)
+        if not isinstance(source, str):
+            source.seek(0)
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except READ_ERRORS as exc:
+        raise ValidationError(NOT_EXCEL) from exc
+    finally:
+        if not isinstance(source, str):
+            source.seek(0)
+    if "xl/workbook.xml" not in {part.filename for part in parts}:
+        raise ValidationError(NOT_EXCEL)
+    if sum(part.file_size for part in parts) > MAX_UNPACKED:
+        raise ValidationError(
+            f"文件解压后超过{MAX_UNPACKED // (1024 * 1024)}MB,内容过大,请删去无关的工作表、图片或分批导入。"
+        )
+
+
+def _read_rows(source: IO[bytes] | str) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The first sheet's rows (at most ``MAX_ROWS``), over-long cells blanked and listed as (row, column)."""
+    _check_zip(source)
+    too_many = ValidationError(f"工作表超过{MAX_ROWS}行,请分批导入。")
+    rows: list[tuple] = []
+    too_long: list[tuple[int, int]] = []
+    try:
+        wb = load_workbook(source, read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            if (ws.max_row or 0) > MAX_ROWS:  # the sheet's declared dimension
+                raise too_many
+            width = min(ws.max_column or MAX_COLUMNS, MAX_COLUMNS)
+            for row_no, row in enumerate(
+                ws.iter_rows(max_row=MAX_ROWS + 1, max_col=width, values_only=True), 1
+            ):
+                if row_no > MAX_ROWS:
+                    if any(c not in (None, "") for c in row):
+                        raise too_many
+                    break
+                long = [i for i, c in enumerate(row) if isinstance(c, str) and len(c) > MAX_CELL_CHARS]
+                if long:
+                    too_long.extend((row_no, i + 1) for i in long)
+                    row = tuple(None if i in long else c for i, c in enumerate(row))
+                rows.append(row)
+        finally:
+            wb.close()
+    except READ_ERRORS as exc:
+        raise ValidationError(NOT_EXCEL) from exc
+    return rows, too_long
 
 
 class _Sheet:
