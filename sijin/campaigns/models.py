@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
+from sijin.core.validators import text_cap
 
 
 class CampaignLevel(models.TextChoices):
@@ -19,7 +20,7 @@ class Campaign(models.Model):
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
     deployment = models.CharField(_("部署依据"), max_length=200, blank=True)
-    description = models.TextField(_("说明"), blank=True)
+    description = models.TextField(_("说明"), blank=True, validators=[text_cap()])
     # Deadline defaults in working days (Shandong enterprise platform practice, 2020).
     accept_days = models.PositiveSmallIntegerField(_("签收时限(工作日)"), default=1)
     answer_days = models.PositiveSmallIntegerField(_("首次答复时限(工作日)"), default=3)
@@ -166,7 +167,7 @@ class WorkGroup(models.Model):
     tier = models.CharField(_("派驻层级"), max_length=10, choices=GroupTier.choices)
     start = models.DateField(_("进驻日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
-    approach = models.TextField(_("工作思路"), blank=True)
+    approach = models.TextField(_("工作思路"), blank=True, validators=[text_cap()])
 
     objects = WorkGroupQuerySet.as_manager()
 
@@ -272,8 +273,8 @@ class Target(models.Model):
         on_delete=models.SET_NULL,
         related_name="responsible_for",
     )
-    contacts = models.TextField(_("联系人"), blank=True)
-    profile = models.TextField(_("基本情况"), blank=True)
+    contacts = models.TextField(_("联系人"), blank=True, validators=[text_cap()])
+    profile = models.TextField(_("基本情况"), blank=True, validators=[text_cap()])
 
     objects = TargetQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from sijin.accounts.models import User
 from sijin.core.audit import audit
@@ -60,6 +61,19 @@ def campaign_update(*, actor: User | None, campaign: Campaign, **fields: Any) ->
     return saved(
         actor, campaign, AuditAction.CAMPAIGN_UPDATE, f"修改行动 {campaign.name}", fields=list(fields)
     )
+
+
+def check_date(campaign: Campaign, day: date | None, field: str) -> None:
+    """Refuse a business date outside the campaign's years (Jan 1 of its start year to Dec 31 of its end year,
+    or of this year while it runs on) or in the future: a typo such as 2052 or 2002 would skew every count."""
+    if not isinstance(day, date):
+        return  # empty, or left to the field's own check
+    today = timezone.localdate()
+    last_year = campaign.end.year if campaign.end else today.year
+    if date(campaign.start.year, 1, 1) <= day <= min(date(last_year, 12, 31), today):
+        return
+    years = f"{campaign.start.year}年" + ("" if last_year == campaign.start.year else f"至{last_year}年")
+    raise ValidationError({field: [f"日期应在行动期间({years})内,且不晚于今天。"]})
 
 
 def _check_schema(schema: list[dict]) -> None:

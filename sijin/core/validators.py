@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 # GB 32100-2015 统一社会信用代码: 18 characters from a 31-symbol alphabet (no I, O, Z, S, V).
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -51,3 +52,13 @@ def validate_mobile(value: str) -> None:
 def normalize_mobile(value: str) -> str:
     number = re.sub(r"[\s-]", "", value or "")
     return number[3:] if number.startswith("+86") else number
+
+
+# Where free text enters (forms, services, imports): the columns stay TextField, the input is capped.
+TEXT_MAX = 5000
+HTML_MAX = 200_000
+
+
+def text_cap(limit: int = TEXT_MAX) -> MaxLengthValidator:
+    """The length cap of a free-text field, with a message users can act on."""
+    return MaxLengthValidator(limit, message=f"不能超过{limit}字(当前%(show_value)d字)。")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
 from sijin.core.quantities import QUALIFIER_CHOICES, format_quantity
+from sijin.core.validators import text_cap
 
 
 class VisitMode(models.TextChoices):
@@ -42,7 +43,7 @@ class Visit(models.Model):
         "directory.Person", verbose_name=_("陪同/带队领导"), blank=True, related_name="led_visits"
     )
     purpose = models.CharField(_("事由"), max_length=200, blank=True)
-    notes = models.TextField(_("走访记录"), blank=True)
+    notes = models.TextField(_("走访记录"), blank=True, validators=[text_cap()])
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     created_by = models.ForeignKey(
@@ -106,7 +107,7 @@ class SupportPlan(models.Model):
     )
     name = models.CharField(_("方案名称"), max_length=100)
     goal = models.CharField(_("目标"), max_length=200, blank=True)
-    summary = models.TextField(_("方案要点"), blank=True)
+    summary = models.TextField(_("方案要点"), blank=True, validators=[text_cap()])
     owner = models.ForeignKey(
         "directory.Person", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -144,7 +145,7 @@ class PlanStep(models.Model):
     due = models.DateField(_("计划完成"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=StepStatus.choices, default=StepStatus.TODO)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
-    note = models.TextField(_("进展"), blank=True)
+    note = models.TextField(_("进展"), blank=True, validators=[text_cap()])
 
     class Meta:
         verbose_name = _("方案步骤")
@@ -238,7 +239,7 @@ class Feedback(models.Model):
     speaker_name = models.CharField(_("评价人"), max_length=50)
     speaker_role = models.CharField(_("评价人身份"), max_length=100, blank=True)
     addressee = models.CharField(_("对谁说"), max_length=100, blank=True)
-    quote = models.TextField(_("原话"))
+    quote = models.TextField(_("原话"), validators=[text_cap()])
     rating = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     date = models.DateField(_("日期"))
 
@@ -273,7 +274,7 @@ class Checklist(models.Model):
     )
     name = models.CharField(_("清单名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=ChecklistKind.choices)
-    note = models.TextField(_("说明"), blank=True)
+    note = models.TextField(_("说明"), blank=True, validators=[text_cap()])
     problems = models.ManyToManyField(
         "problems.Problem", verbose_name=_("问题"), blank=True, related_name="checklists"
     )

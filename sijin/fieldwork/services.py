@@ -10,6 +10,7 @@ from django.db import models, transaction
 
 from sijin.accounts.models import User
 from sijin.campaigns.models import Indicator, Target, WorkGroup
+from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.quantities import parse_quantity
@@ -40,6 +41,8 @@ def visit_record(
     """Record a visit. The problems found on it are reported by the caller in the same transaction (the
     走访 page in sijin.desk): problems sit above fieldwork, so this module does not reach up to them."""
     _check_visit_targets(group, targets)
+    check_date(group.campaign, date, "date")
+    check_date(group.campaign, end_date, "end_date")
     visit = Visit(
         group=group,
         date=date,
@@ -84,6 +87,9 @@ def visit_update(
     visit = locked(visit, **fields)
     people = {"participants": participants, "accompanying_leaders": accompanying_leaders}
     _check_visit_targets(visit.group, visit.targets.all() if targets is None else targets)
+    for name in ("date", "end_date"):
+        if name in fields:
+            check_date(visit.group.campaign, getattr(visit, name), name)
     changed = [*fields, *(name for name, v in {"targets": targets, **people}.items() if v is not None)]
     visit = saved(
         actor,
@@ -132,10 +138,12 @@ def plan_create(
     steps: Sequence[dict[str, Any]] = (),
 ) -> SupportPlan:
     plan = SupportPlan(target=target, name=name, goal=goal, summary=summary, owner=owner, made_on=made_on)
+    check_date(target.campaign, made_on, "made_on")
     validated(plan)
     plan.save()
     for i, spec in enumerate(steps, 1):
         step = PlanStep(plan=plan, order=i, **spec)
+        check_date(target.campaign, step.done_on, "done_on")
         validated(step)
         step.save()
     audit(actor, AuditAction.PLAN_CREATE, plan, f"制定帮扶方案 {name}({len(steps)}步)")
@@ -145,6 +153,8 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, actor: User | None, plan: SupportPlan, **fields: Any) -> SupportPlan:
     plan = locked(plan, **fields)
+    if "made_on" in fields:
+        check_date(plan.target.campaign, plan.made_on, "made_on")
     return saved(actor, plan, AuditAction.PLAN_UPDATE, f"修改帮扶方案 {plan.name}", fields=list(fields))
 
 
@@ -162,6 +172,7 @@ def plan_step_create(
     if order is None:
         order = (plan.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     step = PlanStep(plan=plan, title=title, order=order, **fields)
+    check_date(plan.target.campaign, step.done_on, "done_on")
     return saved(actor, step, AuditAction.PLAN_STEP_CREATE, f"{plan.name} 增加步骤 {title}")
 
 
@@ -185,6 +196,8 @@ def plan_step_update(
         step.done_on = done_on
     if note:
         step.note = note
+    if done_on is not None or "done_on" in fields:
+        check_date(step.plan.target.campaign, step.done_on, "done_on")
     return saved(
         actor,
         step,
@@ -217,6 +230,7 @@ def outcome_record(
         problem_id=problem.pk if problem is not None else None,
     )
     _set_outcome_value(outcome, value)
+    check_date(target.campaign, date, "date")
     return saved(
         actor, outcome, AuditAction.OUTCOME_RECORD, f"{target.name} {indicator.name} {str(value).strip()}"
     )
@@ -244,6 +258,8 @@ def outcome_update(
     outcome = locked(outcome, **fields)
     if value is not None or "indicator" in fields or "target" in fields:
         _set_outcome_value(outcome, outcome.as_typed or outcome.value if value is None else value)
+    if "date" in fields:
+        check_date(outcome.target.campaign, outcome.date, "date")
     changed = [*fields, *(["value"] if value is not None else [])]
     return saved(actor, outcome, AuditAction.OUTCOME_UPDATE, f"修改成效 {outcome}", fields=changed)
 
@@ -281,12 +297,15 @@ def feedback_record(
         rating=rating,
         date=date,
     )
+    check_date(target.campaign, date, "date")
     return saved(actor, feedback, AuditAction.FEEDBACK_RECORD, f"{speaker_name} 的评价")
 
 
 @transaction.atomic
 def feedback_update(*, actor: User | None, feedback: Feedback, **fields: Any) -> Feedback:
     feedback = locked(feedback, **fields)
+    if "date" in fields:
+        check_date(feedback.target.campaign, feedback.date, "date")
     return saved(
         actor,
         feedback,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
 from sijin.core.choices import ColourChoices
+from sijin.core.validators import text_cap
 from sijin.directory.models import RegionLevel
 from sijin.fieldwork.models import Satisfaction
 
@@ -184,7 +185,7 @@ class Problem(models.Model):
         "campaigns.Category", verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT
     )
     title = models.CharField(_("问题"), max_length=200)
-    description = models.TextField(_("问题描述"), blank=True)
+    description = models.TextField(_("问题描述"), blank=True, validators=[text_cap()])
     level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices, blank=True)
     handling_org = models.ForeignKey(
         "directory.Organization",
@@ -220,8 +221,8 @@ class Problem(models.Model):
     resolved_on = models.DateField(_("办结日期"), null=True, blank=True)
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
     review_on = models.DateField(_("下次研判日期"), null=True, blank=True)
-    measures = models.TextField(_("办理措施"), blank=True)
-    resolution = models.TextField(_("办理结果"), blank=True)
+    measures = models.TextField(_("办理措施"), blank=True, validators=[text_cap()])
+    resolution = models.TextField(_("办理结果"), blank=True, validators=[text_cap()])
     coordinated_with = models.CharField(_("协调对象"), max_length=200, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
@@ -305,7 +306,7 @@ class ProblemEvent(models.Model):
     action = models.CharField(_("操作"), max_length=24, choices=Action.choices)
     from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
-    comment = models.TextField(_("说明"), blank=True)
+    comment = models.TextField(_("说明"), blank=True, validators=[text_cap()])
     data = models.JSONField(_("字段"), default=dict, blank=True)
     on_date = models.DateField(_("业务日期"), null=True, blank=True)
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from sijin.accounts.models import User
 from sijin.campaigns.models import Category, Target, WorkGroup
+from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import validated
@@ -38,6 +39,7 @@ def problem_report(
         raise ValidationError({"target": ["该帮扶对象尚未分配工作组,不能上报问题。"]})
     if category is not None and category.campaign_id != target.campaign_id:
         raise ValidationError({"category": ["问题类别不属于该行动。"]})
+    check_date(target.campaign, reported_on, "reported_on")
     problem = Problem(
         campaign_id=target.campaign_id,
         target=target,

@@ -31,8 +31,10 @@ from django.utils.translation import gettext_noop
 
 from sijin.accounts import access
 from sijin.accounts.models import Role, User
+from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
+from sijin.core.validators import TEXT_MAX
 from sijin.core.workdays import add_workdays
 
 from .models import (
@@ -193,6 +195,9 @@ def problem_transition(
     missing = [FIELD_LABELS[f] for f in transition.requires if fields.get(f) in (None, "", [], ())]
     if missing:
         raise ValidationError(f"{label}须填写:{'、'.join(missing)}。")
+    _check_texts(fields)
+    if on_date is not None:  # the default, today, may fall after a campaign that ended with work still open
+        check_date(problem.campaign, on_date, "on_date")
     today = on_date or timezone.localdate()
     seen_version = problem.version if version is None else version
     before = problem.status
@@ -231,6 +236,15 @@ def problem_transition(
         _notify_escalation(problem)
     audit(actor, AuditAction.PROBLEM_EVENT, problem, f"{label}:{problem.title}", event=event.pk, step=action)
     return problem
+
+
+def _check_texts(fields: dict[str, Any]) -> None:
+    """The free text of an action, capped like the model fields it is written to (``.update()`` skips their
+    validators)."""
+    for name, value in fields.items():
+        if isinstance(value, str) and len(value) > TEXT_MAX:
+            label = FIELD_LABELS.get(name, name)
+            raise ValidationError({name: [f"{label}不能超过{TEXT_MAX}字(当前{len(value)}字)。"]})
 
 
 def _apply(

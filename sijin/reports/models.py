@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
+from sijin.core.validators import HTML_MAX, text_cap
 
 
 class MethodStatus(models.TextChoices):
@@ -23,7 +24,7 @@ class WorkMethod(models.Model):
 
     title = models.CharField(_("工作法名称"), max_length=100)
     summary = models.CharField(_("概要"), max_length=300, blank=True)
-    body = models.TextField(_("正文"), blank=True)
+    body = models.TextField(_("正文"), blank=True, validators=[text_cap()])
     group = models.ForeignKey(
         "campaigns.WorkGroup", verbose_name=_("总结工作组"), on_delete=models.CASCADE, related_name="methods"
     )
@@ -183,7 +184,7 @@ class Briefing(models.Model):
     period_end = models.DateField(_("截止日期"))
     title = models.CharField(_("标题"), max_length=200)
     # Sanitised HTML (reports.briefing.body); rows from before the editor hold text with "# " headings.
-    body = models.TextField(_("正文"))
+    body = models.TextField(_("正文"), validators=[text_cap(HTML_MAX)])
     issuer = models.CharField(_("编发单位"), max_length=100, blank=True)
     report_to = models.CharField(_("报"), max_length=300, blank=True)
     copy_to = models.CharField(_("送"), max_length=300, blank=True)
@@ -256,7 +257,7 @@ class BriefingVersion(models.Model):
     number = models.PositiveIntegerField(_("版本"))
     kind = models.CharField(_("操作"), max_length=10, choices=VersionKind.choices)
     title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("正文"))
+    body = models.TextField(_("正文"), validators=[text_cap(HTML_MAX)])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
     )

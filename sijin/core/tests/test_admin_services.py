@@ -364,7 +364,7 @@ def test_the_walker_finds_an_admin_that_bypasses_the_services(world):
 # -- … proved by behaviour: each write the admin offers, posted as a person would, ends in its service --------
 
 PASSWORD = "Sijin-2020-new!"
-DAY = "2020-03-20"
+DAY = "2025-06-20"
 
 
 def url_of(obj_or_model, view: str = "add") -> str:

@@ -24,7 +24,7 @@ def plan_payload(world, **overrides):
         "steps-0-group_label": "一早",
         "steps-0-title": "请专家排查病害",
         "steps-0-owner": member.pk,
-        "steps-0-due": "2020-03-20",
+        "steps-0-due": "2025-03-20",
         "steps-1-group_label": "",
         "steps-1-title": "对接商超销售",
         "steps-1-owner": "",
@@ -48,7 +48,7 @@ def test_it_creates_a_plan_with_ordered_steps(world):
         (1, "请专家排查病害", "一早"),
         (2, "对接商超销售", ""),
     ]
-    assert steps[0].due.isoformat() == "2020-03-20"
+    assert steps[0].due.isoformat() == "2025-03-20"
     assert AuditLog.objects.filter(action="plan_create", object_id=str(plan.pk)).exists()
 
 
@@ -74,7 +74,7 @@ def test_it_rejects_a_plan_without_steps_or_name(world):
 
 def test_it_needs_a_title_on_a_half_filled_step(world):
     village = world.village
-    data = plan_payload(world, **{"steps-1-title": "", "steps-1-due": "2020-03-25"})
+    data = plan_payload(world, **{"steps-1-title": "", "steps-1-due": "2025-03-25"})
     r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", data)
     assert r.status_code == 400
     assert r.context["steps"].forms[1].errors["title"] == ["请填写步骤内容。"]
@@ -109,11 +109,11 @@ def test_it_records_step_progress(world):
     step = PlanStep.objects.filter(plan=world.plan).exclude(status="done").first()
     assert step is not None
     r = client_for("member").post(
-        f"/support/steps/{step.pk}/", {"status": "done", "done_on": "2020-03-21", "note": "已对接两家银行"}
+        f"/support/steps/{step.pk}/", {"status": "done", "done_on": "2025-03-21", "note": "已对接两家银行"}
     )
     assert r.status_code == 302
     step.refresh_from_db()
-    assert (step.status, step.done_on.isoformat(), step.note) == ("done", "2020-03-21", "已对接两家银行")
+    assert (step.status, step.done_on.isoformat(), step.note) == ("done", "2025-03-21", "已对接两家银行")
     assert AuditLog.objects.filter(action="plan_step_update", object_id=str(step.pk)).exists()
 
 
@@ -150,7 +150,7 @@ def test_it_records_an_outcome_as_typed(world):
     r = post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
-        {"indicator": sold.pk, "value": "约2万斤", "date": "2020-03-25", "note": "甜瓜"},
+        {"indicator": sold.pk, "value": "约2万斤", "date": "2025-03-25", "note": "甜瓜"},
     )
     assert r.status_code == 302
     outcome = Outcome.objects.filter(target=village, indicator=sold).latest("id")
@@ -167,7 +167,7 @@ def test_it_converts_an_outcome_to_the_indicators_unit(world):
     r = post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
-        {"indicator": funds.pk, "value": "35000元", "date": "2020-03-25", "note": ""},
+        {"indicator": funds.pk, "value": "35000元", "date": "2025-03-25", "note": ""},
     )
     assert r.status_code == 302
     assert Outcome.objects.filter(target=village, indicator=funds).latest("id").value == Decimal("3.5")
@@ -184,7 +184,7 @@ def test_it_rejects_a_bad_outcome_value_next_to_the_field(world, value, message)
     r = post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
-        {"indicator": funds.pk, "value": value, "date": "2020-03-25"},
+        {"indicator": funds.pk, "value": value, "date": "2025-03-25"},
     )
     assert r.status_code == 400
     assert message in r.context["form"].errors["value"][0]
@@ -194,7 +194,7 @@ def test_it_rejects_a_bad_outcome_value_next_to_the_field(world, value, message)
 
 def test_it_guards_outcome_entry(world):
     village = world.village
-    data = {"indicator": world.indicators["funds"].pk, "value": "1万元", "date": "2020-03-25"}
+    data = {"indicator": world.indicators["funds"].pk, "value": "1万元", "date": "2025-03-25"}
     before = Outcome.objects.count()
     assert (
         post_form(client_for("leader"), f"/support/targets/{village.pk}/outcomes/new/", data).status_code
@@ -214,7 +214,7 @@ def test_it_sums_outcomes_by_indicator_with_units(world):
     post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/outcomes/new/",
-        {"indicator": sold.pk, "value": "5000斤", "date": "2020-03-26"},
+        {"indicator": sold.pk, "value": "5000斤", "date": "2025-03-26"},
     )
     r = client_for("office").get("/support/outcomes/")
     assert r.status_code == 200
@@ -238,7 +238,7 @@ def test_it_records_feedback(world):
             "addressee": "工作组",
             "quote": "测温点设到了家门口",
             "rating": "satisfied",
-            "date": "2020-03-22",
+            "date": "2025-03-22",
         },
     )
     assert r.status_code == 302
@@ -252,7 +252,7 @@ def test_it_needs_the_quote_of_feedback(world):
     r = post_form(
         client_for("member"),
         f"/support/targets/{village.pk}/feedback/new/",
-        {"speaker_name": "张大姐", "quote": "", "rating": "great", "date": "2020-03-22"},
+        {"speaker_name": "张大姐", "quote": "", "rating": "great", "date": "2025-03-22"},
     )
     assert r.status_code == 400
     assert r.context["form"].errors["quote"] == ["请填写评价原话。"]
@@ -262,7 +262,7 @@ def test_it_needs_the_quote_of_feedback(world):
 
 def test_it_guards_feedback(world):
     village = world.village
-    data = {"speaker_name": "张大姐", "quote": "好", "date": "2020-03-22"}
+    data = {"speaker_name": "张大姐", "quote": "好", "date": "2025-03-22"}
     assert (
         post_form(client_for("leader"), f"/support/targets/{village.pk}/feedback/new/", data).status_code
         == 403
@@ -284,7 +284,7 @@ def checklist_payload(village, **overrides):
         "name": "王庄村灌溉保障清单",
         "kind": "rectify",
         "problems": problems,
-        "created_on": "2020-03-15",
+        "created_on": "2025-03-15",
         "supervised": "on",
         "note": "",
         "items-TOTAL_FORMS": "2",
@@ -293,7 +293,7 @@ def checklist_payload(village, **overrides):
         "items-MAX_NUM_FORMS": "50",
         "items-0-text": "架设临时电缆",
         "items-0-responsible": "村委会",
-        "items-0-due": "2020-03-20",
+        "items-0-due": "2025-03-20",
         "items-1-text": "",
     }
     data.update(overrides)
@@ -396,7 +396,7 @@ def test_a_second_submit_of_the_same_outcome_form_saves_nothing(world):
     url = f"/support/targets/{village.pk}/outcomes/new/"
     token = re.search(r'name="form_token" value="([^"]+)"', client.get(url).content.decode()).group(1)
     indicator = world.indicators["jobs"]
-    data = {"indicator": indicator.pk, "value": "12人", "date": "2020-03-20", "note": "", "form_token": token}
+    data = {"indicator": indicator.pk, "value": "12人", "date": "2025-03-20", "note": "", "form_token": token}
     assert client.post(url, data).status_code == 302
     r = client.post(url, data, follow=True)
     assert "请勿重复提交" in r.content.decode()

@@ -159,9 +159,9 @@ def test_it_rejects_bad_problem_rows_with_their_cells(world):
     ws = wb.active
     ws.append(["问题清单"])
     ws.append(["序号", "帮扶对象", "问题", "类别", "发现日期"])
-    ws.append([1, world.village.name, "缺少冷库", "技术服务", "2020-03-20"])
-    ws.append([2, "不存在的村", "x", "", "2020-03-20"])
-    ws.append([3, world.village.name, "y", "没有的类别", "2020-3-xx"])
+    ws.append([1, world.village.name, "缺少冷库", "技术服务", "2025-03-20"])
+    ws.append([2, "不存在的村", "x", "", "2025-03-20"])
+    ws.append([3, world.village.name, "y", "没有的类别", "2025-3-xx"])
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
@@ -185,10 +185,10 @@ def test_it_reads_the_dates_people_type_in_a_problem_sheet(world):
         values = {Header.TARGET: world.village.name, Header.PROBLEM: title, Header.REPORTED_ON: reported_on}
         ws.append([values.get(h, "") for h in header])
 
-    row("斜线日期", "2020/3/5")
-    row("点号日期", "2020.3.6")
-    row("中文日期", "2020年3月7日")
-    row("单元格日期", datetime(2020, 3, 8))  # noqa: DTZ001 — a date-formatted Excel cell
+    row("斜线日期", "2025/3/5")
+    row("点号日期", "2025.3.6")
+    row("中文日期", "2025年3月7日")
+    row("单元格日期", datetime(2025, 3, 8))  # noqa: DTZ001 — a date-formatted Excel cell
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
@@ -196,10 +196,10 @@ def test_it_reads_the_dates_people_type_in_a_problem_sheet(world):
     assert result.errors == [] and result.created == 4
     found = dict(Problem.objects.filter(title__endswith="日期").values_list("title", "reported_on"))
     assert found == {
-        "斜线日期": date(2020, 3, 5),
-        "点号日期": date(2020, 3, 6),
-        "中文日期": date(2020, 3, 7),
-        "单元格日期": date(2020, 3, 8),
+        "斜线日期": date(2025, 3, 5),
+        "点号日期": date(2025, 3, 6),
+        "中文日期": date(2025, 3, 7),
+        "单元格日期": date(2025, 3, 8),
     }
 
 
@@ -220,7 +220,7 @@ def test_it_neutralises_formula_injection(world):
     member = world.users["member"]
     target = world.village
     for title in ('=HYPERLINK("http://evil","点我")', "+1+1", "-2+3", "@SUM(A1)"):
-        problem_report(actor=member, target=target, title=title, reported_on=date(2020, 3, 20))
+        problem_report(actor=member, target=target, title=title, reported_on=date(2025, 3, 20))
     data = export("problems", member)
     titles = {row[6] for row in sheet_rows(data)[2:]}
     assert '=HYPERLINK("http://evil","点我")' in titles and "@SUM(A1)" in titles
