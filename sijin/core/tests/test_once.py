@@ -140,7 +140,7 @@ def test_it_saves_once_when_the_same_form_is_posted_twice_at_once(world):
     second = Client()  # the same browser (the same session), a second connection
     second.cookies[settings.SESSION_COOKIE_NAME] = first.cookies[settings.SESSION_COOKIE_NAME].value
     token = re.search(r'name="form_token" value="([^"]+)"', first.get(url).content.decode()).group(1)
-    data = {"indicator": indicator.pk, "value": "12人", "date": "2020-03-20", "note": "", "form_token": token}
+    data = {"indicator": indicator.pk, "value": "12人", "date": "2025-03-20", "note": "", "form_token": token}
     barrier, statuses = threading.Barrier(2), []
 
     def submit(client: Client) -> None:
