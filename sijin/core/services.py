@@ -10,6 +10,13 @@ from .audit import audit
 from .models import AuditAction
 
 M = TypeVar("M", bound=models.Model)
+U = TypeVar("U", bound=AbstractBaseUser)
+
+
+def recorded_actor(actor: U | None) -> U | None:
+    """The login to record as who did it (``created_by``, an event's actor): None for the system, which acts
+    with no actor, and for an unsaved user."""
+    return actor if actor is not None and actor.pk else None
 
 
 def validated(obj: models.Model, exclude: list[str] | None = None) -> models.Model:

@@ -14,7 +14,7 @@ from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.quantities import parse_quantity
-from sijin.core.services import locked, saved, validated
+from sijin.core.services import locked, recorded_actor, saved, validated
 from sijin.directory.models import Person
 
 from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit
@@ -54,7 +54,7 @@ def visit_record(
         notes=notes,
         latitude=latitude,
         longitude=longitude,
-        created_by=actor if actor is not None and actor.pk else None,
+        created_by=recorded_actor(actor),
     )
     validated(visit, exclude=["created_by"])
     visit.save()

@@ -13,7 +13,7 @@ from sijin.campaigns.models import Category, Target, WorkGroup
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
-from sijin.core.services import validated
+from sijin.core.services import recorded_actor, validated
 from sijin.directory.models import Person
 from sijin.fieldwork.models import Visit
 from sijin.fieldwork.photos import visit_photo_add
@@ -51,7 +51,7 @@ def problem_report(
         description=description,
         reported_on=reported_on,
         responsible=responsible,
-        created_by=actor if actor is not None and actor.pk else None,
+        created_by=recorded_actor(actor),
     )
     validated(problem, exclude=["created_by"])
     problem.save()

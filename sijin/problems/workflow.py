@@ -34,6 +34,7 @@ from sijin.accounts.models import Role, User
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
+from sijin.core.services import recorded_actor
 from sijin.core.validators import TEXT_MAX
 from sijin.core.workdays import add_workdays
 
@@ -218,7 +219,7 @@ def problem_transition(
     data |= {k: _plain(v) for k, v in fields.items() if k not in ("comment", "evidence", "outcomes")}
     event = ProblemEvent.objects.create(
         problem=problem,
-        actor=actor if actor is not None and actor.pk else None,
+        actor=recorded_actor(actor),
         action=action,
         from_status=before,
         to_status=to,

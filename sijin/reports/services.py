@@ -14,7 +14,7 @@ from sijin.accounts.models import User
 from sijin.campaigns.models import WorkGroup
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
-from sijin.core.services import locked, saved, validated
+from sijin.core.services import locked, recorded_actor, saved, validated
 from sijin.directory.models import Organization, Region
 
 from .models import (
@@ -101,7 +101,7 @@ def briefing_generate(
         report_to=lines.report_to[:300],
         copy_to=lines.copy_to[:300],
         issue_to=lines.issue_to[:300],
-        created_by=actor if actor is not None and actor.pk else None,
+        created_by=recorded_actor(actor),
     )
     saved(
         actor, briefing, AuditAction.BRIEFING_GENERATE, f"生成简报 {briefing.title}", exclude=["created_by"]
@@ -138,7 +138,7 @@ def _briefing_version(actor: User | None, briefing: Briefing, kind: VersionKind)
         kind=kind,
         title=briefing.title,
         body=briefing.body,
-        created_by=actor if actor is not None and actor.pk else None,
+        created_by=recorded_actor(actor),
     )
 
 
