@@ -19,8 +19,9 @@ run: venv
 	$(VENV)/bin/sijin demo --if-empty
 	$(VENV)/bin/sijin serve
 
+# The suite over both cores of the CI machine (pytest-xdist); `pytest path` alone runs in one process.
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: venv
 	$(VENV)/bin/ruff check sijin bench
