@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from sijin.directory.models import Person, Region
 
 from .attributes import clean_attributes
-from .models import AttributeType, Target, TargetKind, WorkGroup
+from .models import AttributeType, CadreRole, DocumentKind, Target, TargetKind, WorkGroup
+from .services import BULK_MAX
 
 ATTR_PREFIX = "attr_"
 BOOL_CHOICES = [("", "—"), ("是", _("是")), ("否", _("否"))]
@@ -57,7 +58,12 @@ def attribute_initial(value: Any) -> str:
 class TargetForm(forms.Form):
     """帮扶对象 with its kind's fields (``attr_<key>``); the kind is chosen before the form is shown."""
 
-    name = forms.CharField(label=_("名称"), max_length=100, error_messages={"required": _("请填写名称。")})
+    name = forms.CharField(
+        label=_("名称"),
+        max_length=100,
+        error_messages={"required": _("请填写名称。")},
+        help_text=_("名称暂不知道时填“某企业”“某村”等,系统自动编号为“未具名企业 1”……"),
+    )
     region = forms.ModelChoiceField(
         label=_("所在区划"),
         queryset=Region.objects.none(),
@@ -162,3 +168,85 @@ class TargetForm(forms.Form):
 
     def base_fields_bound(self) -> list[forms.BoundField]:
         return [self[f] for f in TARGET_FIELDS]
+
+
+UNDECIDED = "undecided"
+
+
+class BulkTargetForm(forms.Form):
+    """批量新增帮扶对象: a number of unnamed ones, or pasted names (the service checks lines and duplicates)."""
+
+    kind = forms.ChoiceField(label=_("类型"), error_messages={"required": _("请选择类型。")})
+    count = forms.IntegerField(
+        label=_("数量"),
+        required=False,
+        min_value=1,
+        max_value=BULK_MAX,
+        help_text=_("名称未知时填写数量,如 12,系统新增“未具名企业 1”至“未具名企业 12”。"),
+        error_messages={
+            "min_value": _("数量至少为1。"),
+            "max_value": _("一次最多新增%(limit_value)s个。"),
+            "invalid": _("数量应为整数。"),
+        },
+    )
+    names = forms.CharField(
+        label=_("名称(每行一个)"),
+        required=False,
+        max_length=BULK_MAX * 102,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("最多500行,每行不超过100字;与已有对象重名或重复的行会被指出,全部无误才保存。"),
+        error_messages={"max_length": _("粘贴内容过长。")},
+    )
+
+    def __init__(self, *args: Any, group: WorkGroup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = [(k.code, k.name) for k in group.campaign.kinds.filter(undecided=False).order_by("order")]
+        self.fields["kind"].choices = [*kinds, (UNDECIDED, _("待定"))]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("count") and not (data.get("names") or "").strip():
+            raise ValidationError(_("请填写数量,或粘贴名称(每行一个)。"))
+        if data.get("count") and (data.get("names") or "").strip():
+            raise ValidationError(_("数量和名称只填一项。"))
+        return data
+
+
+class CadreForm(forms.Form):
+    """A 包保 cadre for a target, chosen among the people the group works with."""
+
+    person = forms.ModelChoiceField(
+        label=_("干部"),
+        queryset=Person.objects.none(),
+        error_messages={"required": _("请选择干部。"), "invalid_choice": _("所选干部无效。")},
+    )
+    role = forms.ChoiceField(label=_("包保角色"), choices=CadreRole.choices)
+    start = forms.DateField(
+        label=_("起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日期格式不正确。")},
+    )
+    end = forms.DateField(
+        label=_("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日期格式不正确。")},
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+
+
+class GroupDocumentForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=100, error_messages={"required": _("请填写标题。")})
+    kind = forms.ChoiceField(label=_("类别"), choices=DocumentKind.choices)
+    issued_on = forms.DateField(
+        label=_("印发日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日期格式不正确。")},
+    )
+    file = forms.FileField(label=_("文件"), required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)

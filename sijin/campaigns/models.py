@@ -68,6 +68,9 @@ class TargetKind(models.Model):
     slogan = models.CharField(_("口号"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     schema = models.JSONField(_("属性定义"), default=list, blank=True)
+    # The campaign's one 待定 kind, for targets whose kind is not decided yet: a real row rather than a null
+    # kind, so that every path that reads target.kind (schema, ordering, ledgers by kind) goes on working.
+    undecided = models.BooleanField(_("待定类型"), default=False)
 
     class Meta:
         verbose_name = _("帮扶对象类型")
@@ -78,7 +81,13 @@ class TargetKind(models.Model):
                 fields=["campaign", "code"],
                 name="targetkind_unique_code",
                 violation_error_message=_("该行动已有此代码的对象类型。"),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=models.Q(undecided=True),
+                name="targetkind_one_undecided",
+                violation_error_message=_("该行动已有“待定”类型。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -275,6 +284,10 @@ class Target(models.Model):
     )
     contacts = models.TextField(_("联系人"), blank=True, validators=[text_cap()])
     profile = models.TextField(_("基本情况"), blank=True, validators=[text_cap()])
+    # A target whose name is not known yet (某企业): ``name`` holds the generated “未具名企业 3”, numbered per
+    # group and kind by ``unnamed_seq`` so that several coexist; naming it clears both (target_update).
+    unnamed = models.BooleanField(_("未具名"), default=False)
+    unnamed_seq = models.PositiveIntegerField(_("未具名序号"), null=True, blank=True)
 
     objects = TargetQuerySet.as_manager()
 
@@ -285,9 +298,22 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "kind", "name"],
+                condition=models.Q(unnamed=False),
                 name="target_unique_name",
                 violation_error_message=_("该行动下已有同名同类帮扶对象。"),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["group", "kind", "unnamed_seq"],
+                condition=models.Q(unnamed=True),
+                name="target_unique_unnamed_seq",
+                violation_error_message=_("该工作组已有此序号的未具名对象。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unnamed=False, unnamed_seq__isnull=True)
+                | models.Q(unnamed=True, unnamed_seq__isnull=False),
+                name="target_unnamed_has_seq",
+                violation_error_message=_("未具名对象须有序号。"),
+            ),
         ]
         indexes = [
             models.Index(
@@ -300,3 +326,174 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MeasureType(models.Model):
+    """帮扶措施类型 of a campaign (政策宣讲, 协调会, 对接会, 座谈会, 现场督导, 上门服务 …).
+
+    ``unit`` is the word that counts it (次/场); ``units_label`` and ``people_label``, when set, name the two
+    numbers a measure of this type records (协调部门, 参会人数); empty means the number is not asked for.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("行动"), on_delete=models.CASCADE, related_name="measure_types"
+    )
+    name = models.CharField(_("措施名称"), max_length=30)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    unit = models.CharField(_("计量单位"), max_length=4, default="次")
+    units_label = models.CharField(_("单位数量名称"), max_length=20, blank=True)
+    people_label = models.CharField(_("人数名称"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("帮扶措施类型")
+        verbose_name_plural = _("帮扶措施类型")
+        ordering = ["campaign", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="measuretype_unique_name",
+                violation_error_message=_("该行动已有同名措施类型。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentKind(models.TextChoices):
+    PLAN = "plan", _("工作方案")
+    RULES = "rules", _("管理办法")
+    NOTICE = "notice", _("通知")
+    SUMMARY = "summary", _("工作总结")
+    OTHER = "other", _("其他")
+
+
+class GroupDocument(models.Model):
+    """A work group's own document (工作方案, 管理办法 …); the file, if any, is served only through the group's
+    scoped view, never from the media URL."""
+
+    group = models.ForeignKey(
+        WorkGroup, verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="documents"
+    )
+    title = models.CharField(_("标题"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=10, choices=DocumentKind.choices, default=DocumentKind.PLAN)
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to="groups/%Y/%m/", blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("工作组文件")
+        verbose_name_plural = _("工作组文件")
+        ordering = ["group", "-issued_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CadreRole(models.TextChoices):
+    LEAD = "lead", _("包保领导")
+    RESPONSIBLE = "responsible", _("包保责任人")
+    LIAISON = "liaison", _("联络员")
+    SPECIALIST = "specialist", _("服务专员")
+
+
+class TargetCadre(models.Model):
+    """包保: one cadre responsible for a target in a role, optionally from/to — many cadres per target, many
+    targets per cadre (责任到人). ``Target.responsible`` stays the one 包保责任人 that lists filter by."""
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="cadres"
+    )
+    person = models.ForeignKey(
+        "directory.Person", verbose_name=_("干部"), on_delete=models.PROTECT, related_name="target_roles"
+    )
+    role = models.CharField(
+        _("包保角色"), max_length=12, choices=CadreRole.choices, default=CadreRole.LIAISON
+    )
+    start = models.DateField(_("起始日期"), null=True, blank=True)
+    end = models.DateField(_("截止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("包保干部")
+        verbose_name_plural = _("包保干部")
+        ordering = ["target", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "person", "role"],
+                name="targetcadre_unique",
+                violation_error_message=_("此人已在该对象担任此角色。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(end__gte=models.F("start")),
+                name="targetcadre_end_after_start",
+                violation_error_message=_("截止日期不能早于起始日期。"),
+            ),
+        ]
+        # Serves “which targets does this cadre hold” and the distinct-person counts.
+        indexes = [models.Index(fields=["person"], name="targetcadre_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person}({self.get_role_display()})"
+
+
+class PostingRole(models.TextChoices):
+    FIRST_SECRETARY = "first_secretary", _("驻村第一书记")
+    TEAM_MEMBER = "team_member", _("驻村工作队员")
+    ENTERPRISE_SPECIALIST = "enterprise_specialist", _("驻企服务专员")
+    GROUP_MEMBER = "group_member", _("驻点工作组成员")
+
+
+class Posting(models.Model):
+    """派驻: a person's term in a place (a target, a group's station, or a region) in a role, numbered
+    (第几任/批次); a first secretary may serve several terms in several villages. Terms of one person in one
+    role never overlap (posting_save refuses it)."""
+
+    person = models.ForeignKey(
+        "directory.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="postings"
+    )
+    role = models.CharField(_("派驻身份"), max_length=24, choices=PostingRole.choices)
+    group = models.ForeignKey(
+        WorkGroup,
+        verbose_name=_("工作组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="postings",
+    )
+    target = models.ForeignKey(
+        Target,
+        verbose_name=_("帮扶对象"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="postings",
+    )
+    # Blank in forms: the service takes the target's or the group's region when none is chosen.
+    region = models.ForeignKey(
+        "directory.Region", verbose_name=_("派驻区划"), on_delete=models.PROTECT, blank=True
+    )
+    start = models.DateField(_("派驻日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    term = models.PositiveSmallIntegerField(_("任次/批次"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("派驻")
+        verbose_name_plural = _("派驻")
+        ordering = ["person", "-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="posting_end_after_start",
+                violation_error_message=_("结束日期不能早于派驻日期。"),
+            ),
+        ]
+        # Serves the overlap check (one person's terms) and a group's posting list.
+        indexes = [
+            models.Index(fields=["person", "role"], name="posting_person_role_idx"),
+            models.Index(fields=["group"], name="posting_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_role_display()}"

@@ -4,13 +4,16 @@
 idempotent (find by natural key, else create) so that loaders can run twice.
 """
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from sijin.accounts.models import User
@@ -21,7 +24,18 @@ from sijin.core.validators import validate_credit_code
 from sijin.directory.models import Organization, Person, Region
 
 from .attributes import clean_attributes, validate_schema
-from .models import Campaign, Category, Indicator, Membership, Target, TargetKind, WorkGroup
+from .models import (
+    Campaign,
+    Category,
+    GroupDocument,
+    Indicator,
+    MeasureType,
+    Membership,
+    Target,
+    TargetKind,
+    WorkGroup,
+)
+from .naming import kind_noun, unnamed_name
 
 
 @transaction.atomic
@@ -165,6 +179,118 @@ def indicator_update(*, actor: User | None, indicator: Indicator, **fields: Any)
     )
 
 
+@transaction.atomic
+def measure_type_create(
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    name: str,
+    order: int = 0,
+    unit: str = "次",
+    units_label: str = "",
+    people_label: str = "",
+) -> MeasureType:
+    measure_type = MeasureType(
+        campaign=campaign,
+        name=name.strip(),
+        order=order,
+        unit=unit.strip() or "次",
+        units_label=units_label.strip(),
+        people_label=people_label.strip(),
+    )
+    # Audited as a change of the campaign's configuration (a kind of its own would need a core migration).
+    return saved(actor, measure_type, AuditAction.MEASURE_TYPE_CREATE, f"新增措施类型 {measure_type.name}")
+
+
+def measure_type_ensure(*, actor: User | None, campaign: Campaign, name: str, **fields: Any) -> MeasureType:
+    return MeasureType.objects.filter(campaign=campaign, name=name.strip()).first() or measure_type_create(
+        actor=actor, campaign=campaign, name=name, **fields
+    )
+
+
+@transaction.atomic
+def measure_type_update(*, actor: User | None, measure_type: MeasureType, **fields: Any) -> MeasureType:
+    """Change a measure type; measures already recorded keep their numbers under the new labels."""
+    measure_type = locked(measure_type, **fields)
+    return saved(
+        actor,
+        measure_type,
+        AuditAction.MEASURE_TYPE_UPDATE,
+        f"修改措施类型 {measure_type.name}",
+        fields=list(fields),
+    )
+
+
+@transaction.atomic
+def measure_type_delete(*, actor: User | None, measure_type: MeasureType) -> None:
+    """Remove a measure type no measure uses yet; a used one is refused (rename it instead)."""
+    audit(actor, AuditAction.MEASURE_TYPE_DELETE, measure_type, f"删除措施类型 {measure_type.name}")
+    try:
+        with transaction.atomic():
+            measure_type.delete()
+    except ProtectedError:
+        raise ValidationError(f"措施类型“{measure_type.name}”已被使用,不能删除;可改名或调整顺序。") from None
+
+
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".txt")
+
+
+def _check_document_file(file: UploadedFile | None) -> None:
+    if not file:
+        return
+    name = (file.name or "").lower()
+    if not name.endswith(DOCUMENT_SUFFIXES):
+        raise ValidationError({"file": ["文件类型不支持,请上传 PDF、Word、WPS、Excel、图片或文本文件。"]})
+    if (file.size or 0) > DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": ["文件不能超过 20MB。"]})
+
+
+@transaction.atomic
+def group_document_add(
+    *,
+    actor: User | None,
+    group: WorkGroup,
+    title: str,
+    kind: str = "plan",
+    issued_on: date | None = None,
+    file: UploadedFile | None = None,
+    note: str = "",
+) -> GroupDocument:
+    """A group's document (工作方案, 管理办法 …), its file optional; the issue date lies in the campaign."""
+    _check_document_file(file)
+    check_date(group.campaign, issued_on, "issued_on")
+    document = GroupDocument(
+        group=group, title=title.strip(), kind=kind, issued_on=issued_on, note=note.strip()
+    )
+    if file:
+        document.file = file  # type: ignore[assignment]
+    return saved(actor, document, AuditAction.GROUP_DOCUMENT_ADD, f"{group.name} 添加文件 {document.title}")
+
+
+@transaction.atomic
+def group_document_delete(*, actor: User | None, document: GroupDocument) -> None:
+    """Remove a document and its stored file (after the transaction commits, so a rollback keeps it)."""
+    audit(
+        actor, AuditAction.GROUP_DOCUMENT_DELETE, document, f"{document.group.name} 删除文件 {document.title}"
+    )
+    stored = document.file
+    name = stored.name if stored else ""
+    storage = stored.storage
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+class MeasureTypeSpec(TypedDict):
+    """A measure type as ``campaign_configure`` takes it (the fields of ``measure_type_create``)."""
+
+    name: str
+    unit: NotRequired[str]
+    units_label: NotRequired[str]
+    people_label: NotRequired[str]
+
+
 class KindSpec(TypedDict):
     """A target kind as ``campaign_configure`` takes it (the fields of ``target_kind_create``)."""
 
@@ -185,11 +311,13 @@ class IndicatorSpec(TypedDict):
 
 @dataclass(frozen=True)
 class Configuration:
-    """A campaign's configuration: its kinds and indicators by code, its categories by name."""
+    """A campaign's configuration: its kinds and indicators by code, its categories and measure types by
+    name."""
 
     kinds: dict[str, TargetKind]
     categories: dict[str, Category]
     indicators: dict[str, Indicator]
+    measure_types: dict[str, MeasureType] = dataclasses.field(default_factory=dict)
 
 
 @transaction.atomic
@@ -200,8 +328,10 @@ def campaign_configure(
     kinds: Sequence[KindSpec] = (),
     categories: Sequence[str] = (),
     indicators: Sequence[IndicatorSpec] = (),
+    measure_types: Sequence[MeasureTypeSpec | str] = (),
 ) -> Configuration:
-    """Give a campaign its target kinds, problem categories (by name) and indicators, numbered in the order
+    """Give a campaign its target kinds, problem categories (by name), indicators and measure types (a name, or
+    a MeasureTypeSpec with its unit and labels), numbered in the order
     listed. Idempotent like the ``*_ensure`` services it calls, which audit what they create: what the campaign
     already has (by code, or by a category's name) is kept as it is."""
     return Configuration(
@@ -217,7 +347,15 @@ def campaign_configure(
             spec["code"]: indicator_ensure(actor=actor, campaign=campaign, order=i, **spec)
             for i, spec in enumerate(indicators, 1)
         },
+        measure_types={
+            spec["name"]: measure_type_ensure(actor=actor, campaign=campaign, order=i, **spec)
+            for i, spec in enumerate(_measure_specs(measure_types), 1)
+        },
     )
+
+
+def _measure_specs(measure_types: Sequence[MeasureTypeSpec | str]) -> list[MeasureTypeSpec]:
+    return [MeasureTypeSpec(name=m) if isinstance(m, str) else m for m in measure_types]
 
 
 @transaction.atomic
@@ -354,6 +492,8 @@ def target_create(
     contacts: str = "",
     profile: str = "",
 ) -> Target:
+    """A new target. A blank name (or 某企业, 某村 …) records it as unnamed: numbered in its group and kind
+    (未具名企业 3), so that several coexist until their names are known."""
     target = Target(
         campaign=campaign,
         kind=kind,
@@ -366,10 +506,96 @@ def target_create(
         contacts=contacts,
         profile=profile,
     )
+    if _is_placeholder(target.name, kind):
+        _number_unnamed(target)
     _check_target(target, attributes or {})
     target.save()
-    audit(actor, AuditAction.TARGET_CREATE, target, f"新增帮扶对象 {target.name}")
+    audit(actor, AuditAction.TARGET_CREATE, target, f"新增帮扶对象 {target.name}", unnamed=target.unnamed)
     return target
+
+
+def _is_placeholder(name: str, kind: TargetKind) -> bool:
+    """No name yet: blank, or 某 + the kind (某企业, 某村, 某乡村)."""
+    return not name or name in {f"某{kind.name}", f"某{kind_noun(kind)}", "某对象"}
+
+
+def _number_unnamed(target: Target) -> None:
+    """Give an unnamed target the next number of its group and kind (the group's row is locked meanwhile, so
+    two people adding at once get different numbers)."""
+    if target.group_id:
+        WorkGroup.objects.select_for_update().filter(pk=target.group_id).first()
+    taken = Target.objects.filter(group_id=target.group_id, kind=target.kind, unnamed=True).exclude(
+        pk=target.pk
+    )
+    seq = (taken.aggregate(m=Max("unnamed_seq"))["m"] or 0) + 1
+    target.unnamed, target.unnamed_seq, target.name = True, seq, unnamed_name(target.kind, seq)
+
+
+def undecided_kind_ensure(*, actor: User | None, campaign: Campaign) -> TargetKind:
+    """The campaign's 待定 kind, for targets whose kind is not decided yet (made on first use)."""
+    kind = TargetKind.objects.filter(campaign=campaign, undecided=True).first()
+    if kind is not None:
+        return kind
+    kind = TargetKind(campaign=campaign, code="undecided", name="待定", order=99, undecided=True)
+    return saved(actor, kind, AuditAction.TARGET_KIND_CREATE, "新增对象类型 待定")
+
+
+BULK_MAX = 500
+
+
+@transaction.atomic
+def targets_bulk_add(
+    *, actor: User | None, group: WorkGroup, kind: TargetKind, count: int | None = None, names: str = ""
+) -> list[Target]:
+    """Add targets to a group at once: ``count`` unnamed ones (新增12家未具名企业), or one per line of ``names``
+    (at most 500 lines of 100 characters; repeated or existing names are refused). All or nothing."""
+    if kind.campaign_id != group.campaign_id:
+        raise ValidationError({"kind": ["对象类型不属于该工作组的行动。"]})
+    if names.strip():
+        rows = _bulk_names(group, kind, names)
+    elif count is not None and 1 <= count <= BULK_MAX:
+        rows = [""] * count
+    else:
+        raise ValidationError({"count": [f"请填写数量(1至{BULK_MAX})或粘贴名称(每行一个)。"]})
+    return [
+        target_create(
+            actor=actor, campaign=group.campaign, kind=kind, name=name, region=group.region, group=group
+        )
+        for name in rows
+    ]
+
+
+def _bulk_names(group: WorkGroup, kind: TargetKind, text: str) -> list[str]:
+    lines = text.splitlines()
+    if len(lines) > BULK_MAX:
+        raise ValidationError({"names": [f"一次最多粘贴{BULK_MAX}行,当前{len(lines)}行。"]})
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    for number, line in enumerate(lines, 1):
+        name = line.strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            errors.append(f"第{number}行超过100个字。")
+        elif name in seen:
+            errors.append(f"第{number}行“{name}”与第{seen[name]}行重复。")
+        else:
+            seen[name] = number
+            names.append(name)
+    existing = Target.objects.filter(
+        campaign=group.campaign_id, kind=kind, unnamed=False, name__in=names
+    ).values_list("name", flat=True)
+    errors.extend(
+        f"第{seen[name]}行“{name}”已是本行动的{kind.name}。"
+        for name in sorted(existing, key=lambda n: seen[n])
+    )
+    if errors:
+        more = f"(另有{len(errors) - 20}处问题)" if len(errors) > 20 else ""
+        raise ValidationError({"names": [*errors[:20], *([more] if more else [])]})
+    if not names:
+        raise ValidationError({"names": ["请粘贴名称,每行一个。"]})
+    return names
 
 
 def target_ensure(
@@ -386,8 +612,10 @@ def target_update(
 ) -> Target:
     target = Target.objects.select_for_update().get(pk=target.pk)
     before = {k: str(getattr(target, k)) for k in fields}
+    was = (target.name, target.kind_id, target.group_id)
     for key, value in fields.items():
         setattr(target, key, value)
+    _rename(target, was)
     _check_target(target, typed_attributes(target.attributes if attributes is None else attributes))
     target.save()
     # Problems carry copies of the target's region and group for scoping; keep them in step. (A target with
@@ -404,6 +632,18 @@ def target_update(
         problems_moved=moved,
     )
     return target
+
+
+def _rename(target: Target, was: tuple[str, int, int | None]) -> None:
+    """A real name given to an unnamed target ends its numbering; a blank one (or 某企业) makes it unnamed; an
+    unnamed target moved to another kind or group takes the next number there."""
+    name, kind_id, group_id = was
+    target.name = (target.name or "").strip()
+    if _is_placeholder(target.name, target.kind) or (target.unnamed and target.name == name):
+        if not target.unnamed or (target.kind_id, target.group_id) != (kind_id, group_id):
+            _number_unnamed(target)
+    elif target.unnamed:
+        target.unnamed, target.unnamed_seq = False, None
 
 
 def typed_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
