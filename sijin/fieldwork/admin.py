@@ -2,12 +2,24 @@ from django.contrib import admin
 
 from sijin.core.admin import AuditedAdmin, ServiceAdmin, ServiceInline, Services
 
-from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit, VisitPhoto
+from .models import (
+    Checklist,
+    ChecklistItem,
+    Feedback,
+    Measure,
+    Outcome,
+    PlanStep,
+    SupportPlan,
+    Visit,
+    VisitPhoto,
+)
 from .services import (
     checklist_create,
     checklist_update,
     feedback_record,
     feedback_update,
+    measure_record,
+    measure_update,
     outcome_record,
     outcome_update,
     plan_create,
@@ -43,7 +55,16 @@ class VisitAdmin(ServiceAdmin):
 @admin.register(Outcome)
 class OutcomeAdmin(ServiceAdmin):
     list_display = ["target", "indicator", "value", "qualifier", "as_typed", "date"]
-    readonly_fields = ["qualifier", "as_typed"]  # read from the value as typed (outcome_record)
+    # read from the value as typed (outcome_record): “10-20万元/天” fills the range and the period
+    readonly_fields = [
+        "qualifier",
+        "as_typed",
+        "value_high",
+        "per",
+        "value_before",
+        "qualifier_before",
+        "status",
+    ]
     services = Services(create=outcome_record, update=outcome_update)
 
 
@@ -63,6 +84,15 @@ class ChecklistAdmin(ServiceAdmin):
 class FeedbackAdmin(ServiceAdmin):
     list_display = ["speaker_name", "target", "rating", "date"]
     services = Services(create=feedback_record, update=feedback_update)
+
+
+@admin.register(Measure)
+class MeasureAdmin(ServiceAdmin):
+    list_display = ["date", "group", "type", "times", "units", "people", "target"]
+    list_filter = ["type"]
+    raw_id_fields = ["problem", "plan_step", "target"]
+    readonly_fields = ["created_by"]  # whoever records it (measure_record)
+    services = Services(create=measure_record, update=measure_update)
 
 
 admin.site.register(VisitPhoto, AuditedAdmin)

@@ -11,11 +11,21 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sijin.campaigns.models import Indicator, Target
+from sijin.campaigns.models import Indicator, MeasureType, Target, WorkGroup
 from sijin.core.forms import MultipleFileField
 from sijin.directory.models import Person
 
-from .models import ChecklistKind, Satisfaction, StepStatus, SupportPlan, VisitMode
+from .models import (
+    MAX_PEOPLE,
+    MAX_TIMES,
+    MAX_UNITS,
+    ChecklistKind,
+    PlanStep,
+    Satisfaction,
+    StepStatus,
+    SupportPlan,
+    VisitMode,
+)
 from .photos import photo_check
 
 QUICK_MODES = [
@@ -59,6 +69,27 @@ class VisitForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择走访方式。")},
     )
+    end_date = forms.DateField(
+        label=_("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("合并录入一段时间的走访时填写。"),
+        error_messages={"invalid": _("日期格式不正确。")},
+    )
+    occasions = forms.IntegerField(
+        label=_("走访次数"),
+        initial=1,
+        required=False,  # empty: one visit
+        min_value=1,
+        max_value=MAX_TIMES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("共走访几次;走访多个对象也只计这一次数。"),
+        error_messages={
+            "invalid": _("走访次数应为整数。"),
+            "min_value": _("走访次数至少为1。"),
+            "max_value": _("走访次数不能超过%(limit_value)s。"),
+        },
+    )
     participants: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("参加人员"),
         queryset=Person.objects.none(),
@@ -68,6 +99,11 @@ class VisitForm(forms.Form):
     notes = forms.CharField(label=_("走访记录"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     photos = MultiplePhotoField(
         label=_("照片"), required=False, help_text=_("JPEG、PNG或HEIC,每张不超过10MB,可多选。")
+    )
+    keep_location = forms.BooleanField(
+        label=_("保留位置信息"),
+        required=False,
+        help_text=_("默认删除照片中的GPS位置;勾选后照片保留拍摄地点。"),
     )
     token = forms.CharField(widget=forms.HiddenInput)
 
@@ -86,6 +122,18 @@ class VisitForm(forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("走访日期不能晚于今天。"))
         return value
+
+    def clean_occasions(self):
+        return self.cleaned_data["occasions"] or 1
+
+    def clean(self):
+        data = super().clean() or {}
+        start, end = data.get("date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("截止日期不能早于走访日期。"))
+        elif end and end > timezone.localdate():
+            self.add_error("end_date", _("截止日期不能晚于今天。"))
+        return data
 
 
 class ProblemFoundForm(forms.Form):
@@ -160,6 +208,7 @@ class PlanForm(ServiceErrorsMixin, forms.Form):
         required=False,
         error_messages={"invalid_choice": _("负责人应为工作组成员。")},
     )
+    made_on = date_field(_("制定日期"), required=False)
 
     def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -196,13 +245,6 @@ class PlanStepForm(forms.Form):
         return data
 
 
-class BaseStepFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        super().clean()
-        if not any(self.errors) and not plan_steps(self):
-            raise ValidationError(_("请至少填写一个步骤。"))
-
-
 def plan_steps(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     """The filled step rows in order, as plan_create takes them."""
     return [
@@ -212,9 +254,8 @@ def plan_steps(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     ]
 
 
-PlanStepFormSet = forms.formset_factory(
-    PlanStepForm, formset=BaseStepFormSet, extra=6, max_num=20, validate_max=True
-)
+# A plan may be made before its steps are known: every row may stay empty.
+PlanStepFormSet = forms.formset_factory(PlanStepForm, extra=6, max_num=20, validate_max=True)
 
 
 class StepProgressForm(ServiceErrorsMixin, forms.Form):
@@ -242,21 +283,65 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
     value = forms.CharField(
         label=_("数值"),
         max_length=50,
-        help_text=_("按原话填写,如“2万斤”“3.5万元”“约200”;不写单位时按指标单位计。"),
-        error_messages={"required": _("请填写数值,例如“2万斤”“3.5万元”。")},
+        help_text=_(
+            "按原话填写,如“2万斤”“约200”“10-20万元”“约40万元/天”“由9000元增至3万余元”“50万元已到位”;"
+            "不写单位时按指标单位计。"
+        ),
+        error_messages={
+            "required": _("请填写数值,例如“2万斤”“3.5万元”。"),
+            "max_length": _("数值最多%(limit_value)d个字。"),
+        },
     )
     date = date_field(_("日期"))
     plan = forms.ModelChoiceField(
         label=_("所属方案"), queryset=SupportPlan.objects.none(), required=False, empty_label=_("(不关联)")
     )
-    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+    problem = forms.ModelChoiceField(
+        label=_("解决的问题"),
+        queryset=Target.objects.none(),  # the target's own problems, set below
+        required=False,
+        empty_label=_("(不关联)"),
+        error_messages={"invalid_choice": _("所选问题不属于此帮扶对象。")},
+    )
+    beneficiaries = forms.ModelMultipleChoiceField(
+        label=_("其他受益对象"),
+        queryset=Target.objects.none(),
+        required=False,
+        help_text=_("一项成效惠及多个对象时选择;合计只计一次。"),
+        error_messages={
+            "invalid_choice": _("所选受益对象无效。"),
+            "invalid_pk_value": _("所选受益对象无效。"),
+        },
+    )
+    split = forms.BooleanField(
+        label=_("数值在受益对象间平均分摊"),
+        required=False,
+        help_text=_("不勾选时各对象共享全额(如一条路通几个村)。"),
+    )
+    note = forms.CharField(
+        label=_("说明"), max_length=300, required=False, error_messages={"max_length": _("说明最多300个字。")}
+    )
 
-    def __init__(self, *args: Any, target: Target, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, target: Target, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.filter(  # type: ignore[attr-defined]
             campaign=target.campaign_id
         )
         self.fields["plan"].queryset = target.plans.all()  # type: ignore[attr-defined]
+        # problems sits above fieldwork: reached through the target, never imported
+        self.fields["problem"].queryset = target.problems.order_by("-reported_on", "-id")  # type: ignore[attr-defined]
+        others = Target.objects.none()
+        if user is not None:
+            others = Target.objects.visible_to(user).filter(campaign=target.campaign_id).exclude(pk=target.pk)
+        self.fields["beneficiaries"].queryset = others.order_by("name")  # type: ignore[attr-defined]
+        if not others.exists():
+            del self.fields["beneficiaries"], self.fields["split"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("split") and not data.get("beneficiaries"):
+            self.add_error("split", _("分摊须先选择其他受益对象。"))
+        return data
 
 
 class FeedbackForm(ServiceErrorsMixin, forms.Form):
@@ -346,3 +431,79 @@ class TargetPickForm(forms.Form):
     def __init__(self, *args: Any, targets: QuerySet[Target], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = targets  # type: ignore[attr-defined]
+
+
+# ---- 帮扶措施 ----------------------------------------------------------------------------------------------------
+def count_field(label: Any, limit: int, *, required: bool) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=1 if required else 0,
+        max_value=limit,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": format_lazy(_("请填写{}。"), label),
+            "invalid": format_lazy(_("{}应为整数。"), label),
+            "min_value": format_lazy(_("{}不能小于%(limit_value)s。"), label),
+            "max_value": format_lazy(_("{}不能超过%(limit_value)s。"), label),
+        },
+    )
+
+
+class MeasureForm(ServiceErrorsMixin, forms.Form):
+    """A measure of the group: its type from the campaign's list, what it served from the group's own."""
+
+    type = forms.ModelChoiceField(
+        label=_("措施类型"),
+        queryset=MeasureType.objects.none(),
+        empty_label=_("(请选择)"),
+        error_messages={"required": _("请选择措施类型。"), "invalid_choice": _("所选措施类型无效。")},
+    )
+    date = date_field(_("日期"))
+    times = count_field(_("次数"), MAX_TIMES, required=True)
+    units = count_field(_("协调单位/部门数"), MAX_UNITS, required=False)
+    people = count_field(_("参加人数"), MAX_PEOPLE, required=False)
+    target = forms.ModelChoiceField(
+        label=_("帮扶对象"),
+        queryset=Target.objects.none(),
+        required=False,
+        empty_label=_("(不关联)"),
+        error_messages={"invalid_choice": _("所选帮扶对象无效。")},
+    )
+    plan_step = forms.ModelChoiceField(
+        label=_("方案步骤"),
+        queryset=PlanStep.objects.none(),
+        required=False,
+        empty_label=_("(不关联)"),
+        error_messages={"invalid_choice": _("所选方案步骤无效。")},
+    )
+    # The choices are the group's problems the user may see, given by the page: fieldwork sits below problems.
+    problem: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("问题"),
+        queryset=None,
+        required=False,
+        empty_label=_("(不关联)"),
+        error_messages={"invalid_choice": _("所选问题无效。")},
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, group: WorkGroup, problems: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["type"].queryset = MeasureType.objects.filter(campaign_id=group.campaign_id)
+        fields["target"].queryset = group.targets.order_by("kind__order", "name")  # type: ignore[attr-defined]
+        fields["plan_step"].queryset = (
+            PlanStep.objects.filter(plan__target__group=group)
+            .select_related("plan")
+            .order_by("plan__name", "order")
+        )
+        fields["plan_step"].label_from_instance = lambda s: f"{s.plan.name} · {s.order}. {s.title}"
+        fields["problem"].queryset = problems
+        if not fields["type"].queryset.exists():
+            fields["type"].help_text = _("本行动尚未配置措施类型,请联系活动办在系统管理中添加。")
+
+    def clean_date(self) -> Any:
+        value = self.cleaned_data["date"]
+        if value > timezone.localdate():
+            raise ValidationError(_("日期不能晚于今天。"))
+        return value

@@ -1,10 +1,23 @@
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
-from sijin.core.quantities import QUALIFIER_CHOICES, format_quantity
+from sijin.core.quantities import QUALIFIER_CHOICES, STATUS_CHOICES, format_quantity
 from sijin.core.validators import text_cap
+
+MAX_TIMES = 10_000  # 次数 of one entry (a month's 走访 or 协调会 entered at once)
+MAX_UNITS = 10_000  # 协调单位/部门数
+MAX_PEOPLE = 1_000_000  # 参加人数 (a 政策宣讲 can reach a county)
+
+
+# Five or more digits before any decimal point: read the Chinese way (万, 亿) rather than as typed.
+LONG_DIGITS = re.compile(r"(?<![0-9.])[0-9]{5,}")
 
 
 class VisitMode(models.TextChoices):
@@ -34,7 +47,15 @@ class Visit(models.Model):
     date = models.DateField(_("走访日期"))
     end_date = models.DateField(_("截止日期"), null=True, blank=True)
     mode = models.CharField(_("方式"), max_length=12, choices=VisitMode.choices)
-    occasions = models.PositiveIntegerField(_("次数"), default=1)
+    occasions = models.PositiveIntegerField(
+        _("次数"),
+        default=1,
+        validators=[
+            MinValueValidator(1, _("次数至少为1。")),
+            MaxValueValidator(MAX_TIMES, _("次数不能超过%(limit_value)s。")),
+        ],
+        help_text=_("一条记录代表的走访次数(如“3月共走访21次”),无论走访几个对象都只计一次"),
+    )
     occasions_qualifier = models.CharField(_("次数修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
     participants = models.ManyToManyField(
         "directory.Person", verbose_name=_("参加人员"), blank=True, related_name="visits"
@@ -57,6 +78,18 @@ class Visit(models.Model):
         verbose_name = _("走访")
         verbose_name_plural = _("走访")
         ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(occasions__gte=1),
+                name="visit_occasions_positive",
+                violation_error_message=_("走访次数至少为1。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("date")),
+                name="visit_end_after_start",
+                violation_error_message=_("截止日期不能早于走访日期。"),
+            ),
+        ]
         indexes = [
             models.Index(fields=["group", "date"], name="visit_group_date_idx")
         ]  # a group's visits by period
@@ -69,11 +102,33 @@ class Visit(models.Model):
         return format_quantity(self.occasions, "次", self.occasions_qualifier)
 
 
-def visit_total(visits) -> str:
-    """How many times a set of visits went out, kept vague when any entry is (10余次 + 6次 → 16余次)."""
-    visits = list(visits)
+def visit_count(visits: "models.QuerySet[Visit] | Iterable[Visit]") -> int:
+    """How many times a set of visits went out: each entry counts its ``occasions`` once, however many targets
+    it covers (3 targets and 21 times is 21 visits, not 63). A queryset is summed in the database, each visit
+    once even when the query joins its targets."""
+    if isinstance(visits, models.QuerySet):
+        return _distinct(visits).aggregate(n=models.Sum("occasions"))["n"] or 0
+    return sum(v.occasions for v in _once(visits))
+
+
+def visit_total(visits: "models.QuerySet[Visit] | Iterable[Visit]") -> str:
+    """``visit_count`` as the reports write it, kept vague when any entry is (10余次 + 6次 → 16余次)."""
+    if isinstance(visits, models.QuerySet):
+        once = _distinct(visits)
+        qualifier = once.exclude(occasions_qualifier="").values_list("occasions_qualifier", flat=True).first()
+        return format_quantity(visit_count(once), "次", qualifier or "")
+    visits = _once(visits)
     qualifier = next((v.occasions_qualifier for v in visits if v.occasions_qualifier), "")
-    return format_quantity(sum(v.occasions for v in visits), "次", qualifier)
+    return format_quantity(visit_count(visits), "次", qualifier)
+
+
+def _distinct(visits: "models.QuerySet[Visit]") -> "models.QuerySet[Visit]":
+    """The visits of a query, each once (a filter across ``targets`` returns a visit once per target)."""
+    return Visit.objects.filter(pk__in=models.Subquery(visits.values("pk")))
+
+
+def _once(visits: Iterable[Visit]) -> list[Visit]:
+    return list({v.pk or id(v): v for v in visits}.values())
 
 
 class VisitPhoto(models.Model):
@@ -191,9 +246,41 @@ class Outcome(models.Model):
         on_delete=models.SET_NULL,
         related_name="outcomes",
     )
-    value = models.DecimalField(_("数值"), max_digits=18, decimal_places=4, help_text=_("以指标单位计"))
+    value = models.DecimalField(
+        _("数值"), max_digits=18, decimal_places=4, help_text=_("以指标单位计;区间为下限,变化为变化后的值")
+    )
     qualifier = models.CharField(_("修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
     as_typed = models.CharField(_("原始填写"), max_length=50, blank=True)
+    # The rest of a figure as reports write it (parsed from as_typed by outcome_record, never typed separately).
+    value_high = models.DecimalField(
+        _("区间上限"),
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("如“10-20万元”的20万"),
+    )
+    per = models.CharField(_("计量周期"), max_length=4, blank=True, help_text=_("如“40万元/天”的“天”"))
+    value_before = models.DecimalField(
+        _("变化前数值"),
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("如“由9000元增至3万元”的9000元"),
+    )
+    qualifier_before = models.CharField(_("变化前修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
+    status = models.CharField(_("落实情况"), max_length=4, blank=True, choices=STATUS_CHOICES)
+    beneficiaries = models.ManyToManyField(
+        "campaigns.Target",
+        verbose_name=_("其他受益对象"),
+        blank=True,
+        related_name="shared_outcomes",
+        help_text=_("一项成效惠及多个对象时填写;合计只计一次"),
+    )
+    split = models.BooleanField(
+        _("按对象分摊"), default=False, help_text=_("勾选时数值在受益对象间平均分摊;否则各对象共享全额")
+    )
     date = models.DateField(_("日期"))
     note = models.CharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
@@ -207,7 +294,17 @@ class Outcome(models.Model):
                 condition=models.Q(value__gte=0),
                 name="outcome_value_nonnegative",
                 violation_error_message=_("成效数值不能为负数。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_high__isnull=True) | models.Q(value_high__gt=models.F("value")),
+                name="outcome_range_ordered",
+                violation_error_message=_("区间上限应大于下限。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_before__isnull=True) | models.Q(value_before__gte=0),
+                name="outcome_before_nonnegative",
+                violation_error_message=_("变化前数值不能为负数。"),
+            ),
         ]
         indexes = [
             models.Index(fields=["indicator", "date"], name="outcome_indicator_date_idx")
@@ -218,7 +315,37 @@ class Outcome(models.Model):
 
     @property
     def display_value(self) -> str:
-        return self.as_typed or format_quantity(self.value, self.indicator.unit, self.qualifier)
+        """The figure as it was typed (“3万余元/年”, “从9000元提高到3万余元”), on every page alike; a figure typed as a
+        long run of digits (“2460000余元”) is written the Chinese way (“246余万元”), as totals are (format_quantity)."""
+        if self.as_typed and not LONG_DIGITS.search(self.as_typed):
+            return self.as_typed
+        return format_quantity(
+            self.value,
+            self.indicator.unit,
+            self.qualifier,
+            value_high=self.value_high,
+            per=self.per,
+            value_before=self.value_before,
+            qualifier_before=self.qualifier_before,
+            status=self.status,
+        )
+
+    def share_for(self, target_id: int) -> str:
+        """The figure as one target's page shows it: a split outcome divides among its primary target and its
+        beneficiaries (“约1.5万元(3个对象分摊)”); a shared one shows in full."""
+        ids = {self.target_id, *(t.pk for t in self.beneficiaries.all())}
+        if not self.split or len(ids) < 2 or target_id not in ids:
+            return self.display_value
+        n = len(ids)
+        low, high = _divide(self.value, n), None if self.value_high is None else _divide(self.value_high, n)
+        inexact = low * n != self.value or (high is not None and high * n != self.value_high)
+        qualifier = "约" if inexact else self.qualifier
+        part = format_quantity(low, self.indicator.unit, qualifier, value_high=high, per=self.per)
+        return str(_("%(part)s(%(n)s个对象分摊)")) % {"part": part, "n": n}
+
+
+def _divide(value: Decimal, n: int) -> Decimal:
+    return (value / n).quantize(Decimal("0.0001"))
 
 
 class Satisfaction(models.TextChoices):
@@ -314,3 +441,98 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class MeasureQuerySet(models.QuerySet):
+    def visible_to(self, user: access.Viewer) -> "MeasureQuerySet":
+        """The measures of groups in the user's scope (accounts.access decides)."""
+        return self.filter(access.group_q(user, "group__"))
+
+
+class Measure(models.Model):
+    """帮扶措施: what a group did, of a type its campaign configures (召开协调会3次,协调5个部门).
+
+    One entry may stand for several times (``times``) and carries the numbers a briefing quotes: the units or
+    departments coordinated and the people who took part. It may name the target, plan step or problem it served.
+    """
+
+    group = models.ForeignKey(
+        "campaigns.WorkGroup", verbose_name=_("工作组"), on_delete=models.PROTECT, related_name="measures"
+    )
+    type = models.ForeignKey(
+        "campaigns.MeasureType", verbose_name=_("措施类型"), on_delete=models.PROTECT, related_name="measures"
+    )
+    date = models.DateField(_("日期"))
+    times = models.PositiveIntegerField(
+        _("次数"),
+        default=1,
+        validators=[
+            MinValueValidator(1, _("次数至少为1。")),
+            MaxValueValidator(MAX_TIMES, _("次数不能超过%(limit_value)s。")),
+        ],
+    )
+    units = models.PositiveIntegerField(
+        _("协调单位/部门数"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_UNITS, _("单位/部门数不能超过%(limit_value)s。"))],
+    )
+    people = models.PositiveIntegerField(
+        _("参加人数"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PEOPLE, _("参加人数不能超过%(limit_value)s。"))],
+    )
+    note = models.TextField(_("说明"), blank=True, validators=[text_cap()])
+    target = models.ForeignKey(
+        "campaigns.Target",
+        verbose_name=_("帮扶对象"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measures",
+    )
+    plan_step = models.ForeignKey(
+        PlanStep,
+        verbose_name=_("方案步骤"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measures",
+    )
+    problem = models.ForeignKey(
+        "problems.Problem",
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measures_taken",  # Problem.measures is its 办理措施 text
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = MeasureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶措施")
+        verbose_name_plural = _("帮扶措施")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(times__gte=1),
+                name="measure_times_positive",
+                violation_error_message=_("次数至少为1。"),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["group", "date"], name="measure_group_date_idx")
+        ]  # a group's measures by period (the group page, briefings)
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.type}"
+
+    @property
+    def times_display(self) -> str:
+        return f"{self.times}{self.type.unit}"

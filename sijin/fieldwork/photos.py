@@ -15,6 +15,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from sijin.accounts import access
 from sijin.accounts.models import User
@@ -27,8 +28,11 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 # ISO-BMFF brands of HEIF/HEIC files as phones write them.
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-# Pillow reads JPEG and PNG; HEIC needs a plugin we do not ship, so HEIC is stored as uploaded.
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# Pillow reads JPEG and PNG, and HEIC/HEIF (what iPhones take) through pillow-heif's plugin. A HEIC photo is
+# stored as a JPEG, which every browser shows.
+register_heif_opener()
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIF"}
+STORED_AS = {"image/heic": "image/jpeg"}
 GPS_IFD = 0x8825
 # Pillow's own guard (a warning above the limit, an error above twice it) agrees with ours, for every image
 # this process opens.
@@ -57,8 +61,7 @@ def photo_check(uploaded_file: File) -> str:
     content_type = sniff_image_type(head)
     if content_type is None:
         raise ValidationError(f"“{name}”不是JPEG、PNG或HEIC格式的照片。", code="type")
-    if content_type in PILLOW_FORMATS:
-        _check_pixels(uploaded_file, name, content_type)
+    _check_pixels(uploaded_file, name, content_type)
     return content_type
 
 
@@ -89,21 +92,28 @@ def _check_pixels(uploaded_file: File, name: str, content_type: str) -> None:
         raise _too_many_pixels(name)
 
 
-def _without_location(uploaded_file: File, name: str, content_type: str) -> ContentFile:
-    """The photo saved again upright (its EXIF orientation applied) with its EXIF minus the GPS block; XMP,
-    which can also hold a location, is not carried over. The colour profile is kept."""
+def _without_location(
+    uploaded_file: File, name: str, content_type: str, keep_location: bool = False
+) -> ContentFile:
+    """The photo saved again upright (its EXIF orientation applied) with its EXIF minus the GPS block (unless
+    ``keep_location``; XMP, which can also hold a location, is not carried over), as ``STORED_AS`` says (a
+    HEIC as a JPEG). The colour profile is kept."""
     with _opened(uploaded_file, name, content_type) as opened:
         image = ImageOps.exif_transpose(opened)  # decodes: a truncated file is refused here
         icc_profile = opened.info.get("icc_profile")
     exif = image.getexif()
-    exif.pop(GPS_IFD, None)
+    if not keep_location:
+        exif.pop(GPS_IFD, None)
     options: dict[str, Any] = {"exif": exif}
     if icc_profile:
         options["icc_profile"] = icc_profile
-    if content_type == "image/jpeg":
+    stored_type = STORED_AS.get(content_type, content_type)
+    if stored_type == "image/jpeg":
         options.update(quality=90, optimize=True)
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
     out = io.BytesIO()
-    image.save(out, PILLOW_FORMATS[content_type], **options)
+    image.save(out, PILLOW_FORMATS[stored_type], **options)
     return ContentFile(out.getvalue())
 
 
@@ -113,14 +123,16 @@ def visit_photo_add(
 ) -> VisitPhoto:
     """Attach a photo to a visit; the stored name is random so its address cannot be guessed from the upload.
 
-    Unless ``keep_location``, a JPEG or PNG is stored without the GPS location in its EXIF (HEIC, which Pillow
-    cannot read, is stored as uploaded)."""
+    Unless ``keep_location``, the photo is stored without the GPS location in its EXIF. A HEIC photo is
+    decoded (same pixel limit) and stored as a JPEG either way."""
     if not access.can_write(actor, visit.group_id):
         raise PermissionDenied("只读权限,不能修改")
     content_type = photo_check(uploaded_file)
     stored: File = uploaded_file
-    if not keep_location and content_type in PILLOW_FORMATS:
-        stored = _without_location(uploaded_file, getattr(uploaded_file, "name", "") or "照片", content_type)
+    name = getattr(uploaded_file, "name", "") or "照片"
+    if not keep_location or content_type in STORED_AS:
+        stored = _without_location(uploaded_file, name, content_type, keep_location)
+        content_type = STORED_AS.get(content_type, content_type)
     photo = VisitPhoto(visit=visit, content_type=content_type, size=stored.size)
     photo.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", stored, save=False)
     photo.save()

@@ -1,15 +1,18 @@
 """Writes for visits, plans, outcomes, feedback and checklists."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Count, Sum
 
+from sijin.accounts import access
 from sijin.accounts.models import User
-from sijin.campaigns.models import Indicator, Target, WorkGroup
+from sijin.campaigns.models import Indicator, MeasureType, Target, WorkGroup
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
@@ -17,7 +20,7 @@ from sijin.core.quantities import parse_quantity
 from sijin.core.services import locked, recorded_actor, saved, validated
 from sijin.directory.models import Person
 
-from .models import Checklist, ChecklistItem, Feedback, Outcome, PlanStep, SupportPlan, Visit
+from .models import Checklist, ChecklistItem, Feedback, Measure, Outcome, PlanStep, SupportPlan, Visit
 
 
 @transaction.atomic
@@ -218,22 +221,36 @@ def outcome_record(
     note: str = "",
     plan: SupportPlan | None = None,
     problem: models.Model | None = None,
+    beneficiaries: Iterable[Target] = (),
+    split: bool = False,
 ) -> Outcome:
-    """Record an outcome as typed (“2万斤”, “3.5万元”, “约200”) in the indicator's unit, keeping its qualifier.
-    ``problem`` is the problems.Problem it came from; that app sits above this one, so it is taken by id."""
+    """Record an outcome as typed (“2万斤”, “10-20万元”, “约40万元/天”, “由9000元增至3万余元”, “50万元已到位”)
+    in the indicator's unit, keeping its qualifier, range, period, starting value and status.
+    ``problem`` is the problems.Problem it came from; that app sits above this one, so it is taken by id and
+    must belong to the same target. ``beneficiaries`` are further targets it serves: ``split`` divides the value
+    among them on their pages, otherwise each shows it in full; totals count it once either way."""
     outcome = Outcome(
         target=target,
         indicator=indicator,
         date=date,
         note=note,
         plan=plan,
+        split=split,
         problem_id=problem.pk if problem is not None else None,
     )
+    if problem is not None and getattr(problem, "target_id", target.pk) != target.pk:
+        raise ValidationError({"problem": ["该问题不属于此帮扶对象。"]})
+    others = [t for t in beneficiaries if t.pk != target.pk]
+    if any(t.campaign_id != target.campaign_id for t in others):
+        raise ValidationError({"beneficiaries": ["受益对象须属于同一行动。"]})
     _set_outcome_value(outcome, value)
     check_date(target.campaign, date, "date")
-    return saved(
+    outcome = saved(
         actor, outcome, AuditAction.OUTCOME_RECORD, f"{target.name} {indicator.name} {str(value).strip()}"
     )
+    if others:
+        outcome.beneficiaries.set(others)
+    return outcome
 
 
 def _set_outcome_value(outcome: Outcome, value: str | Decimal) -> None:
@@ -242,12 +259,13 @@ def _set_outcome_value(outcome: Outcome, value: str | Decimal) -> None:
         raise ValidationError({"indicator": ["该指标不属于帮扶对象所在行动。"]})
     as_typed = str(value).strip()
     try:
-        q = parse_quantity(as_typed, default_unit=outcome.indicator.unit)
-        amount = q.to_unit(outcome.indicator.unit)
+        q = parse_quantity(as_typed, default_unit=outcome.indicator.unit).in_unit(outcome.indicator.unit)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
-    outcome.value, outcome.qualifier = amount, q.qualifier
-    outcome.as_typed = as_typed if as_typed != f"{amount}" else ""
+    outcome.value, outcome.qualifier, outcome.value_high = q.value, q.qualifier, q.value_high
+    outcome.value_before, outcome.qualifier_before = q.value_before, q.qualifier_before
+    outcome.per, outcome.status = q.per, q.status
+    outcome.as_typed = as_typed if as_typed != f"{q.value}" else ""
 
 
 @transaction.atomic
@@ -355,6 +373,7 @@ def checklist_create(
         note=note,
         supervised=supervised,
     )
+    check_date(group.campaign, created_on, "created_on")
     validated(checklist)
     checklist.save()
     checklist.problems.set([p.pk for p in problems])
@@ -372,6 +391,8 @@ def checklist_update(
 ) -> Checklist:
     """Change a checklist; ``problems`` replaces the problems on it."""
     checklist = locked(checklist, **fields)
+    if "created_on" in fields:
+        check_date(checklist.group.campaign, checklist.created_on, "created_on")
     changed = [*fields, *(["problems"] if problems is not None else [])]
     checklist = saved(
         actor, checklist, AuditAction.CHECKLIST_UPDATE, f"修改清单 {checklist.name}", fields=changed
@@ -385,3 +406,148 @@ def checklist_ensure(*, actor: User | None, group: WorkGroup, name: str, **field
     return Checklist.objects.filter(group=group, name=name).first() or checklist_create(
         actor=actor, group=group, name=name, **fields
     )
+
+
+# ---- 帮扶措施 ----------------------------------------------------------------------------------------------------
+# Audited under the visit kinds until the audit log has kinds of its own for measures (a core migration); the
+# row's object type (fieldwork.measure) and its summary say what it was.
+MEASURE_RECORD, MEASURE_UPDATE = AuditAction.MEASURE_RECORD, AuditAction.MEASURE_UPDATE
+
+
+@transaction.atomic
+def measure_record(
+    *,
+    actor: User | None,
+    group: WorkGroup,
+    type: MeasureType,
+    date: date,
+    times: int = 1,
+    units: int | None = None,
+    people: int | None = None,
+    note: str = "",
+    target: Target | None = None,
+    plan_step: PlanStep | None = None,
+    problem: models.Model | None = None,
+) -> Measure:
+    """Record a measure the group took (召开协调会3次,协调5个部门) on the day it happened.
+
+    Only whoever may write the group's case data records it (its leader and members, its unit, an office over
+    it; ``actor=None`` is the system). ``problem`` is a problems.Problem (an app above this one): by id."""
+    _check_group_writer(actor, group)
+    measure = Measure(
+        group=group,
+        type=type,
+        date=date,
+        times=times,
+        units=units,
+        people=people,
+        note=note,
+        target=target,
+        plan_step=plan_step,
+        problem_id=problem.pk if problem is not None else None,
+        created_by=recorded_actor(actor),
+    )
+    _check_measure(measure)
+    return saved(
+        actor,
+        measure,
+        MEASURE_RECORD,
+        f"记录帮扶措施 {type.name}{times}{type.unit}",
+        exclude=["created_by"],
+        kind="measure",
+    )
+
+
+@transaction.atomic
+def measure_update(*, actor: User | None, measure: Measure, **fields: Any) -> Measure:
+    """Correct a measure; it stays with its group."""
+    _check_group_writer(actor, measure.group)
+    fields.pop("group", None)
+    measure = locked(measure, **fields)
+    _check_measure(measure)
+    return saved(
+        actor,
+        measure,
+        MEASURE_UPDATE,
+        f"修改帮扶措施 {measure}",
+        exclude=["created_by"],
+        fields=list(fields),
+        kind="measure",
+    )
+
+
+def _check_group_writer(actor: User | None, group: WorkGroup) -> None:
+    if actor is not None and not access.can_write(actor, group.pk):
+        raise PermissionDenied("只读权限,不能修改")
+
+
+def _check_measure(measure: Measure) -> None:
+    """The type, target, plan step and problem all belong to the measure's group (and its campaign)."""
+    group = measure.group
+    errors: dict[str, list[str]] = {}
+    if measure.type.campaign_id != group.campaign_id:
+        errors["type"] = ["该措施类型不属于工作组所在行动。"]
+    if measure.target is not None and measure.target.group_id != group.pk:
+        errors["target"] = [f"“{measure.target.name}”不是本工作组的帮扶对象。"]
+    if measure.plan_step is not None and measure.plan_step.plan.target.group_id != group.pk:
+        errors["plan_step"] = ["该方案步骤不属于本工作组的帮扶方案。"]
+    if measure.problem_id is not None and measure.problem.group_id != group.pk:  # type: ignore[attr-defined]
+        errors["problem"] = ["该问题不属于本工作组。"]
+    if errors:
+        raise ValidationError(errors)
+    check_date(group.campaign, measure.date, "date")
+
+
+@dataclass(frozen=True)
+class MeasureTotal:
+    """One measure type's totals over a set of measures: what a briefing says of it."""
+
+    type_id: int
+    name: str
+    unit: str
+    units_label: str
+    people_label: str
+    entries: int
+    times: int
+    units: int | None
+    people: int | None
+
+    @property
+    def text(self) -> str:
+        """召开协调会3次(协调部门5个,参加人数40人): the numbers the type asks for, when any were given."""
+        extras = [
+            f"{label}{n}{word}"
+            for label, n, word in (
+                (self.units_label, self.units, "个"),
+                (self.people_label, self.people, "人"),
+            )
+            if label and n
+        ]
+        return f"{self.name}{self.times}{self.unit}" + (f"({','.join(extras)})" if extras else "")
+
+
+def measure_totals(measures: "models.QuerySet[Measure]") -> list[MeasureTotal]:
+    """Per measure type, in the campaign's order: entries, times, units and people summed in the database (each
+    measure once, even when the query joins something). Units and people are None where no entry gave them."""
+    once = Measure.objects.filter(pk__in=measures.values("pk"))
+    rows = (
+        once.values(
+            "type_id", "type__name", "type__unit", "type__units_label", "type__people_label", "type__order"
+        )
+        .annotate(entries=Count("id"), times=Sum("times"), units=Sum("units"), people=Sum("people"))
+        .order_by("type__order", "type__name")
+    )
+    return [
+        MeasureTotal(
+            type_id=row["type_id"],
+            name=row["type__name"],
+            unit=row["type__unit"],
+            units_label=row["type__units_label"],
+            people_label=row["type__people_label"],
+            entries=row["entries"],
+            times=row["times"],
+            units=row["units"],
+            people=row["people"],
+        )
+        for row in rows
+    ]

@@ -14,4 +14,5 @@ urlpatterns = [
     path("support/targets/<id:target_pk>/feedback/new/", views.feedback_record_view, name="feedback_record"),
     path("support/checklists/", views.checklist_list, name="checklist_list"),
     path("support/checklists/new/", views.checklist_create_view, name="checklist_create"),
+    path("support/groups/<id:group_pk>/measures/", views.measure_list, name="measure_list"),
 ]

@@ -11,8 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,11 +23,13 @@ from sijin.campaigns.models import Target, WorkGroup
 from sijin.core.audit import audit_read
 from sijin.core.models import AuditAction
 from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
+from sijin.core.pagination import paginate
 
 from .forms import (
     ChecklistForm,
     ChecklistItemFormSet,
     FeedbackForm,
+    MeasureForm,
     OutcomeForm,
     PlanForm,
     PlanStepFormSet,
@@ -37,8 +38,17 @@ from .forms import (
     checklist_items,
     plan_steps,
 )
-from .models import Checklist, Outcome, PlanStep, StepStatus, SupportPlan, VisitPhoto
-from .services import checklist_create, feedback_record, outcome_record, plan_create, plan_step_update
+from .models import Checklist, Measure, Outcome, PlanStep, StepStatus, SupportPlan, VisitPhoto
+from .services import (
+    checklist_create,
+    feedback_record,
+    measure_record,
+    measure_totals,
+    outcome_record,
+    plan_create,
+    plan_step_update,
+)
+from .totals import outcome_totals
 
 
 @login_required
@@ -53,7 +63,7 @@ def plan_list(request: AuthenticatedRequest) -> HttpResponse:
         )
         .order_by("target__name", "id")
     )
-    page = Paginator(plans, 20).get_page(request.GET.get("page"))
+    page = paginate(request, plans, 20)
     writable = set(access.visible_groups_for_write(request.user).values_list("id", flat=True))
     return render(
         request,
@@ -66,7 +76,7 @@ def plan_list(request: AuthenticatedRequest) -> HttpResponse:
 def plan_create_view(request: AuthenticatedRequest, target_pk: int) -> HttpResponse:
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, target=target)
+    form = PlanForm(data, target=target, initial={"made_on": timezone.localdate()})
     steps = PlanStepFormSet(data, prefix="steps", form_kwargs={"target": target})
     if data is not None and all([form.is_valid(), steps.is_valid()]):  # both, so every error shows
         try:
@@ -108,13 +118,9 @@ def plan_step_update_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 @login_required
 def outcome_list(request: AuthenticatedRequest) -> HttpResponse:
     outcomes = Outcome.objects.filter(target__in=Target.objects.visible_to(request.user))
-    totals = (
-        outcomes.values("indicator__campaign__name", "indicator__name", "indicator__unit", "indicator__order")
-        .annotate(total=Sum("value"), n=Count("id"), n_vague=Count("id", filter=~Q(qualifier="")))
-        .order_by("indicator__campaign__name", "indicator__order")
-    )
+    totals = outcome_totals(outcomes, "indicator__campaign__name")
     rows = outcomes.select_related("target", "indicator").order_by("-date", "-id")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, rows, 50)
     return render(request, "fieldwork/outcome_list.html", {"totals": totals, "page_obj": page})
 
 
@@ -122,7 +128,7 @@ def outcome_list(request: AuthenticatedRequest) -> HttpResponse:
 def outcome_record_view(request: AuthenticatedRequest, target_pk: int) -> HttpResponse:
     target = _target_for_write(request, target_pk)
     data = request.POST if request.method == "POST" else None
-    form = OutcomeForm(data, target=target, initial={"date": timezone.localdate()})
+    form = OutcomeForm(data, target=target, user=request.user, initial={"date": timezone.localdate()})
 
     def save() -> str:
         outcome = outcome_record(actor=request.user, target=target, **form.cleaned_data)
@@ -180,7 +186,7 @@ def checklist_list(request: AuthenticatedRequest) -> HttpResponse:
     )
     if kind := request.GET.get("kind"):
         checklists = checklists.filter(kind=kind)
-    page = Paginator(checklists, 50).get_page(request.GET.get("page"))
+    page = paginate(request, checklists, 50)
     can_create = access.visible_groups_for_write(request.user).exists()
     return render(request, "fieldwork/checklist_list.html", {"page_obj": page, "can_create": can_create})
 
@@ -222,6 +228,54 @@ def checklist_create_view(request: AuthenticatedRequest) -> HttpResponse:
         pick=pick,
         items=items,
         title=_("形成清单"),
+    )
+
+
+@login_required
+def measure_list(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
+    """A group's 帮扶措施: totals by type, the entries, and (for whoever may write the group) the form to add one."""
+    group = access.get_group_for(request.user, group_pk, write=request.method == "POST")
+    can_write = access.can_write(request.user, group.pk)
+    measures = Measure.objects.visible_to(request.user).filter(group=group)
+    form = None
+    if can_write:
+        problems = group.problems.visible_to(request.user).order_by("-id")
+        data = request.POST if request.method == "POST" else None
+        form = MeasureForm(
+            data, group=group, problems=problems, initial={"date": timezone.localdate(), "times": 1}
+        )
+        if data is not None and not form_token_fresh(request):
+            messages.warning(request, _("该表单已提交,请勿重复提交。"))
+            return redirect("fieldwork:measure_list", group.pk)
+        if data is not None and form.is_valid():
+            try:
+                with form_token_spend(request):
+                    measure = measure_record(actor=request.user, group=group, **form.cleaned_data)
+            except FormTokenSpent:
+                messages.warning(request, _("该表单已提交,请勿重复提交。"))
+                return redirect("fieldwork:measure_list", group.pk)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已记录帮扶措施:%(type)s%(times)s。")
+                    % {"type": measure.type.name, "times": measure.times_display},
+                )
+                return redirect("fieldwork:measure_list", group.pk)
+    rows = measures.select_related("type", "target", "plan_step", "created_by").order_by("-date", "-id")
+    page = paginate(request, rows, 50)
+    return render(
+        request,
+        "fieldwork/measure_list.html",
+        {
+            "group": group,
+            "totals": measure_totals(measures),
+            "page_obj": page,
+            "form": form,
+            "form_token": form_token(request) if form is not None else "",
+        },
+        status=400 if form is not None and form.errors else 200,
     )
 
 

@@ -86,19 +86,26 @@ def visit_report(
     mode: str,
     participants: list[Person],
     notes: str = "",
+    end_date: date | None = None,
+    occasions: int = 1,
     problems: Iterable[dict[str, Any]] = (),
     photos: Iterable[File] = (),
+    keep_location: bool = False,
 ) -> Visit:
     """A visit with the problems found on it and its photos, as the field entry sends them: all saved or none.
 
-    Each problem is a dict with ``target``, ``title`` and optionally ``description``; it is reported on the
-    visit's date.
+    One entry may cover several targets and a date range with a count (3月共走访21次: ``date`` … ``end_date``,
+    ``occasions=21``); it is counted once. Each problem is a dict with ``target``, ``title`` and optionally
+    ``description``; it is reported on the visit's date. The photos lose their GPS location unless
+    ``keep_location``.
     """
     visit = visit_record(
         actor=actor,
         group=group,
         targets=targets,
         date=date,
+        end_date=end_date,
+        occasions=occasions,
         mode=mode,
         participants=participants,
         notes=notes,
@@ -113,5 +120,5 @@ def visit_report(
             reported_on=date,
         )
     for uploaded in photos:
-        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded)
+        visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded, keep_location=keep_location)
     return visit

@@ -134,3 +134,24 @@ def test_it_keeps_the_location_when_the_user_chose_to(world):
     with photo.file.open("rb") as f:
         assert f.read() == original
     assert stored_image(photo).getexif().get_ifd(GPS_IFD)[1] == "N"
+
+
+def test_it_decodes_a_heic_photo_and_stores_it_as_a_jpeg_without_the_location(world):
+    heic = with_gps("HEIF")
+    assert heic.read(12)[4:12] == b"ftypheic"  # a real HEIC file, as pillow-heif writes it
+    heic.seek(0)
+    photo = visit_photo_add(actor=world.users["member"], visit=world.visits["project"], uploaded_file=heic)
+    image = stored_image(photo)
+    assert (image.format, image.size, photo.content_type) == ("JPEG", (40, 20), "image/jpeg")
+    assert photo.file.name.endswith(".jpg"), photo.file.name
+    exif = image.getexif()
+    assert exif.get_ifd(GPS_IFD) == {} and exif[0x010F] == "Phone"
+
+
+def test_it_refuses_a_heic_photo_over_the_pixel_limit_and_a_broken_one(settings):
+    settings.SIJIN_PHOTO_MAX_PIXELS = 799
+    with pytest.raises(ValidationError, match="像素过大"):
+        photo_check(with_gps("HEIF"))  # 40 × 20 = 800 pixels
+    broken = SimpleUploadedFile("坏.heic", b"\0\0\0\x18ftypheic" + b"\0" * 200, content_type="image/heic")
+    with pytest.raises(ValidationError, match=r"无法读取照片“坏\.heic”"):
+        photo_check(broken)

@@ -1,0 +1,69 @@
+"""Outcome sums by indicator, written once for every page (成效页, 工作台, 统计大屏, 简报).
+
+How a sum is made, and why:
+- A range (“10-20万元”) adds its LOW end: a report's total is a claim of at least this much and must never
+  overstate; the total then carries 余 (“30余万元”), which says the truth is more.
+- A part written 约 makes the total 约; 余/多 parts (or ranges) make it 余 (``total_qualifier``).
+- A rate (“约40万元/天”) is not an amount and is left out of the sum; the row counts it in ``n_rate``.
+- A change (“由9000元增至3万元”) adds its value after the change.
+- An outcome shared by or split among several targets is one row, so the total counts it once.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from sijin.core.quantities import format_quantity, total_qualifier
+
+from .models import Outcome
+
+AMOUNT = Q(per="")
+
+
+def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[str, Any]]:
+    """One row per indicator (and ``group_by`` fields): ``total`` (Decimal, indicator unit), ``text`` (as every
+    page writes it), ``n`` outcomes, ``n_vague`` of them vague, ``n_rate`` rates left out of the sum."""
+    rows = (
+        outcomes.order_by()
+        .values(*group_by, "indicator__name", "indicator__unit", "indicator__order")
+        .annotate(
+            total=Sum("value", filter=AMOUNT),
+            n=Count("id"),
+            n_about=Count("id", filter=AMOUNT & Q(qualifier="约")),
+            n_more=Count("id", filter=AMOUNT & Q(qualifier__in=["余", "多"])),
+            n_range=Count("id", filter=AMOUNT & Q(value_high__isnull=False)),
+            n_rate=Count("id", filter=~AMOUNT),
+        )
+        .order_by(*group_by, "indicator__order", "indicator__name")
+    )
+    out = []
+    for row in rows:
+        qualifier = total_qualifier(
+            ["约"] * bool(row["n_about"]) + ["余"] * bool(row["n_more"]), has_range=bool(row["n_range"])
+        )
+        total = row["total"] or Decimal(0)
+        out.append(
+            {
+                **row,
+                "total": total,
+                "qualifier": qualifier,
+                "n_vague": row["n_about"] + row["n_more"] + row["n_range"],
+                "text": format_quantity(total, row["indicator__unit"], qualifier),
+            }
+        )
+    return out
+
+
+def outcomes_total_text(outcomes: Iterable[Outcome]) -> str:
+    """The same sum for outcomes already in memory (all of one indicator); one outcome is written in full."""
+    rows = list(outcomes)
+    if len(rows) == 1:
+        return rows[0].display_value
+    amounts = [o for o in rows if not o.per]
+    qualifier = total_qualifier(
+        (o.qualifier for o in amounts), any(o.value_high is not None for o in amounts)
+    )
+    total = sum((o.value for o in amounts), Decimal(0))
+    return format_quantity(total, rows[0].indicator.unit, qualifier) if rows else ""
