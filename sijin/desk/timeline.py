@@ -44,10 +44,16 @@ def event_detail(event) -> str:
         parts.append(_("延期至%s") % new)
     if sat := data.get("satisfaction"):
         parts.append(_("满意度:%s") % (Satisfaction(sat).label if sat in Satisfaction.values else sat))
+    if isinstance(measure := data.get("measure"), dict):
+        parts.append(_("措施:%s") % measure.get("name", ""))
     if who := data.get("coordinated_with"):
         parts.append(_("协调:%s") % who)
+    if event.action == Action.SELF_HANDLE:
+        parts.insert(0, _("工作组自行办理"))
     if event.comment:
         parts.append(event.comment)
+    if event.entered_late:  # 补录: the entry is dated by when it happened; say when it was written down
+        parts.append(_("补录于%s") % event.entered_on.isoformat())
     return ";".join(parts)
 
 

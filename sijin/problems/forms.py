@@ -7,18 +7,21 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sijin.campaigns.models import Category, Indicator, TargetKind
+from sijin.accounts import access
+from sijin.campaigns.models import Category, Indicator, MeasureType, TargetKind
+from sijin.campaigns.services import check_date
 from sijin.core.forms import MultipleFileField
 from sijin.core.quantities import parse_quantity
 from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
-from sijin.fieldwork.models import Satisfaction
+from sijin.fieldwork.models import MAX_PEOPLE, MAX_TIMES, MAX_UNITS, Satisfaction
 from sijin.fieldwork.photos import sniff_image_type
 
 from .models import Level, Problem, Status
-from .workflow import FIELD_LABELS, ReturnReason, Transition
+from .workflow import FIELD_LABELS, MEASURE_ACTIONS, ReturnReason, Transition
 
 LIGHT_CHOICES = [
     ("", _("全部亮灯")),
@@ -287,6 +290,37 @@ def _outcome_fields(i: int, indicators) -> dict[str, forms.Field]:
     }
 
 
+MEASURE_PARTS = ("measure_type", "measure_times", "measure_units", "measure_people")
+
+
+def _measure_fields(types) -> dict[str, forms.Field]:
+    def number(label, limit: int, minimum: int = 0) -> forms.IntegerField:
+        return forms.IntegerField(
+            label=label,
+            required=False,
+            min_value=minimum,
+            max_value=limit,
+            error_messages={
+                "invalid": format_lazy(_("{}应为整数。"), label),
+                "min_value": format_lazy(_("{}不能小于{}。"), label, minimum),
+                "max_value": format_lazy(_("{}不能超过{}。"), label, limit),
+            },
+        )
+
+    return {
+        "measure_type": forms.ModelChoiceField(
+            label=_("措施类型"),
+            queryset=types,
+            required=False,
+            empty_label=_("不记录措施"),
+            error_messages={"invalid_choice": _("所选措施类型无效。")},
+        ),
+        "measure_times": number(_("次数"), MAX_TIMES, 1),
+        "measure_units": number(_("协调单位/部门数"), MAX_UNITS),
+        "measure_people": number(_("参加人数"), MAX_PEOPLE),
+    }
+
+
 class ActionForm(forms.Form):
     """The fields of one action, built from its Transition (required ones first); ``version`` is what was seen.
 
@@ -294,13 +328,33 @@ class ActionForm(forms.Form):
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    on_date = forms.DateField(
+        label=_("发生日期"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("补录时填实际发生的日期;不填即今天"),
+        error_messages={"invalid": _("发生日期格式不正确,应如2025-06-18。")},
+    )
 
     def __init__(
-        self, *args, action: str, transition: Transition | None, problem: Problem, user_problems, **kwargs
+        self,
+        *args,
+        action: str,
+        transition: Transition | None,
+        problem: Problem,
+        user_problems,
+        user: access.Viewer = None,
+        **kwargs,
     ):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
         self.action = action
+        self.problem = problem
+        today = timezone.localdate()
+        self.fields["on_date"].initial = today
+        self.fields["on_date"].widget.attrs.update(
+            {"max": today.isoformat(), "min": problem.reported_on.isoformat()}
+        )
         requires = transition.requires if transition else ()
         optional = (*transition.optional, "comment") if transition else ()
         self.takes_outcomes = "outcomes" in optional
@@ -313,9 +367,22 @@ class ActionForm(forms.Form):
             indicators = Indicator.objects.filter(campaign_id=problem.campaign_id).order_by("order")
             for i in range(OUTCOME_ROWS):
                 self.fields.update(_outcome_fields(i, indicators))
+        # One 帮扶措施 (协调会3次,协调5个部门), offered to whoever records the group's work.
+        types = MeasureType.objects.filter(campaign_id=problem.campaign_id).order_by("order", "name")
+        self.takes_measure = (
+            transition is not None
+            and action in MEASURE_ACTIONS
+            and access.can_write(user, problem.group_id)
+            and types.exists()
+        )
+        if self.takes_measure:
+            self.fields.update(_measure_fields(types))
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [f for f in self if not f.name.startswith("outcome")]
+        return [f for f in self if not f.name.startswith(("outcome", "measure_"))]
+
+    def measure_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in MEASURE_PARTS] if self.takes_measure else []
 
     def outcome_rows(self) -> list[list[forms.BoundField]]:
         if not self.takes_outcomes:
@@ -325,6 +392,21 @@ class ActionForm(forms.Form):
             for i in range(OUTCOME_ROWS)
         ]
 
+    def clean_on_date(self):
+        """The day it happened: today when left empty; another day must lie in the campaign and not after today
+        (the workflow checks it again, with the order of the steps)."""
+        day = self.cleaned_data.get("on_date") or timezone.localdate()
+        if day != timezone.localdate():
+            try:
+                check_date(self.problem.campaign, day, "on_date")
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from None
+        if day < self.problem.reported_on:
+            raise ValidationError(
+                _("发生日期不能早于发现日期(%(day)s)。") % {"day": self.problem.reported_on.isoformat()}
+            )
+        return day
+
     def clean(self):
         data = super().clean() or {}
         org, handler = data.get("handling_org"), data.get("handler")
@@ -332,6 +414,11 @@ class ActionForm(forms.Form):
             raise ValidationError({"handler": _("承办人不属于所选承办单位。")})
         if self.takes_outcomes:
             self._clean_outcomes(data)
+        if self.takes_measure and data.get("measure_type") is None:
+            for name in ("measure_times", "measure_units", "measure_people"):
+                if data.get(name) is not None:
+                    self.add_error("measure_type", _("请选择措施类型,或清空措施的次数和人数。"))
+                    break
         return data
 
     def _clean_outcomes(self, data: dict) -> None:
@@ -355,7 +442,9 @@ class ActionForm(forms.Form):
         fields = {
             k: v
             for k, v in self.cleaned_data.items()
-            if k != "version" and not k.startswith("outcome") and v not in (None, "", False, [])
+            if k not in ("version", "on_date")
+            and not k.startswith(("outcome", "measure_"))
+            and v not in (None, "", False, [])
         }
         outcomes = [
             {
@@ -368,4 +457,11 @@ class ActionForm(forms.Form):
         ]
         if outcomes:
             fields["outcomes"] = outcomes
+        if self.takes_measure and self.cleaned_data.get("measure_type") is not None:
+            fields["measure"] = {
+                "type": self.cleaned_data["measure_type"],
+                "times": self.cleaned_data.get("measure_times") or 1,
+                "units": self.cleaned_data.get("measure_units"),
+                "people": self.cleaned_data.get("measure_people"),
+            }
         return fields

@@ -1,5 +1,8 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
@@ -87,6 +90,7 @@ class Action(ColourChoices):
     REPORT = "report", _("上报")
     TRIAGE = "triage", _("分级交办")
     RESOLVE_ON_SITE = "resolve_on_site", _("现场解决")
+    SELF_HANDLE = "self_handle", _("自行办理")
     ACCEPT = "accept", _("签收")
     RETURN = "return", _("退回")
     UPHOLD = "uphold", _("维持交办")
@@ -108,6 +112,7 @@ class Action(ColourChoices):
         "report": "secondary",
         "triage": "info",
         "resolve_on_site": "success",
+        "self_handle": "primary",
         "accept": "primary",
         "return": "warning",
         "uphold": "info",
@@ -289,8 +294,8 @@ class Problem(models.Model):
 
     @property
     def handled_by_group(self) -> bool:
-        """The group handles it itself: 现场解决 reopened by 回访, with no handling unit."""
-        return self.handling_org_id is None and self.status == Status.REOPENED
+        """The group handles it itself, with no handling unit: taken up by 自行办理, or 现场解决 reopened by 回访."""
+        return self.handling_org_id is None and self.status in WORKING_STATUSES
 
 
 class ProblemEvent(models.Model):
@@ -318,6 +323,16 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status}→{self.to_status}"
+
+    @property
+    def entered_on(self) -> date:
+        """The day the event was entered (local time); ``on_date`` is the day it happened."""
+        return timezone.localtime(self.at).date()
+
+    @property
+    def entered_late(self) -> bool:
+        """补录: entered on a later day than it happened."""
+        return self.on_date is not None and self.at is not None and self.entered_on > self.on_date
 
     @property
     def to_status_colour(self) -> str:

@@ -7,7 +7,6 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,11 +19,13 @@ from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.core.audit import audit_read
 from sijin.core.models import AuditAction
+from sijin.core.pagination import paginate
+from sijin.core.workdays import workdays_left
 from sijin.directory.models import Organization
 from sijin.fieldwork.models import Visit, VisitPhoto
 
 from .forms import SORTS, ActionForm, ProblemFilterForm
-from .models import Action, Problem, ProblemAttachment
+from .models import RUNNING_STATUSES, Action, Problem, ProblemAttachment, Status
 from .notice import notice_docx, notice_issue
 from .rates import compute_rates
 from .supervision import annotate_light, light_q, problem_light
@@ -48,7 +49,7 @@ def problem_list(request):
         annotate_light(problems).select_related("target", "handling_org", "category").only(*LIST_COLUMNS)
     )
     ordering = form.ordering()
-    page = Paginator(problems.order_by(ordering, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, problems.order_by(ordering, "-id"), PAGE_SIZE)
     return render(
         request,
         "problems/problem_list.html",
@@ -80,22 +81,58 @@ def problem_act(request, pk, action):
             problem=problem,
             action=action,
             version=form.cleaned_data["version"],
+            on_date=form.cleaned_data["on_date"],
             **form.transition_fields(),
         )
     except StaleProblem as exc:
         return _render_detail(request, problem, failed=form, error=exc.messages[0], status=409)
     except ValidationError as exc:
+        if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+            form.add_error(None, exc)  # shown next to the field it is about (发生日期 …)
+            error = _("未能%(action)s,请按提示修改。") % {"action": Action.label_of(action)}
+            return _render_detail(request, problem, failed=form, error=error, status=400)
         return _render_detail(request, problem, failed=form, error="".join(exc.messages), status=400)
     except PermissionDenied as exc:
         return _render_detail(request, problem, failed=form, error=str(exc) or _("无权操作。"), status=403)
-    notice = _("已%(action)s,当前状态:%(status)s。") % {
-        "action": Action.label_of(action),
-        "status": problem.get_status_display(),
-    }
+    notice = _action_notice(problem, action)
     if request.htmx:
         return _render_detail(request, problem, notice=notice)
     messages.success(request, notice)
     return redirect("problems:problem_detail", problem.pk)
+
+
+def deadline_note(problem: Problem, today: date) -> str:
+    """What the 办结期限 means today: working days left while it runs (an approved 延期 counts from the new
+    date), how late a problem is, or when a solved one was solved."""
+    if problem.deadline is None:
+        return ""
+    if problem.status in RUNNING_STATUSES:
+        left = workdays_left(problem.deadline, today)
+        if left > 0:
+            return _("剩余%(n)d个工作日") % {"n": left}
+        if left == 0:
+            return _("今天到期")
+        return _("已超期%(n)d个工作日") % {"n": -left}
+    if problem.resolved_on:
+        late = problem.resolved_on > problem.deadline
+        return (_("逾期办结于%(day)s") if late else _("按期办结于%(day)s")) % {
+            "day": f"{problem.resolved_on:%Y-%m-%d}"
+        }
+    return ""
+
+
+def _action_notice(problem: Problem, action: str) -> str:
+    """What the action did, in words; 回访 says plainly whether it closed the problem (销号) or reopened it."""
+    if action == Action.VERIFY and problem.status == Status.CLOSED:
+        return _("回访%(satisfaction)s,已销号。") % {"satisfaction": problem.get_satisfaction_display()}
+    if action == Action.VERIFY:
+        return _("回访不满意,已转重办,新的办结期限为%(deadline)s。") % {
+            "deadline": f"{problem.deadline:%Y-%m-%d}" if problem.deadline else "—"
+        }
+    return _("已%(action)s,当前状态:%(status)s。") % {
+        "action": Action.label_of(action),
+        "status": problem.get_status_display(),
+    }
 
 
 def _filtered(problems, form: ProblemFilterForm):
@@ -130,6 +167,7 @@ def _action_form(request, problem: Problem, action: str, data=None, files=None) 
         transition=TRANSITIONS.get((problem.status, action)),
         problem=problem,
         user_problems=Problem.objects.visible_to(request.user).exclude(pk=problem.pk),
+        user=request.user,
         initial={"version": problem.version},
     )
 
@@ -166,9 +204,11 @@ def _render_detail(
         if problem.visit_id
         else []
     )
+    today = timezone.localdate()
     context = {
         "problem": problem,
-        "light": problem_light(problem, timezone.localdate()),
+        "light": problem_light(problem, today),
+        "deadline_note": deadline_note(problem, today),
         "events": problem.events.select_related("actor").prefetch_related("attachments").order_by("at", "id"),
         "actions": actions,
         "error": error,

@@ -60,6 +60,8 @@ TRIAGERS = OFFICE | LEADER_OF_GROUP | {Role.UNIT}
 
 # Optional fields any action may carry (they are written to the problem or the event).
 COMMON_OPTIONAL = ("comment", "measures", "coordinated_with")
+# Actions that may record one 帮扶措施 taken (fieldwork.Measure: type, times, units, people) for the problem.
+MEASURE_ACTIONS = ("triage", "self_handle", "progress", "resolve", "resolve_on_site")
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,14 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.ESCALATED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
     (S.DEFERRED, A.TRIAGE): Transition(S.ASSIGNED, OFFICE, _TRIAGE, _TRIAGE_OPTIONAL),
     (S.REPORTED, A.RESOLVE_ON_SITE): Transition(S.RESOLVED, GROUP, ("resolution",), _RESOLVE_OPTIONAL),
+    # 自行办理: the group takes the problem on itself (no handling unit); its members then act as its handler.
+    (S.REPORTED, A.SELF_HANDLE): Transition(S.IN_PROGRESS, GROUP, (), ("deadline_days", "complex")),
     (S.ASSIGNED, A.ACCEPT): Transition(S.ACCEPTED, HANDLER),
     (S.ASSIGNED, A.RETURN): Transition(S.RETURNED, HANDLER, ("reason", "comment")),
     (S.RETURNED, A.UPHOLD): Transition(S.ASSIGNED, OFFICE, ("comment",)),
-    **{(s, A.PROGRESS): Transition(S.IN_PROGRESS, HANDLER, ("comment",)) for s in WORKING_STATUSES},
+    # 报告进展: the handler's report moves the problem to 办理中; the group's follow-up report (跟踪问效) on a
+    # problem a unit handles changes nothing but the timeline (see problem_transition).
+    **{(s, A.PROGRESS): Transition(S.IN_PROGRESS, HANDLER | GROUP, ("comment",)) for s in WORKING_STATUSES},
     **{
         (s, A.REQUEST_EXTENSION): Transition(None, HANDLER, ("new_deadline", "comment"))
         for s in WORKING_STATUSES
@@ -142,6 +148,7 @@ FIELD_LABELS = {
     "outcomes": gettext_noop("成效"),
     "measures": gettext_noop("办理措施"),
     "coordinated_with": gettext_noop("协调对象"),
+    "measure": gettext_noop("帮扶措施"),
 }
 
 
@@ -153,9 +160,20 @@ STALE_MESSAGE = "该问题已被他人处理,请刷新后再操作。"
 
 
 def allowed_actions(user: access.Viewer, problem: Problem) -> list[str]:
-    """The actions this user may take on this problem now (for showing only those buttons)."""
+    """The actions this user may take on this problem now (for showing only those buttons).
+
+    批准/驳回延期 are offered only while a request waits, 申请延期 only while none does.
+    """
     user_roles = access.acting_roles(user, problem)
-    return [a for (s, a), t in TRANSITIONS.items() if s == problem.status and user_roles & t.roles]
+    found = [a for (s, a), t in TRANSITIONS.items() if s == problem.status and user_roles & t.roles]
+    if {A.APPROVE_EXTENSION, A.REJECT_EXTENSION, A.REQUEST_EXTENSION} & set(found):
+        hidden = (
+            (A.REQUEST_EXTENSION,)
+            if pending_extension(problem)
+            else (A.APPROVE_EXTENSION, A.REJECT_EXTENSION)
+        )
+        found = [a for a in found if a not in hidden]
+    return found
 
 
 def default_deadline_days(problem: Problem, complex_problem: bool = False) -> int:
@@ -180,26 +198,34 @@ def problem_transition(
 ) -> Problem:
     """Apply ``action`` to ``problem`` for ``actor``; raise ValidationError/PermissionDenied and change nothing.
 
-    ``version`` is the version the actor saw (default: the loaded object's); ``on_date`` the business date
-    (default today). Files in ``evidence`` become attachments of the event; ``outcomes`` (a list of
-    {"indicator", "value", "note"}) are recorded as the target's 成效, linked to the problem.
+    ``version`` is the version the actor saw (default: the loaded object's); ``on_date`` the day it happened
+    (发生日期, default today; 补录 gives an earlier one): the problem's dates, its deadlines and its outcomes
+    count from it, while the event's ``at`` and the audit keep the moment it was entered. Files in ``evidence``
+    become attachments of the event; ``outcomes`` (a list of {"indicator", "value", "note"}) are recorded as
+    the target's 成效, linked to the problem.
     """
     transition = TRANSITIONS.get((problem.status, action))
     label = Action.label_of(action)
     if transition is None:
         raise ValidationError(f"当前状态“{problem.get_status_display()}”下不能{label}。")
-    if not access.acting_roles(actor, problem) & transition.roles:
+    user_roles = access.acting_roles(actor, problem)
+    if not user_roles & transition.roles:
         raise PermissionDenied(f"您无权对此问题执行“{label}”。")
-    unknown = set(fields) - set(transition.requires) - set(transition.optional) - set(COMMON_OPTIONAL)
+    accepted = {*transition.requires, *transition.optional, *COMMON_OPTIONAL}
+    if action in MEASURE_ACTIONS:
+        accepted.add("measure")
+    unknown = set(fields) - accepted
     if unknown:
         raise ValidationError(f"{label}不接受这些字段:{'、'.join(sorted(unknown))}。")
     missing = [FIELD_LABELS[f] for f in transition.requires if fields.get(f) in (None, "", [], ())]
     if missing:
         raise ValidationError(f"{label}须填写:{'、'.join(missing)}。")
     _check_texts(fields)
-    if on_date is not None:  # the default, today, may fall after a campaign that ended with work still open
+    # Today, the default, may fall after a campaign that ended with work still open: only another day is checked.
+    if on_date is not None and on_date != timezone.localdate():
         check_date(problem.campaign, on_date, "on_date")
     today = on_date or timezone.localdate()
+    _check_order(problem, today)
     seen_version = problem.version if version is None else version
     before = problem.status
     if action == A.MERGE:
@@ -208,7 +234,9 @@ def problem_transition(
         pk = given.pk if isinstance(given, Problem) else given
         if not Problem.objects.visible_to(actor).filter(pk=pk).exists():
             raise ValidationError("合并至的问题不存在或无权查看。")
-    changes, data, to = _apply(action, problem, fields, today)
+    changes, data, to = _apply(action, problem, fields, today, actor)
+    if action == A.PROGRESS and Role.HANDLER not in user_roles:
+        to = before  # the group's follow-up on a unit's problem: the unit's state is the unit's to change
     to = to or transition.to or before
 
     updated = Problem.objects.filter(pk=problem.pk, version=seen_version, status=before).update(
@@ -216,7 +244,9 @@ def problem_transition(
     )
     if updated != 1:
         raise StaleProblem(STALE_MESSAGE)
-    data |= {k: _plain(v) for k, v in fields.items() if k not in ("comment", "evidence", "outcomes")}
+    data |= {
+        k: _plain(v) for k, v in fields.items() if k not in ("comment", "evidence", "outcomes", "measure")
+    }
     event = ProblemEvent.objects.create(
         problem=problem,
         actor=recorded_actor(actor),
@@ -230,6 +260,8 @@ def problem_transition(
     problem.refresh_from_db()
     extra = _record_evidence(event, fields.get("evidence") or ())
     extra |= _record_outcomes(actor, problem, fields.get("outcomes") or (), today)
+    if fields.get("measure"):
+        extra |= _record_measure(actor, problem, fields["measure"], today)
     if extra:
         event.data = event.data | extra
         event.save(update_fields=["data"])
@@ -248,14 +280,43 @@ def _check_texts(fields: dict[str, Any]) -> None:
             raise ValidationError({name: [f"{label}不能超过{TEXT_MAX}字(当前{len(value)}字)。"]})
 
 
+# The sweep's reminders are not steps of the case: a step may be entered as having happened before one.
+_REMINDERS = (A.URGE, A.SUPERVISE)
+
+
+def _check_order(problem: Problem, day: date) -> None:
+    """A step cannot have happened before the problem was found, nor before the step it follows."""
+    if day < problem.reported_on:
+        raise ValidationError({"on_date": [f"发生日期不能早于发现日期({problem.reported_on:%Y-%m-%d})。"]})
+    last = (
+        problem.events.exclude(action__in=_REMINDERS)
+        .filter(on_date__gt=day)
+        .order_by("-on_date", "-id")
+        .first()
+    )
+    if last is not None and last.on_date is not None:
+        raise ValidationError(
+            {
+                "on_date": [
+                    f"发生日期不能早于上一步“{Action.label_of(last.action)}”的日期({last.on_date:%Y-%m-%d})。"
+                ]
+            }
+        )
+
+
 def _apply(
-    action: str, problem: Problem, fields: dict[str, Any], today: date
+    action: str, problem: Problem, fields: dict[str, Any], today: date, actor: User | None = None
 ) -> tuple[dict, dict, str | None]:
-    """Validate the fields of ``action``; return (column changes, extra event data, the state it leads to)."""
+    """Validate the fields of ``action``; return (column changes, extra event data, the state it leads to).
+
+    ``today`` is the day the action happened: every date and deadline it sets counts from it.
+    """
     changes: dict[str, Any] = {}
     data: dict[str, Any] = {}
     to = None
-    if action in (A.TRIAGE, A.RESUME):
+    if action == A.SELF_HANDLE:
+        changes |= _self_handling(problem, fields, today, actor)
+    elif action in (A.TRIAGE, A.RESUME):
         if action == A.TRIAGE:
             changes |= _routing(fields)
         elif problem.handling_org_id is None:
@@ -310,7 +371,7 @@ def _apply(
         data["old_level"] = problem.level
     elif action == A.DEFER:
         if not isinstance(fields["review_on"], date) or fields["review_on"] <= today:
-            raise ValidationError("下次研判日期应晚于今天。")
+            raise ValidationError("下次研判日期应晚于发生日期。")
         changes["review_on"] = fields["review_on"]
     elif action == A.MERGE:
         changes["merged_into"] = _merge_target(problem, fields["merged_into"])
@@ -318,6 +379,26 @@ def _apply(
         if fields.get(name):
             changes[name] = fields[name]
     return changes, data, to
+
+
+def _self_handling(problem: Problem, fields: dict[str, Any], today: date, actor: User | None) -> dict:
+    """自行办理: no handling unit; the member who takes it is its handler (and its 包联组员 if none was named).
+
+    The group's taking it up is both the assignment and the signing, so 响应率 never counts it as unsigned.
+    """
+    person = getattr(actor, "person", None)
+    days = _deadline_days(problem, fields)
+    return {
+        "level": Level.GROUP,
+        "handling_org": None,
+        "handler": person,
+        "responsible": problem.responsible or person,
+        "assigned_on": today,
+        "accept_by": add_workdays(today, problem.campaign.accept_days),
+        "accepted_on": today,
+        "deadline_days": days,
+        "deadline": add_workdays(today, days),
+    }
 
 
 def _routing(fields: dict[str, Any]) -> dict[str, Any]:
@@ -410,6 +491,26 @@ def _record_outcomes(
         for spec in outcomes
     ]
     return {"outcomes": ids} if ids else {}
+
+
+def _record_measure(actor: User | None, problem: Problem, spec: dict[str, Any], today: date) -> dict:
+    """The 帮扶措施 taken with this step, as the group's measure on the problem's target, dated by the step."""
+    from sijin.fieldwork.services import measure_record
+
+    if not {"type"} <= set(spec):
+        raise ValidationError({"measure": ["帮扶措施须选择措施类型。"]})
+    measure = measure_record(
+        actor=actor,
+        group=problem.group,
+        type=spec["type"],
+        date=today,
+        times=spec.get("times") or 1,
+        units=spec.get("units"),
+        people=spec.get("people"),
+        target=problem.target,
+        problem=problem,
+    )
+    return {"measure": {"id": measure.pk, "name": f"{measure.type.name}{measure.times}{measure.type.unit}"}}
 
 
 def _record_evidence(event: ProblemEvent, files: Iterable[Any]) -> dict:
