@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "sijin.campaigns",
     "sijin.fieldwork",
     "sijin.problems",
+    "sijin.tallies",
     "sijin.reports",
     "sijin.desk",
 ]
@@ -159,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "sijin.desk.context.menu",
             ],
         },
     }
@@ -256,6 +258,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 TASKS = {"default": {"BACKEND": os.environ.get("SIJIN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A background export whose task has not reported for this many seconds is taken for dead (reports.tasks).
 SIJIN_TASK_LEASE = _env_int("SIJIN_TASK_LEASE", 120, minimum=10)
+# An Excel import of more rows than this runs as a background job, written in batches (reports.imports).
+SIJIN_IMPORT_INLINE_ROWS = _env_int("SIJIN_IMPORT_INLINE_ROWS", 2000, minimum=1)
 
 EMAIL_BACKEND = os.environ.get("SIJIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("SIJIN_EMAIL_HOST", "localhost")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sijin
 
-LAYERS = ["core", "directory", "accounts", "campaigns", "fieldwork", "problems", "reports", "desk"]
+LAYERS = ["core", "directory", "accounts", "campaigns", "fieldwork", "problems", "tallies", "reports", "desk"]
 ROOT = Path(sijin.__file__).parent
 SKIPPED = {"tests", "migrations"}
 
