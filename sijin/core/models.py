@@ -70,12 +70,36 @@ class AuditAction(ColourChoices):
     EXPORT_JOB_EXPIRE = "export_job_expire", _("后台导出中断")
     EXPORT_JOB_RETRY = "export_job_retry", _("重试后台导出")
     DATA_RESTORE = "data_restore", _("从备份恢复数据")
+    IMPORT_JOB_START = "import_job_start", _("后台导入")
+    IMPORT_JOB_EXPIRE = "import_job_expire", _("后台导入中断")
+    IMPORT_JOB_RETRY = "import_job_retry", _("重试后台导入")
+    # Measures, targets' people and group documents (real campaigns).
+    MEASURE_TYPE_CREATE = "measure_type_create", _("新增措施类型")
+    MEASURE_TYPE_UPDATE = "measure_type_update", _("修改措施类型")
+    MEASURE_TYPE_DELETE = "measure_type_delete", _("删除措施类型")
+    MEASURE_RECORD = "measure_record", _("记录帮扶措施")
+    MEASURE_UPDATE = "measure_update", _("修改帮扶措施")
+    GROUP_DOCUMENT_ADD = "group_document_add", _("添加工作组文件")
+    GROUP_DOCUMENT_DELETE = "group_document_delete", _("删除工作组文件")
+    TARGET_CADRE_ADD = "target_cadre_add", _("新增包保干部")
+    TARGET_CADRE_UPDATE = "target_cadre_update", _("修改包保干部")
+    TARGET_CADRE_REMOVE = "target_cadre_remove", _("取消包保干部")
+    POSTING_CREATE = "posting_create", _("新增派驻")
+    POSTING_UPDATE = "posting_update", _("修改派驻")
+    POSTING_DELETE = "posting_delete", _("删除派驻")
+    # Periodic aggregate reports (定期报送).
+    TALLY_FORM_DEFINE = "tally_form_define", _("定义报送表")
+    TALLY_REPORT_OPEN = "tally_report_open", _("开始填报")
+    TALLY_VALUE_SET = "tally_value_set", _("填报数据")
+    TALLY_REPORT_SUBMIT = "tally_report_submit", _("报送定期报表")
+    TALLY_REPORT_REOPEN = "tally_report_reopen", _("退回定期报表")
     # Downloads of case data and reads of personal data (安全审计), and the audit log's own upkeep.
     LEDGER_DOWNLOAD = "ledger_download", _("下载台账")
     BRIEFING_DOWNLOAD = "briefing_download", _("下载简报")
     NOTICE_DOWNLOAD = "notice_download", _("下载督办通知单")
     EVIDENCE_DOWNLOAD = "evidence_download", _("下载佐证材料")
     PHOTO_DOWNLOAD = "photo_download", _("查看走访照片")
+    GROUP_DOCUMENT_DOWNLOAD = "group_document_download", _("下载工作组文件")
     PERSONAL_DATA_VIEW = "personal_data_view", _("查看个人信息")
     AUDIT_EXPORT = "audit_export", _("导出审计日志")
     AUDIT_PRUNE = "audit_prune", _("清理过期审计日志")
@@ -101,9 +125,15 @@ class AuditAction(ColourChoices):
         "user_second_factor_reset": "warning",
         "export_job_expire": "danger",
         "data_restore": "danger",
+        "import_job_expire": "danger",
         "personal_data_view": "warning",
         "audit_export": "info",
         "audit_prune": "danger",
+        "measure_type_delete": "danger",
+        "group_document_delete": "danger",
+        "posting_delete": "danger",
+        "tally_report_submit": "success",
+        "tally_report_reopen": "warning",
     }
 
 

@@ -1,10 +1,18 @@
 """Import 帮扶对象 and 问题 from the spreadsheets offices already keep.
 
 The layout is the ledgers' own (title row, header row, data), so an exported ledger imports back. Columns are
-found by their header (the ledgers' ``Header`` constants), in any order; unknown columns are ignored; dates
-are read by ``sijin.core.dates.parse_date``. Every row is checked first — by the same service functions that
-create the rows, each in a savepoint — and nothing is kept unless every row is valid (one transaction).
-Errors read “第N行 第M列:原因”, N and M as Excel shows them.
+found by their header (the ledgers' ``Header`` constants), in any order; a column the import does not know is
+refused with the list of those it knows, and every known column is either imported or its value refused —
+none is read and then dropped (序号 is the sheet's own counter; 编号, 所在区划 and a problem's 工作组 are checked
+against what the system has). Dates are read by ``sijin.core.dates.parse_date``; region codes are 12 digits,
+or 6 (a county's, padded with zeros).
+
+Every row is checked first (``import_check``: lookups only, nothing written). Up to SIJIN_IMPORT_INLINE_ROWS
+rows are then created in the request, by the same service functions, each in a savepoint of one transaction
+that is rolled back whole when any row failed (``import_inline``). A larger sheet is an ImportJob for the
+worker (reports.tasks.import_task), which writes ``IMPORT_BATCH`` rows per transaction (``write_in_batches``)
+and deletes what it wrote if a later row fails (``imported_delete``): all or nothing, without holding the
+SQLite write lock for the whole file. Errors read “第N行 第M列:原因”, N and M as Excel shows them.
 """
 
 import zipfile
@@ -14,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from openpyxl import load_workbook
@@ -28,8 +36,10 @@ from sijin.campaigns.services import target_create
 from sijin.core.dates import parse_date
 from sijin.core.validators import validate_credit_code
 from sijin.directory.models import Organization, Person, Region
-from sijin.problems.models import Level, Status
+from sijin.problems.forms import routing_orgs
+from sijin.problems.models import Level, Problem, Status
 from sijin.problems.services import problem_report
+from sijin.problems.workflow import problem_transition
 
 from .ledgers import PROBLEM_COLUMNS, TARGET_COLUMNS, Column, Header, Ledger, write_xlsx
 
@@ -121,15 +131,16 @@ def _read_rows(source: IO[bytes] | str) -> tuple[list[tuple], list[tuple[int, in
     return rows, too_long
 
 
-class _Sheet:
+class Sheet:
     """The rows of the first sheet, with the header row found and columns addressed by header text.
 
     The file is checked before openpyxl sees it: a zip with ``xl/workbook.xml`` whose parts declare at most
     ``MAX_UNPACKED`` bytes in all (zipfile stops each part at its declared size, so a lying directory cannot
     inflate more), then read in read-only mode up to ``MAX_ROWS`` rows and ``MAX_COLUMNS`` columns. A cell
-    longer than ``MAX_CELL_CHARS`` is dropped at once and becomes its row's error (``too_long``)."""
+    longer than ``MAX_CELL_CHARS`` is dropped at once and becomes its row's error (``too_long``). A header
+    not in ``allowed`` refuses the whole file, naming the headers that are."""
 
-    def __init__(self, source: IO[bytes] | str, required: tuple[str, ...]):
+    def __init__(self, source: IO[bytes] | str, required: tuple[str, ...], allowed: list[str]):
         rows, too_long = _read_rows(source)
         self.header_row = next(
             (
@@ -145,7 +156,19 @@ class _Sheet:
                 raise ValidationError(f"第{row_no}行 第{col}列:超过{MAX_CELL_CHARS}字。")
             raise ValidationError(f"找不到表头行:表头须包含{'、'.join(required)}。")
         header = rows[self.header_row - 1]
-        self.columns = {str(c).strip(): i for i, c in enumerate(header) if c is not None and str(c).strip()}
+        self.columns: dict[str, int] = {}
+        for i, c in enumerate(header):
+            name = "" if c is None else str(c).strip()
+            if not name:
+                continue
+            if name not in allowed:
+                raise ValidationError(
+                    f"第{self.header_row}行 第{i + 1}列:不认识的列“{name[:50]}”。"
+                    f"可导入的列为:{'、'.join(allowed)}。"
+                )
+            if name in self.columns:
+                raise ValidationError(f"第{self.header_row}行 第{i + 1}列:列“{name}”重复。")
+            self.columns[name] = i
         names = {i: name for name, i in self.columns.items()}
         #: (row, column, reason) for cells refused while reading; their rows are not imported
         self.refused = [
@@ -181,7 +204,7 @@ class _Sheet:
 
 
 class _Errors:
-    def __init__(self, sheet: _Sheet):
+    def __init__(self, sheet: Sheet):
         self.sheet = sheet
         self.messages: list[str] = []
 
@@ -214,33 +237,100 @@ def _service_errors(
             errors.add(row_no, default, m)
 
 
-def _import(
-    sheet: _Sheet,
+def region_code(text: str) -> str | None:
+    """A 12-digit statistical region code from 12 digits, or from a county's 6 (padded with zeros)."""
+    if text.isascii() and text.isdigit() and len(text) in (6, 12):
+        return text.ljust(12, "0")
+    return None
+
+
+@dataclass
+class Checked:
+    """A sheet checked row by row and nothing written: each good row's service arguments, and the errors."""
+
+    sheet: Sheet
+    create: Callable[..., models.Model]
+    fields: dict[str, str]  # service field → header, to put the service's errors at their cells
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _check(
+    sheet: Sheet,
     read: Callable[[int, tuple, _Errors], dict[str, Any]],
-    create: Callable[..., Any],
+    create: Callable[..., models.Model],
     fields: dict[str, str],
-) -> ImportResult:
-    """Every row checked by ``read`` (which adds the row's errors and returns the service's arguments) and,
-    when it has none, created by ``create`` in a savepoint, the service's errors put at the row's cells
-    (``fields``: field → header). One transaction, rolled back whole when any row failed."""
-    errors, created = _Errors(sheet), 0
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
+    """Every row read by ``read``, which adds the row's errors and returns the service's arguments."""
+    errors = _Errors(sheet)
     errors.messages = [f"第{row_no}行 第{col}列:{reason}" for row_no, col, reason in sheet.refused]
+    checked = Checked(sheet, create, fields, errors=errors.messages)
+    for n, (row_no, row) in enumerate(sheet.rows, 1):
+        before = len(errors.messages)
+        arguments = read(row_no, row, errors)
+        if len(errors.messages) == before:
+            checked.rows.append((row_no, arguments))
+        if progress is not None:
+            progress(n)
+    return checked
+
+
+def _create_rows(checked: Checked, rows: list[tuple[int, dict[str, Any]]], errors: _Errors) -> list[int]:
+    """Create ``rows``, each in a savepoint, the service's errors put at the row's cells; their keys."""
+    keys = []
+    for row_no, arguments in rows:
+        try:
+            with transaction.atomic():
+                keys.append(checked.create(**arguments).pk)
+        except ValidationError as exc:
+            _service_errors(errors, row_no, exc, checked.fields, checked.fields["__all__"])
+    return keys
+
+
+def import_inline(checked: Checked) -> ImportResult:
+    """Create every checked row in one transaction, rolled back whole when any row failed (here or in the
+    check), so every row's errors are reported at once."""
+    errors = _Errors(checked.sheet)
+    errors.messages = list(checked.errors)
     with transaction.atomic():
-        for row_no, row in sheet.rows:
-            before = len(errors.messages)
-            arguments = read(row_no, row, errors)
-            if len(errors.messages) > before:
-                continue
-            try:
-                with transaction.atomic():
-                    create(**arguments)
-                created += 1
-            except ValidationError as exc:
-                _service_errors(errors, row_no, exc, fields, fields["__all__"])
+        created = len(_create_rows(checked, checked.rows, errors))
         if errors.messages:
             created = 0
             transaction.set_rollback(True)
     return ImportResult(created, errors.messages)
+
+
+IMPORT_BATCH = 200  # rows per transaction of a background import: a short hold of the SQLite write lock
+
+
+def write_in_batches(
+    checked: Checked, *, batch_size: int, on_batch: Callable[[list[int], int], None]
+) -> list[str]:
+    """Create the checked rows ``batch_size`` at a time, each batch one transaction that also runs
+    ``on_batch(keys, rows done)`` (the job records the keys there, so they commit together). At the first
+    batch with a refused row, that batch is rolled back and its errors returned; the caller deletes the
+    batches before it (``imported_delete``). ``[]`` when every row was written."""
+    rows = checked.rows
+    for start in range(0, len(rows), batch_size):
+        errors = _Errors(checked.sheet)
+        with transaction.atomic():
+            keys = _create_rows(checked, rows[start : start + batch_size], errors)
+            if errors.messages:
+                transaction.set_rollback(True)
+                return errors.messages
+            on_batch(keys, start + len(keys))
+    return []
+
+
+def imported_delete(what: str, keys: list[int]) -> None:
+    """Take back the rows a failed background import wrote (their events go with them); in the caller's
+    transaction, which also marks the job failed. Nothing else can hang on a problem minutes old but its
+    events; a target someone reported a problem on meanwhile is protected, and the job fails with that."""
+    if keys:
+        model = Target if what == "targets" else Problem
+        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+            model.objects.filter(pk__in=keys[start : start + 900]).delete()
 
 
 # ---- 帮扶对象 -------------------------------------------------------------------------------------------------
@@ -259,9 +349,35 @@ TARGET_FIELDS = {
 }
 
 
-def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
-    sheet = _Sheet(source, TARGET_REQUIRED)
+def _target_headers(campaign: Campaign) -> list[str]:
+    """The 帮扶对象 columns: the ledger's and every kind's attribute labels."""
+    headers = [c.header for c in TARGET_COLUMNS]
+    for kind in TargetKind.objects.filter(campaign=campaign).order_by("order"):
+        headers += [item["label"] for item in kind.schema if item["label"] not in headers]
+    return headers
+
+
+def _read_region(sheet: Sheet, row: tuple, row_no: int, errors: _Errors) -> Region | None:
+    text = sheet.text(row, Header.REGION_CODE)
+    if not text:
+        errors.missing(row_no, Header.REGION_CODE)
+        return None
+    code = region_code(text)
+    region = Region.objects.filter(code=code).first() if code else None
+    if code is None:
+        errors.add(row_no, Header.REGION_CODE, f"区划代码“{text[:20]}”应为12位(或县级6位)数字。")
+    elif region is None:
+        errors.add(row_no, Header.REGION_CODE, f"区划代码“{text}”不存在。")
+    elif (named := sheet.text(row, Header.REGION)) and named != region.name:
+        errors.add(row_no, Header.REGION, f"“{named}”与区划代码{text}({region.name})不符。")
+    return region
+
+
+def _targets_check(
+    actor: User | None, campaign: Campaign, sheet: Sheet, progress: Callable[[int], None] | None
+) -> Checked:
     kinds = {k.name: k for k in TargetKind.objects.filter(campaign=campaign)}
+    all_labels = {item["label"] for k in kinds.values() for item in k.schema}
     writable = access.visible_groups_for_write(actor)
 
     def read(row_no: int, row: tuple, errors: _Errors) -> dict[str, Any]:
@@ -273,12 +389,7 @@ def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] 
             errors.add(row_no, Header.KIND, f"对象类型“{kind_name}”不存在(可选:{'、'.join(kinds)})。")
         if not name:
             errors.missing(row_no, Header.NAME)
-        code = sheet.text(row, Header.REGION_CODE)
-        region = Region.objects.filter(code=code).first() if code else None
-        if not code:
-            errors.missing(row_no, Header.REGION_CODE)
-        elif region is None:
-            errors.add(row_no, Header.REGION_CODE, f"区划代码“{code}”不存在,应为12位统计用区划代码。")
+        region = _read_region(sheet, row, row_no, errors)
         credit = sheet.text(row, Header.CREDIT_CODE)
         if credit:
             try:
@@ -307,6 +418,9 @@ def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] 
             attributes = {
                 key: sheet.text(row, label) for label, key in labels.items() if sheet.text(row, label)
             }
+            for label in sorted(all_labels - set(labels)):
+                if sheet.text(row, label):
+                    errors.add(row_no, label, f"“{label}”不适用于对象类型“{kind.name}”,请清空。")
             try:
                 clean_attributes(kind.schema, attributes)
             except ValidationError as exc:
@@ -328,7 +442,12 @@ def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] 
         }
 
     create = partial(target_create, actor=actor, campaign=campaign)
-    return _import(sheet, read, create, TARGET_FIELDS)
+    return _check(sheet, read, create, TARGET_FIELDS, progress)
+
+
+def targets_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+    sheet = import_sheet("targets", campaign, source)
+    return import_inline(_targets_check(actor, campaign, sheet, None))
 
 
 # ---- 问题 -----------------------------------------------------------------------------------------------------
@@ -339,13 +458,55 @@ PROBLEM_FIELDS = {
     "category": Header.CATEGORY,
     "description": Header.DESCRIPTION,
     "reported_on": Header.REPORTED_ON,
+    "level": Header.LEVEL,
+    "handling_org": Header.HANDLING_ORG,
+    "resolution": Header.RESOLUTION,
+    "status": Header.STATUS,
     "__all__": Header.PROBLEM,
 }
+# The template's columns: the problem ledger's, and 办理结果 for a problem imported as 已办结.
+PROBLEM_TEMPLATE_COLUMNS = [*PROBLEM_COLUMNS, Column(Header.RESOLUTION, 36)]
+# The states a problem can be imported in, and the workflow action that brings it there from 已上报. The
+# others are reached by the handling department's own steps (签收, 报告进展) or the group's 回访.
+IMPORT_STATUSES = {Status.REPORTED: None, Status.ASSIGNED: "triage", Status.RESOLVED: "resolve_on_site"}
 
 
-def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
-    sheet = _Sheet(source, PROBLEM_REQUIRED)
+def problem_create(
+    *,
+    actor: User | None,
+    status: str = Status.REPORTED,
+    level: str = "",
+    handling_org: Organization | None = None,
+    resolution: str = "",
+    **report: Any,
+) -> Problem:
+    """上报 (problems.services.problem_report), then 分级交办 or 现场解决 on the day it was found when the
+    sheet says so (problems.workflow, so its events and audit rows are written like any other)."""
+    problem = problem_report(actor=actor, **report)
+    action = IMPORT_STATUSES[Status(status)]
+    fields: dict[str, Any] = {}
+    if action == "triage":
+        fields = {"level": level, "handling_org": handling_org}
+    elif action == "resolve_on_site":
+        fields = {"resolution": resolution, **({"level": level} if level else {})}
+    if action is None:
+        return problem
+    try:
+        return problem_transition(
+            actor=actor, problem=problem, action=action, on_date=problem.reported_on, **fields
+        )
+    except PermissionDenied as exc:
+        raise ValidationError({"status": [str(exc)]}) from None
+    except ValidationError as exc:
+        raise ValidationError({"status": exc.messages}) from None
+
+
+def _problems_check(
+    actor: User | None, campaign: Campaign, sheet: Sheet, progress: Callable[[int], None] | None
+) -> Checked:
     writable = access.visible_groups_for_write(actor)
+    statuses = {str(Status(s).label): s for s in IMPORT_STATUSES}
+    levels = {str(label): value for value, label in Level.choices}
 
     def read(row_no: int, row: tuple, errors: _Errors) -> dict[str, Any]:
         target_name, title = sheet.text(row, Header.TARGET), sheet.text(row, Header.PROBLEM)
@@ -353,7 +514,9 @@ def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes]
         if not target_name:
             errors.missing(row_no, Header.TARGET)
         else:
-            targets = Target.objects.filter(campaign=campaign, name=target_name)
+            targets = Target.objects.filter(campaign=campaign, name=target_name).select_related(
+                "group", "region"
+            )
             if kind_name := sheet.text(row, Header.TARGET_KIND):
                 targets = targets.filter(kind__name=kind_name)
             target, why = _one(targets, Header.TARGET, target_name)
@@ -365,6 +528,23 @@ def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes]
                     Header.TARGET,
                     f"无权为“{target_name}”导入问题(须为本人可办理的工作组的帮扶对象)。",
                 )
+            else:
+                for header, actual in (
+                    (Header.GROUP, target.group.name),
+                    (Header.REGION, target.region.name),
+                ):
+                    if (given := sheet.text(row, header)) and given != actual:
+                        errors.add(
+                            row_no, header, f"“{given}”与帮扶对象“{target_name}”的{header}“{actual}”不符。"
+                        )
+        if (number := sheet.text(row, Header.ID)) and Problem.objects.filter(
+            campaign=campaign, pk=number if number.isascii() and number.isdigit() and len(number) < 10 else 0
+        ).exists():
+            errors.add(
+                row_no,
+                Header.ID,
+                f"{Header.ID}为{number}的问题已在本行动中;导入只新增问题,请删去该行或清空“{Header.ID}”。",
+            )
         if not title:
             errors.missing(row_no, Header.PROBLEM)
         raw_date, reported_on = sheet.value(row, Header.REPORTED_ON), None
@@ -380,15 +560,84 @@ def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes]
             category = Category.objects.filter(campaign=campaign, name=category_name).first()
             if category is None:
                 errors.add(row_no, Header.CATEGORY, f"问题类别“{category_name}”不存在。")
+        status_name = sheet.text(row, Header.STATUS) or str(Status.REPORTED.label)
+        status = statuses.get(status_name)
+        if status is None:
+            errors.add(
+                row_no,
+                Header.STATUS,
+                f"状态“{status_name[:20]}”不能导入,可导入:{'、'.join(statuses)}"
+                "(其余状态由承办单位签收、办理或工作组回访后形成)。",
+            )
+        level = ""
+        if level_name := sheet.text(row, Header.LEVEL):
+            level = levels.get(level_name, "")
+            if not level:
+                errors.add(
+                    row_no, Header.LEVEL, f"办理层级“{level_name[:20]}”不正确(可选:{'、'.join(levels)})。"
+                )
+        org = None
+        if org_name := sheet.text(row, Header.HANDLING_ORG):
+            if status is not None and status != Status.ASSIGNED:
+                errors.add(
+                    row_no,
+                    Header.HANDLING_ORG,
+                    f"状态为“{status_name[:20]}”时不能填写“{Header.HANDLING_ORG}”。",
+                )
+            elif target is not None:
+                offered = routing_orgs(Problem(region=target.region, group=target.group))
+                org, why = _one(offered.filter(name=org_name), Header.HANDLING_ORG, org_name)
+                if why:
+                    errors.add(row_no, Header.HANDLING_ORG, f"{why[:-1]}或不在该问题可交办的范围内。")
+        resolution = sheet.text(row, Header.RESOLUTION)
+        if status == Status.ASSIGNED:
+            for header, value in ((Header.LEVEL, level_name), (Header.HANDLING_ORG, org_name)):
+                if not value:
+                    errors.add(row_no, header, f"状态为“已交办”须填写“{header}”。")
+        elif status == Status.RESOLVED and not resolution:
+            errors.missing(row_no, Header.RESOLUTION)
+        elif status == Status.REPORTED and level_name:
+            errors.add(row_no, Header.LEVEL, f"状态为“已上报”的问题尚未交办,不能填写“{Header.LEVEL}”。")
+        if resolution and status != Status.RESOLVED:
+            errors.add(row_no, Header.RESOLUTION, f"只有状态为“已办结”的问题才填写“{Header.RESOLUTION}”。")
         return {
             "target": target,
             "title": title,
             "reported_on": reported_on,
             "category": category,
             "description": sheet.text(row, Header.DESCRIPTION),
+            "status": status,
+            "level": level,
+            "handling_org": org,
+            "resolution": resolution,
         }
 
-    return _import(sheet, read, partial(problem_report, actor=actor), PROBLEM_FIELDS)
+    return _check(sheet, read, partial(problem_create, actor=actor), PROBLEM_FIELDS, progress)
+
+
+def problems_import(*, actor: User | None, campaign: Campaign, source: IO[bytes] | str) -> ImportResult:
+    sheet = import_sheet("problems", campaign, source)
+    return import_inline(_problems_check(actor, campaign, sheet, None))
+
+
+def import_sheet(what: str, campaign: Campaign, source: IO[bytes] | str) -> Sheet:
+    """Read the first sheet of an upload for ``what`` (targets | problems), refusing unknown columns."""
+    if what == "targets":
+        return Sheet(source, TARGET_REQUIRED, _target_headers(campaign))
+    return Sheet(source, PROBLEM_REQUIRED, [c.header for c in PROBLEM_TEMPLATE_COLUMNS])
+
+
+def import_check(
+    what: str,
+    *,
+    actor: User | None,
+    campaign: Campaign,
+    sheet: Sheet,
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
+    """Check every row of ``sheet`` (lookups only, nothing written); ``progress(n)`` after each row."""
+    check = _targets_check if what == "targets" else _problems_check
+    return check(actor, campaign, sheet, progress)
 
 
 # ---- templates ------------------------------------------------------------------------------------------------
@@ -410,7 +659,7 @@ def target_template(kind: TargetKind, out: IO[bytes] | str) -> None:
 
 def problem_template(out: IO[bytes] | str) -> None:
     """An empty 问题 sheet, with drop-downs on the coded columns (对象类型, 类别, 办理层级, 承办单位, 状态)."""
-    ledger = Ledger("problems", "问题导入模板", PROBLEM_COLUMNS)
+    ledger = Ledger("problems", "问题导入模板", PROBLEM_TEMPLATE_COLUMNS)
 
     def names(qs: QuerySet[Any]) -> list[str]:
         return list(dict.fromkeys(qs.order_by("name").values_list("name", flat=True)))
@@ -418,12 +667,14 @@ def problem_template(out: IO[bytes] | str) -> None:
     write_xlsx(
         ledger,
         out,
-        f"问题导入模板:必填 {'、'.join(PROBLEM_REQUIRED)}({Header.REPORTED_ON}如 2020-03-05)",
+        f"问题导入模板:必填 {'、'.join(PROBLEM_REQUIRED)}({Header.REPORTED_ON}如 2020-03-05);"
+        f"{Header.STATUS}可填{'、'.join(str(Status(s).label) for s in IMPORT_STATUSES)},"
+        f"已交办须填{Header.LEVEL}和{Header.HANDLING_ORG},已办结须填{Header.RESOLUTION}",
         choices={
             Header.TARGET_KIND: names(TargetKind.objects.all()),
             Header.CATEGORY: names(Category.objects.all()),
             Header.LEVEL: [str(label) for label in Level.labels],
             Header.HANDLING_ORG: names(Organization.objects.exclude(kind="office")),
-            Header.STATUS: [str(label) for label in Status.labels],
+            Header.STATUS: [str(Status(s).label) for s in IMPORT_STATUSES],
         },
     )

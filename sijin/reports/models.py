@@ -287,14 +287,41 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class ExportJob(models.Model):
-    """A large ledger export run by the background worker; the page polls ``rows_done`` / ``rows_total``.
+class BackgroundJob(models.Model):
+    """What every background job shares (reports.jobs runs the machinery): a status, progress the page
+    polls (``rows_done`` / ``rows_total``) and a lease.
 
-    A running job holds a lease: its task stamps ``heartbeat_at`` as it writes rows, and a job whose heartbeat
-    is older than SIJIN_TASK_LEASE seconds is taken for dead (its worker was killed, the machine restarted) and
-    marked failed (services.export_job_expire). ``runner`` names the attempt that holds the job, so a worker
-    that wakes up after its lease was given away writes nothing more.
+    A running job holds a lease: its task stamps ``heartbeat_at`` as it works, and a job whose heartbeat is
+    older than SIJIN_TASK_LEASE seconds is taken for dead (its worker was killed, the machine restarted) and
+    marked failed (services.export_job_expire, services.import_job_expire). ``runner`` names the attempt that
+    holds the job, so a worker that wakes up after its lease was given away writes nothing more. The status
+    values are the same in every job (``queued``, ``running``, ``done``, ``failed``); only their labels differ.
     """
+
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
+    runner = models.CharField(_("执行编号"), max_length=32, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class ExportJob(BackgroundJob):
+    """A large ledger export run by the background worker (reports.tasks.ledger_export_task)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -308,18 +335,7 @@ class ExportJob(models.Model):
     )
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
-    )
-    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
-    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
     file = models.CharField(_("文件"), max_length=300, blank=True)
-    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
-    error = models.TextField(_("错误"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
-    runner = models.CharField(_("执行编号"), max_length=32, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导出任务")
@@ -333,8 +349,57 @@ class ExportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
 
-    @property
-    def percent(self) -> int:
-        if self.status == ExportStatus.DONE:
-            return 100
-        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportStage(models.TextChoices):
+    CHECK = "check", _("校验")
+    WRITE = "write", _("写入")
+
+
+class ImportJob(BackgroundJob):
+    """An Excel import too large for one request (more than SIJIN_IMPORT_INLINE_ROWS rows), run by the
+    background worker (reports.tasks.import_task): every row is checked first, then written in batches, each
+    its own short transaction, so the SQLite write lock is never held for long.
+
+    All or nothing for the user: the primary keys written so far are kept in ``written`` in the same
+    transaction as each batch, and a job that fails (a row the services refuse, its worker dying, the lease
+    expiring) deletes them again before it is marked failed. ``file`` is the uploaded workbook, kept until the
+    job is done or refused; ``errors`` the row errors (“第N行 第M列:原因”) when it was refused."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    what = models.CharField(
+        _("导入内容"), max_length=10, choices=[("targets", _("帮扶对象")), ("problems", _("问题"))]
+    )
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("行动"), on_delete=models.CASCADE)
+    file = models.CharField(_("文件"), max_length=300, blank=True)
+    filename = models.CharField(_("上传文件名"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    stage = models.CharField(_("阶段"), max_length=8, choices=ImportStage.choices, default=ImportStage.CHECK)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    written = models.JSONField(_("已写入的编号"), default=list, blank=True)
+    errors = models.JSONField(_("行错误"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="importjob_user_idx"),  # my recent imports
+            models.Index(fields=["status", "heartbeat_at"], name="importjob_lease_idx"),  # expired leases
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} #{self.pk}"

@@ -1,8 +1,12 @@
-"""Writes for work methods, briefings and background exports."""
+"""Writes for work methods, briefings and background jobs (exports and imports)."""
 
+import shutil
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,13 +15,14 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from sijin.accounts.models import User
-from sijin.campaigns.models import WorkGroup
+from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import locked, recorded_actor, saved, validated
 from sijin.directory.models import Organization, Region
 
 from .models import (
+    BackgroundJob,
     Briefing,
     BriefingIssueCounter,
     BriefingScope,
@@ -26,9 +31,13 @@ from .models import (
     BriefingVersion,
     ExportJob,
     ExportStatus,
+    ImportJob,
+    ImportStage,
     VersionKind,
     WorkMethod,
 )
+
+J = TypeVar("J", bound=BackgroundJob)
 
 
 @transaction.atomic
@@ -256,57 +265,72 @@ def _export_job_enqueue(job_id: int) -> None:
 INTERRUPTED_MESSAGE = "后台任务中断,请重试"
 
 
-def export_job_expire(
-    *, actor: User | None = None, jobs: QuerySet[ExportJob] | None = None, now: datetime | None = None
+def _jobs_expire(
+    model: type[J], jobs: QuerySet[J] | None, now: datetime | None, expired: Callable[[J], None]
 ) -> int:
-    """Mark failed every running export (of ``jobs``, default all) whose heartbeat is older than
-    SIJIN_TASK_LEASE: its worker died mid-job. Return how many. The job and ledger pages run it for what they
-    show; safe to run twice or in parallel (each job is claimed with a conditional update)."""
+    """Mark failed every running job of ``model`` (of ``jobs``, default all) whose heartbeat is older than
+    SIJIN_TASK_LEASE: its worker died mid-job. Each job is claimed with a conditional update on the heartbeat
+    it was seen with (so a job still beating is left alone, and two sweeps expire it once), and
+    ``expired(job)`` runs in that transaction. Return how many."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.SIJIN_TASK_LEASE)
-    stale = (ExportJob.objects.all() if jobs is None else jobs).filter(status=ExportStatus.RUNNING)
+    stale = (model._default_manager.all() if jobs is None else jobs).filter(status=ExportStatus.RUNNING)
     stale = stale.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, created_at__lt=cutoff))
-    expired = 0
+    count = 0
     for found in stale.only("pk", "heartbeat_at", "runner"):
         with transaction.atomic():
-            claimed = ExportJob.objects.filter(
+            claimed = model._default_manager.filter(
                 pk=found.pk, status=ExportStatus.RUNNING, runner=found.runner, heartbeat_at=found.heartbeat_at
             ).update(status=ExportStatus.FAILED, error=INTERRUPTED_MESSAGE, finished_at=now)
             if claimed:
-                expired += 1
-                audit(
-                    actor,
-                    AuditAction.EXPORT_JOB_EXPIRE,
-                    found,
-                    f"后台导出中断(超过{settings.SIJIN_TASK_LEASE}秒无心跳)",
-                    heartbeat_at=found.heartbeat_at,
-                )
-    return expired
+                count += 1
+                expired(model._default_manager.get(pk=found.pk))
+    return count
 
 
-@transaction.atomic
-def export_job_retry(*, actor: User, job: ExportJob) -> ExportJob:
-    """Queue a failed export again (same ledger, same filters), enqueued when committed like a new one.
+def export_job_expire(
+    *, actor: User | None = None, jobs: QuerySet[ExportJob] | None = None, now: datetime | None = None
+) -> int:
+    """Mark failed every running export whose worker died (``_jobs_expire``). The job and ledger pages run it
+    for what they show, ``sijin sweep`` for all; safe to run twice or in parallel."""
 
-    Only a failed job is retried, and only once however often the button is pressed: the job is put back
-    with a conditional update from ``failed``.
-    """
-    from .ledgers import KINDS
+    def expired(job: ExportJob) -> None:
+        audit(
+            actor,
+            AuditAction.EXPORT_JOB_EXPIRE,
+            job,
+            f"后台导出中断(超过{settings.SIJIN_TASK_LEASE}秒无心跳)",
+            heartbeat_at=job.heartbeat_at,
+        )
 
-    previous = ExportJob.objects.get(pk=job.pk).error
-    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.FAILED).update(
+    return _jobs_expire(ExportJob, jobs, now, expired)
+
+
+def _job_requeue(model: type[J], job: J, refused: str, **reset: Any) -> J:
+    """Put a failed job back in the queue, once however often the button is pressed (a conditional update
+    from ``failed``); the caller enqueues it when committed."""
+    claimed = model._default_manager.filter(pk=job.pk, status=ExportStatus.FAILED).update(
         status=ExportStatus.QUEUED,
         rows_done=0,
         rows_total=0,
         error="",
-        file="",
         runner="",
         heartbeat_at=None,
         finished_at=None,
+        **reset,
     )
     if not claimed:
-        raise ValidationError("只有失败的导出任务可以重试。")
-    job = ExportJob.objects.get(pk=job.pk)
+        raise ValidationError(refused)
+    return model._default_manager.get(pk=job.pk)
+
+
+@transaction.atomic
+def export_job_retry(*, actor: User, job: ExportJob) -> ExportJob:
+    """Queue a failed export again (same ledger, same filters), enqueued when committed like a new one."""
+    from .ledgers import KINDS
+
+    previous = ExportJob.objects.get(pk=job.pk).error
+    job = _job_requeue(ExportJob, job, "只有失败的导出任务可以重试。", file="")
     audit(
         actor,
         AuditAction.EXPORT_JOB_RETRY,
@@ -315,4 +339,73 @@ def export_job_retry(*, actor: User, job: ExportJob) -> ExportJob:
         error=previous,
     )
     transaction.on_commit(partial(_export_job_enqueue, job.pk))
+    return job
+
+
+# ---- 后台导入 --------------------------------------------------------------------------------------------------
+def import_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@transaction.atomic
+def import_job_start(
+    *, actor: User, what: str, campaign: Campaign, upload: IO[bytes], filename: str = "", enqueue: bool = True
+) -> ImportJob:
+    """Keep the uploaded workbook under MEDIA_ROOT/imports and queue it for the worker (reports.tasks
+    .import_task), enqueued when the job row is committed. ``enqueue=False`` leaves the running to the caller
+    (``sijin import`` runs the task itself). The rows it writes are audited by the services that write them."""
+    if what not in ("targets", "problems"):
+        raise ValidationError("只能导入帮扶对象或问题。")
+    path = import_dir() / f"{uuid.uuid4().hex}.xlsx"
+    upload.seek(0)
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload, out)
+    job = ImportJob.objects.create(
+        user=actor, what=what, campaign=campaign, file=str(path), filename=(filename or "")[:200]
+    )
+    audit(actor, AuditAction.IMPORT_JOB_START, job, f"后台导入{job.filename or job.what}", what=what)
+    if enqueue:
+        transaction.on_commit(partial(_import_job_enqueue, job.pk))
+    return job
+
+
+def _import_job_enqueue(job_id: int) -> None:
+    from .tasks import import_task
+
+    result = import_task.enqueue(job_id)
+    ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+def import_job_expire(*, jobs: QuerySet[ImportJob] | None = None, now: datetime | None = None) -> int:
+    """Mark failed every running import whose worker died, deleting what it wrote in the same transaction
+    (``_jobs_expire``): the user sees all or nothing, and may retry. Safe to run twice or in parallel."""
+    from .imports import imported_delete
+
+    def expired(job: ImportJob) -> None:
+        audit(
+            None,
+            AuditAction.IMPORT_JOB_EXPIRE,
+            job,
+            f"后台导入中断(超过{settings.SIJIN_TASK_LEASE}秒无心跳),已撤回写入的{len(job.written)}行",
+            heartbeat_at=job.heartbeat_at,
+        )
+        imported_delete(job.what, job.written)
+        ImportJob.objects.filter(pk=job.pk).update(written=[])
+
+    return _jobs_expire(ImportJob, jobs, now, expired)
+
+
+@transaction.atomic
+def import_job_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """Queue an interrupted import again from its kept file (a refused one has none left: fix the file and
+    upload it again)."""
+    if not job.file or not Path(job.file).exists():
+        raise ValidationError("该导入已校验出错误或文件已不存在,请修改文件后重新上传。")
+    job = _job_requeue(
+        ImportJob, job, "只有失败的导入任务可以重试。", written=[], errors=[], stage=ImportStage.CHECK
+    )
+    audit(actor, AuditAction.IMPORT_JOB_RETRY, job, f"重试后台导入{job.filename or job.what}")
+    transaction.on_commit(partial(_import_job_enqueue, job.pk))
     return job

@@ -10,6 +10,7 @@ urlpatterns = [
     path("exports/<id:pk>/", views.export_job_detail, name="export_job_detail"),
     path("exports/<id:pk>.xlsx", views.export_job_download, name="export_job_download"),
     path("import/", views.import_page, name="import_page"),
+    path("imports/<id:pk>/", views.import_job_detail, name="import_job_detail"),
     path("import/template/problems.xlsx", views.import_problem_template, name="import_problem_template"),
     path("import/template/<id:kind_id>.xlsx", views.import_template, name="import_template"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import IO, cast
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,9 +29,9 @@ from . import services
 from .briefing import as_html, briefing_docx, briefing_masthead, display_html
 from .dashboard import Filters, dashboard_data
 from .forms import BriefingEditForm, BriefingNewForm, DashboardForm, ImportForm, PeriodForm, import_campaigns
-from .imports import problem_template, problems_import, target_template, targets_import
+from .imports import import_check, import_inline, import_sheet, problem_template, target_template
 from .ledgers import KINDS, ledger_build, ledger_export
-from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, WorkMethod
+from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, ImportJob, ImportStatus, WorkMethod
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -149,14 +150,17 @@ def import_page(request):
         messages.warning(request, _("该表单已提交,请勿重复提交。"))
         return redirect("reports:import_page")
     if request.method == "POST" and form.is_valid():
-        run = targets_import if form.cleaned_data["what"] == "targets" else problems_import
+        what, campaign, upload = (form.cleaned_data[k] for k in ("what", "campaign", "file"))
         try:
+            sheet = import_sheet(what, campaign, upload)  # read before the token's transaction begins
             with form_token_spend(request):
-                result = run(
-                    actor=request.user,
-                    campaign=form.cleaned_data["campaign"],
-                    source=form.cleaned_data["file"],
-                )
+                if len(sheet.rows) + len(sheet.refused) > settings.SIJIN_IMPORT_INLINE_ROWS:
+                    job = services.import_job_start(
+                        actor=request.user, what=what, campaign=campaign, upload=upload, filename=upload.name
+                    )
+                    return redirect("reports:import_job_detail", job.pk)
+                checked = import_check(what, actor=request.user, campaign=campaign, sheet=sheet)
+                result = import_inline(checked)
                 if not result.ok:
                     transaction.set_rollback(True)  # nothing imported: the token stays for the corrected file
         except FormTokenSpent:
@@ -174,11 +178,47 @@ def import_page(request):
                 return redirect("reports:import_page")
             errors = result.errors
     kinds = TargetKind.objects.filter(campaign__in=import_campaigns(request.user)).select_related("campaign")
+    jobs = ImportJob.objects.filter(user=request.user).select_related("campaign")[:5]
     return render(
         request,
         "reports/import.html",
-        {"form": form, "errors": errors, "kinds": kinds, "form_token": form_token(request)},
+        {
+            "form": form,
+            "errors": errors,
+            "kinds": kinds,
+            "jobs": jobs,
+            "inline_rows": settings.SIJIN_IMPORT_INLINE_ROWS,
+            "form_token": form_token(request),
+        },
     )
+
+
+def _import_job_for(user, pk: int) -> ImportJob:
+    """The user's own import job, else 404 (like access.get_export_job_for)."""
+    job = ImportJob.objects.filter(user_id=user.pk, pk=pk).select_related("campaign").first()
+    if job is None:
+        raise Http404("不存在或无权查看")
+    return job
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def import_job_detail(request, pk: int):
+    job = _import_job_for(request.user, pk)
+    if request.method == "POST":  # 重试
+        try:
+            services.import_job_retry(actor=request.user, job=job)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已重新开始后台导入。"))
+        return redirect("reports:import_job_detail", pk)
+    if job.status == ImportStatus.RUNNING and services.import_job_expire(
+        jobs=ImportJob.objects.filter(pk=pk)
+    ):
+        job.refresh_from_db()  # its worker stopped beating: what it wrote is gone, and it can be retried
+    template = "reports/import_job.html#progress" if request.htmx else "reports/import_job.html"
+    return render(request, template, {"job": job, "can_retry": bool(job.file) and Path(job.file).exists()})
 
 
 @login_required

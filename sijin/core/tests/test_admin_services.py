@@ -19,13 +19,32 @@ from django.test import RequestFactory
 
 from sijin.accounts.models import Role, RoleGrant, User
 from sijin.accounts.services import role_grant, user_ensure
-from sijin.campaigns.models import Campaign, Category, Indicator, Membership, Target, TargetKind, WorkGroup
-from sijin.campaigns.services import group_ensure, target_create, target_update
+from sijin.campaigns.models import (
+    Campaign,
+    Category,
+    GroupDocument,
+    Indicator,
+    MeasureType,
+    Membership,
+    Posting,
+    Target,
+    TargetCadre,
+    TargetKind,
+    WorkGroup,
+)
+from sijin.campaigns.people import posting_create, target_cadre_add
+from sijin.campaigns.services import (
+    group_document_add,
+    group_ensure,
+    measure_type_create,
+    target_create,
+    target_update,
+)
 from sijin.core.admin import AuditedAdmin, ServiceAdmin, ServiceInline, Services
 from sijin.core.models import AuditLog, Notification
 from sijin.directory.models import Organization, Person
-from sijin.fieldwork.models import Checklist, Feedback, Outcome, PlanStep, SupportPlan, Visit
-from sijin.fieldwork.services import feedback_record, plan_create, plan_update
+from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, PlanStep, SupportPlan, Visit
+from sijin.fieldwork.services import feedback_record, measure_record, plan_create, plan_update
 from sijin.reports.models import WorkMethod
 from sijin.testing import client_for, superuser
 
@@ -432,6 +451,31 @@ def briefing(w):
     )
 
 
+def measure_type(w) -> MeasureType:
+    """A measure type of the campaign that no measure uses yet (so it may be deleted)."""
+    return measure_type_create(
+        actor=None, campaign=w.campaign, name="协调会", unit="次", units_label="协调部门"
+    )
+
+
+def document(w) -> GroupDocument:
+    return group_document_add(actor=None, group=w.group, title="工作方案", issued_on=w.group.start)
+
+
+def cadre(w) -> TargetCadre:
+    return target_cadre_add(actor=None, target=w.project, person=w.member_person, role="liaison")
+
+
+def posting(w) -> Posting:
+    return posting_create(
+        actor=None, person=w.member_person, role="group_member", start=w.group.start, group=w.group
+    )
+
+
+def measure(w) -> Measure:
+    return measure_record(actor=None, group=w.group, type=measure_type(w), date=w.group.start, times=2)
+
+
 def stranger(w):
     """Someone who is not in the group yet."""
     return Person.objects.exclude(memberships__group=w.group).first().pk
@@ -486,6 +530,20 @@ CASES = {
     ("campaigns.campaign>campaigns.indicator", "update"): lambda w: inline_change(
         w.campaign, "indicators", order="9"
     ),
+    ("campaigns.campaign>campaigns.measuretype", "create"): lambda w: inline_add(
+        w.campaign, "measure_types", name="座谈会", unit="场"
+    ),
+    ("campaigns.campaign>campaigns.measuretype", "update"): lambda w: inline_change(
+        measure_type(w).campaign, "measure_types", people_label="参会人数"
+    ),
+    ("campaigns.campaign>campaigns.measuretype", "delete"): lambda w: inline_change(
+        measure_type(w).campaign, "measure_types", DELETE="on"
+    ),
+    ("campaigns.measuretype", "create"): lambda w: add(
+        MeasureType, campaign=w.campaign.pk, name="座谈会", unit="场"
+    ),
+    ("campaigns.measuretype", "update"): lambda w: change(measure_type(w), people_label="参会人数"),
+    ("campaigns.measuretype", "delete"): lambda w: delete(measure_type(w)),
     ("campaigns.targetkind", "create"): lambda w: add(
         TargetKind, campaign=w.campaign.pk, code="school", name="学校"
     ),
@@ -515,6 +573,21 @@ CASES = {
     ("campaigns.workgroup>campaigns.membership", "delete"): lambda w: inline_change(
         w.group, "memberships", DELETE="on"
     ),
+    ("campaigns.workgroup>campaigns.groupdocument", "create"): lambda w: inline_add(
+        w.group, "documents", title="管理办法", kind="rules", issued_on=DAY
+    ),
+    ("campaigns.workgroup>campaigns.groupdocument", "delete"): lambda w: inline_change(
+        document(w).group, "documents", DELETE="on"
+    ),
+    ("campaigns.groupdocument", "create"): lambda w: add(
+        GroupDocument, group=w.group.pk, title="管理办法", kind="rules", issued_on=DAY
+    ),
+    ("campaigns.groupdocument", "delete"): lambda w: delete(document(w)),
+    ("campaigns.posting", "create"): lambda w: add(
+        Posting, person=w.member_person.pk, role="group_member", group=w.group.pk, start=DAY
+    ),
+    ("campaigns.posting", "update"): lambda w: change(posting(w), term="2"),
+    ("campaigns.posting", "delete"): lambda w: delete(posting(w)),
     ("campaigns.membership", "create"): lambda w: add(Membership, group=w.group.pk, person=stranger(w)),
     ("campaigns.membership", "update"): lambda w: change(Membership.objects.first(), duty="新分工"),
     ("campaigns.membership", "delete"): lambda w: delete(Membership.objects.first()),
@@ -527,6 +600,20 @@ CASES = {
         group=w.group.pk,
     ),
     ("campaigns.target", "update"): lambda w: change(w.project, address="嘉祥县新地址"),
+    ("campaigns.target>campaigns.targetcadre", "create"): lambda w: inline_add(
+        w.project, "cadres", person=w.member_person.pk, role="lead", start=DAY
+    ),
+    ("campaigns.target>campaigns.targetcadre", "update"): lambda w: inline_change(
+        cadre(w).target, "cadres", start=DAY
+    ),
+    ("campaigns.target>campaigns.targetcadre", "delete"): lambda w: inline_change(
+        cadre(w).target, "cadres", DELETE="on"
+    ),
+    ("campaigns.targetcadre", "create"): lambda w: add(
+        TargetCadre, target=w.project.pk, person=w.member_person.pk, role="lead", start=DAY
+    ),
+    ("campaigns.targetcadre", "update"): lambda w: change(cadre(w), start=DAY),
+    ("campaigns.targetcadre", "delete"): lambda w: delete(cadre(w)),
     ("fieldwork.supportplan", "create"): lambda w: add(SupportPlan, target=w.project.pk, name="新方案"),
     ("fieldwork.supportplan", "update"): lambda w: change(w.plan, goal="新目标"),
     ("fieldwork.supportplan>fieldwork.planstep", "create"): lambda w: inline_add(
@@ -551,6 +638,10 @@ CASES = {
         Feedback, target=w.project.pk, group=w.group.pk, speaker_name="张三", quote="好", date=DAY
     ),
     ("fieldwork.feedback", "update"): lambda w: change(feedback(w), rating="satisfied"),
+    ("fieldwork.measure", "create"): lambda w: add(
+        Measure, group=w.group.pk, type=measure_type(w).pk, date=DAY, times="3", units="5"
+    ),
+    ("fieldwork.measure", "update"): lambda w: change(measure(w), note="补记"),
     ("reports.workmethod", "create"): lambda w: add(WorkMethod, group=w.group.pk, title="新工作法"),
     ("reports.workmethod", "update"): lambda w: change(w.method, status="selected", selected_level="county"),
     ("reports.briefing", "update"): lambda w: change(briefing(w), title="新标题"),

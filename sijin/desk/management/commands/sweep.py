@@ -1,6 +1,6 @@
 """``sijin sweep [--date YYYY-MM-DD]``: the daily round, safe to run twice or in parallel.
 
-临期催办 and 超期督办 once per deadline (problems), background exports whose worker died marked failed
+临期催办 and 超期督办 once per deadline (problems), background exports and imports whose worker died marked failed
 (reports), and audit rows past their retention removed (core). It lives in the top app because it calls all three.
 """
 
@@ -11,7 +11,7 @@ from sijin.core.audit import audit_prune
 from sijin.core.dates import parse_date
 from sijin.core.services import error_text
 from sijin.problems.supervision import supervision_sweep
-from sijin.reports.services import export_job_expire
+from sijin.reports.services import export_job_expire, import_job_expire
 
 
 class Command(BaseCommand):
@@ -29,5 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(f"催办 {result.urged} 件,督办 {result.supervised} 件,发送邮件 {result.emails} 封。")
         if expired := export_job_expire():
             self.stdout.write(f"后台导出中断 {expired} 个,已标记失败,可重试。")
+        if expired := import_job_expire():  # what it wrote is taken back
+            self.stdout.write(f"后台导入中断 {expired} 个,已撤回写入的数据,可重试。")
         if pruned := audit_prune():  # SIJIN_AUDIT_RETENTION_DAYS
             self.stdout.write(f"清理过期审计日志 {pruned} 条。")
