@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, WorkGroup
-from sijin.directory.models import Organization, Region
+from sijin.directory.models import Organization, Region, RegionLevel
+from sijin.problems.forms import RegionChoiceField
+
+from .dashboard import picker_regions
 
 
 class PeriodForm(forms.Form):
@@ -58,11 +61,15 @@ class DashboardForm(PeriodForm):
     campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("行动"), empty_label=_("全部")
     )
-    region = forms.CharField(
+    # A plain select of the regions in scope, indented as a tree (a full-width space per level); with script,
+    # static/sijin/region-picker.js turns it into cascading 省→市→县 selects.
+    region = RegionChoiceField(
+        queryset=Region.objects.none(),
         required=False,
-        label=_("区划代码"),
-        max_length=12,
-        widget=forms.TextInput(attrs={"placeholder": _("如 371621000000")}),
+        label=_("区划"),
+        empty_label=_("全部(我的范围)"),
+        widget=forms.Select(attrs={"data-region-picker": ""}),
+        error_messages={"invalid_choice": _("该区划不在您的范围内。")},
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -72,15 +79,9 @@ class DashboardForm(PeriodForm):
             .distinct()
             .order_by("-start")
         )
-
-    def clean_region(self):
-        code = self.cleaned_data["region"].strip()
-        if not code:
-            return None
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise ValidationError(_("区划代码不存在。"))
-        return region
+        region_field: Any = self.fields["region"]
+        region_field.queryset = picker_regions(user)
+        region_field.top_level = min((r.level for r in region_field.queryset), default=RegionLevel.PROVINCE)
 
 
 class BriefingNewForm(forms.Form):
