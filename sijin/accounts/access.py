@@ -264,6 +264,50 @@ def get_export_job_for(user: Viewer, pk) -> Any:
     return _get(_model("reports.ExportJob").objects.filter(user_id=getattr(user, "pk", None)), pk)
 
 
+# --- what the pages offer: menus and buttons ask the same rules as the views -----------------------------------
+
+CASE_ROLES = BUSINESS_ROLES | {Role.ADMIN}
+
+
+def sees_cases(user: Viewer) -> bool:
+    """Does the user see case data at all? The security admin and the auditor do not (三员分立)."""
+    return bool(roles(user) & CASE_ROLES)
+
+
+def sees_groups(user: Viewer) -> bool:
+    """Does the user see work groups (and their plans, outcomes, lists, methods)? A handler sees only the
+    problems of their unit and the targets of those."""
+    return is_admin(user) or bool(roles(user) & (REGION_ROLES | GROUP_ROLES | {Role.UNIT}))
+
+
+def may_enter_visits(user: Viewer) -> bool:
+    """走访 entry, 清单 and imports need a group the user may write to (``visible_groups_for_write``)."""
+    return can_write(user) and visible_groups_for_write(user).exists()
+
+
+def may_draft_briefing(user: Viewer) -> bool:
+    """A briefing is drafted for a group one writes to, or a region by its office (``can_brief_region``)."""
+    return can_write(user) and (bool(_prefixes(user, {Role.OFFICE})) or may_enter_visits(user))
+
+
+def menu_for(user: Viewer) -> dict[str, bool]:
+    """What the navigation and the pages' buttons offer the user: each entry is the rule its view applies."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cases, groups = sees_cases(user), sees_groups(user)
+    writes_groups = may_enter_visits(user)
+    return {
+        "cases": cases,
+        "groups": groups,
+        "visit": writes_groups,
+        "target_new": writes_groups,
+        "checklist_new": writes_groups,
+        "import": writes_groups,
+        "briefing_new": may_draft_briefing(user),
+        "admin": bool(getattr(user, "is_staff", False)),
+    }
+
+
 # --- acting on one problem, and who is told about it ---------------------------------------------------------
 
 

@@ -8,8 +8,7 @@ the rest; this app sits above all of them and nothing imports it.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,21 +18,19 @@ from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.accounts.http import AuthenticatedRequest
-from sijin.accounts.models import Role
 from sijin.campaigns.attributes import display_attributes
+from sijin.campaigns.forms import BulkTargetForm, CadreForm, GroupDocumentForm
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.campaigns.people import cadre_people, group_cadre_count, may_assign_cadres
 from sijin.core.converters import query_id
 from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
-from sijin.core.quantities import readable_total
+from sijin.core.pagination import paginate
 from sijin.directory.models import Person, Region
 from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm
 from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
+from sijin.fieldwork.totals import outcome_totals
 from sijin.problems.models import (
-    GROUP_STATUSES,
-    HANDLER_STATUSES,
-    ROUTING_STATUSES,
     SOLVED_STATUSES,
-    Light,
     Problem,
 )
 from sijin.problems.rates import compute_rates
@@ -41,6 +38,7 @@ from sijin.problems.services import visit_report
 from sijin.problems.supervision import annotate_light, light_q
 from sijin.reports.models import WorkMethod
 
+from . import todos
 from .timeline import target_timeline
 
 
@@ -48,35 +46,29 @@ from .timeline import target_timeline
 @login_required
 def workbench(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    roles = access.roles(user)
     problems = Problem.objects.visible_to(user).select_related("target", "handling_org")
-    todo = Q(pk__in=[])
-    if roles & {Role.OFFICE, Role.ADMIN}:
-        # To route, to rule on, and to chase: overdue problems are the office's business too (督办).
-        todo |= Q(status__in=ROUTING_STATUSES)
-        todo |= light_q(Light.RED)
-    if roles & {Role.GROUP_LEADER, Role.MEMBER}:
-        todo |= Q(
-            status__in=GROUP_STATUSES,
-            group_id__in=access.group_ids(user),
-        )
-    if Role.HANDLER in roles:
-        todo |= Q(status__in=HANDLER_STATUSES, handling_org_id__in=access.handler_org_ids(user))
-    my_problems = annotate_light(problems.filter(todo)).order_by("deadline", "reported_on")[:30]
+    mine = todos.todos(user)
+    kind = request.GET.get("todo", "")
+    kind = kind if kind in todos.KINDS else ""
+    counts = todos.counts(mine)
+    total = sum(c["n"] for c in counts if not kind or c["kind"] == kind)
+    my_problems = list(annotate_light(todos.shown(mine.select_related("target", "handling_org"), kind)))
+    for p in my_problems:
+        p.waiting_label = todos.KINDS[p.waiting][0]  # type: ignore[attr-defined]
     targets = Target.objects.visible_to(user)
     visits = Visit.objects.visible_to(user)
+    # Plan steps are the group's work: a handler, who sees a target only through a problem, gets none.
     steps = (
-        PlanStep.objects.filter(plan__target__in=targets)
+        PlanStep.objects.filter(
+            plan__target__in=targets, plan__target__group__in=WorkGroup.objects.visible_to(user)
+        )
         .exclude(status=StepStatus.DONE)
         .select_related("plan", "plan__target")
         .order_by("due", "plan_id", "order")[:20]
     )
     outcomes = [
-        {"name": row["indicator__name"], "total": readable_total(row["total"], row["indicator__unit"])}
-        for row in Outcome.objects.filter(target__in=targets)
-        .values("indicator__name", "indicator__unit", "indicator__order")
-        .annotate(total=Sum("value"))
-        .order_by("indicator__order")
+        {"name": row["indicator__name"], "total": row["text"]}
+        for row in outcome_totals(Outcome.objects.filter(target__in=targets))
     ]
     numbers = {
         "groups": WorkGroup.objects.visible_to(user).count(),
@@ -90,6 +82,13 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
         "desk/workbench.html",
         {
             "my_problems": my_problems,
+            "todo_counts": counts,
+            "todo_kind": kind,
+            "todo_total": total,
+            "todo_more": f"{reverse('problems:problem_list')}?{urlencode(todos.ledger_query(kind))}"
+            if total > todos.LIMIT
+            else "",
+            "todo_limit": todos.LIMIT,
             "steps": steps,
             "numbers": numbers,
             "rates": compute_rates(problems),
@@ -130,8 +129,23 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "leadership_visits": visits.filter(accompanying_leaders__isnull=False)
         .distinct()
         .prefetch_related("accompanying_leaders", "targets"),
+        **_group_people_and_documents(request, group),
     }
     return render(request, "desk/group_detail.html", context)
+
+
+def _group_people_and_documents(request: AuthenticatedRequest, group: WorkGroup) -> dict:
+    """The group page's 包保/派驻 counts and lists, its documents, and the bulk-add and document forms."""
+    writable = access.can_write(request.user, group.pk)
+    return {
+        "cadre_count": group_cadre_count(group),
+        "postings": group.postings.select_related("person", "target", "region"),
+        "documents": group.documents.all(),
+        "can_write_group": writable,
+        "bulk_form": BulkTargetForm(group=group) if writable else None,
+        "document_form": GroupDocumentForm() if writable else None,
+        "form_token": form_token(request) if writable else "",
+    }
 
 
 # ---- 帮扶对象 --------------------------------------------------------------------------------------------------
@@ -155,7 +169,7 @@ def target_list(request: AuthenticatedRequest) -> HttpResponse:
         red = Problem.objects.visible_to(request.user).filter(light_q("red"))
         targets = targets.filter(pk__in=red.values("target_id"))
     targets = targets.annotate(n_problems=Count("problems", distinct=True)).order_by("kind__order", "name")
-    page = Paginator(targets, 50).get_page(request.GET.get("page"))
+    page = paginate(request, targets, 50)
     return render(
         request,
         "desk/target_list.html",
@@ -188,10 +202,19 @@ def target_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "timeline": target_timeline(target, problems, full),
         "problems": problems,
         "plans": target.plans.prefetch_related("steps", "steps__owner") if full else [],
-        "outcomes": target.outcomes.select_related("indicator") if full else [],
+        "outcomes": Outcome.objects.filter(Q(target=target) | Q(beneficiaries=target))
+        .distinct()
+        .select_related("indicator")
+        .prefetch_related("beneficiaries")
+        if full
+        else [],
         "checklists": target.checklists.all() if full else [],
         "methods": target.methods.all() if full else [],
         "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
+        "cadres": target.cadres.select_related("person", "person__organization") if full else [],
+        "cadre_form": CadreForm(people=cadre_people(target))
+        if full and may_assign_cadres(request.user, target.group)
+        else None,
     }
     return render(request, "desk/target_detail.html", context)
 
@@ -219,11 +242,14 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
                         group=cleaned["group"],
                         targets=list(cleaned["targets"]),
                         date=cleaned["date"],
+                        end_date=cleaned["end_date"],
+                        occasions=cleaned["occasions"],
                         mode=cleaned["mode"],
                         participants=list(cleaned["participants"]),
                         notes=cleaned["notes"],
                         problems=[row for row in problems.cleaned_data if row.get("title")],
                         photos=cleaned["photos"],
+                        keep_location=cleaned["keep_location"],
                     )
             except FormTokenSpent:
                 messages.warning(request, _("该走访已提交,请勿重复提交。"))

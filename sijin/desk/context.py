@@ -1,0 +1,19 @@
+"""Template context for every page: what the navigation and the pages' buttons may offer the user.
+
+``menu`` is the scope module's ``menu_for(user)`` (sijin.accounts.access), computed once per request and only
+when a template asks for it, so a link is shown exactly when its view would let the user in.
+"""
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from sijin.accounts import access
+
+
+def menu(request: HttpRequest) -> dict:
+    def build() -> dict[str, bool]:
+        if not hasattr(request, "_sijin_menu"):
+            request._sijin_menu = access.menu_for(getattr(request, "user", None))  # type: ignore[attr-defined]
+        return request._sijin_menu  # type: ignore[attr-defined]
+
+    return {"menu": SimpleLazyObject(build)}
