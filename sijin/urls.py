@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from sijin.core.converters import IdConverter
+from sijin.desk import pwa
 
 # <id:pk>: an id that fits the database; a longer number does not match, so it is a 404 (sijin.core.converters).
 # Registered before the apps' URLconfs below are imported.
@@ -12,7 +13,8 @@ register_converter(IdConverter, "id")
 # (/, /groups/, /targets/, /visits/, /support/); the others under their own prefix.
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", pwa.LogoutView.as_view(), name="logout"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
     path("account/", include("sijin.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -20,5 +22,6 @@ urlpatterns = [
     path("", include("sijin.campaigns.urls")),
     path("", include("sijin.fieldwork.urls")),
     path("problems/", include("sijin.problems.urls")),
+    path("tallies/", include("sijin.tallies.urls")),
     path("reports/", include("sijin.reports.urls")),
 ]

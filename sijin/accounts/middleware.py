@@ -22,6 +22,7 @@ OPEN = (
     "accounts:password_change",
     "accounts:second_factor_enrol",
     "accounts:second_factor_verify",
+    "service_worker",  # static code; the form it caches is still behind this guard
 )
 
 
