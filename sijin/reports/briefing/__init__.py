@@ -11,16 +11,10 @@ from django.utils import timezone
 
 from ..models import Briefing, BriefingSeries
 from .body import as_html, body_is_empty, clean_body, display_html
+from .distribution import Distribution, briefing_distribution, series_name
+from .phrases import cn_date, period_length
 from .word import Masthead, document_docx
-from .writer import (
-    BriefingText,
-    Distribution,
-    briefing_distribution,
-    briefing_text,
-    cn_date,
-    scoped_groups,
-    series_name,
-)
+from .writer import BriefingText, briefing_text, scoped_groups
 
 __all__ = [
     "BriefingText",
@@ -36,6 +30,7 @@ __all__ = [
     "cn_date",
     "display_html",
     "document_docx",
+    "period_length",
     "scoped_groups",
     "series_name",
 ]

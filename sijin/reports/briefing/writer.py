@@ -6,14 +6,17 @@ the kind ``body.clean_body`` keeps (sections ``<h2>``, one ``<h3>`` per target, 
 rates and one of the overdue problems). The section numbers are added when it is shown or laid out.
 
 Every sentence is built from recorded fields (names, plans and steps, coordinated units, outcomes as typed,
-feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩).
+feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩). What the data
+does not hold is not said: the 组长, the group's documents, 包保 cadres, measures, first secretaries and reported
+figures (定期报送, set beside what is itemised) appear only once recorded, a dispatching unit not stated is left
+out, and an unnamed target is worded as 一家企业 / 某村 (headed 某企业, 某企业甲 …). A visit of several targets is
+counted once, in the overview; under a target only its own repeated visits and leaders' visits are told.
 """
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import cn2an
 from django.db.models import Q, QuerySet
@@ -22,53 +25,55 @@ from django.utils.html import escape
 
 from sijin.accounts.access import Viewer
 from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import Campaign, Target, WorkGroup
-from sijin.core.quantities import format_quantity
+from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.campaigns.naming import target_phrase
 from sijin.core.workdays import workdays_between
-from sijin.directory.models import Organization, OrganizationKind, Region
-from sijin.fieldwork.models import Checklist, Feedback, Outcome, SupportPlan, Visit, visit_total
-from sijin.problems.models import SOLVED_STATUSES, Light, Problem
+from sijin.directory.models import Organization, Region
+from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
+from sijin.fieldwork.services import measure_totals
+from sijin.fieldwork.totals import outcomes_total_text
+from sijin.problems.models import SOLVED_STATUSES, Action, Light, Problem
 from sijin.problems.rates import compute_rates
 from sijin.problems.supervision import light_q
 
 from ..models import MethodStatus, WorkMethod
+from .facts import (
+    cadre_phrase,
+    first_secretaries,
+    group_documents,
+    group_leaders,
+    reported_figures,
+    unnamed_headings,
+)
+from .phrases import (
+    cn_date,
+    cn_period,
+    documents_phrase,
+    measure_phrase,
+    period_length,
+    person_phrase,
+    posting_phrase,
+    quote,
+    sentence,
+    unit_name,
+)
 
 # Measure words for counting targets of a kind; anything else is counted with 个.
 MEASURE_WORDS = {"企业": "家"}
 ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
 RATE_COLUMNS = ("发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率")
 OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期")
+# The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
+UNDECIDED_HEADING = "其他帮扶对象"
+UNDECIDED_COUNTED = "其他对象"
+# Reported figures that stand in for the overview's itemised ones (tallies.sources codes).
+VISITS_SOURCE, FOUND_SOURCE = "visits", "problems_found"
 
 
 @dataclass(frozen=True)
 class BriefingText:
     title: str
     body: str
-
-
-def cn_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_period(start: date, end: date) -> str:
-    tail = f"{end.month}月{end.day}日" if end.year == start.year else cn_date(end)
-    return f"{cn_date(start)}至{tail}"
-
-
-def duration_text(days: int) -> str:
-    """Whole weeks as an office writes them (三周), otherwise days."""
-    if days >= 7 and days % 7 == 0:
-        return f"{cn2an.an2cn(days // 7)}周"
-    return f"{days}天"
-
-
-def quote(text: str) -> str:
-    return f"“{text}”"
-
-
-def sentence(text: str) -> str:
-    text = text.strip()
-    return text if not text or text[-1] in "。!?!?”::" else f"{text}。"
 
 
 def scoped_groups(
@@ -137,20 +142,29 @@ class _Writer:
             .select_related("kind", "campaign")
             .order_by("kind__order", "id")
         )
+        self.measures = (
+            Measure.objects.visible_to(actor)
+            .filter(group_id__in=ids, date__range=(start, end))
+            .order_by("date", "id")
+        )
         self.lines: list[str] = []
+        self.headings: dict[int, str] = {}
 
     # ---- the whole text -------------------------------------------------------------------------------------
     def write(self) -> BriefingText:
         if not self.groups:
             return BriefingText(self.title(), "<p>范围内没有可查看的工作组。</p>")
         self.overview()
+        self.work()
         targets = list(self.targets)
-        kinds = []
+        self.headings = unnamed_headings(targets)
+        kinds: list[TargetKind] = []
         for t in targets:
             if t.kind not in kinds:
                 kinds.append(t.kind)
-        for kind in sorted(kinds, key=lambda k: k.order):
-            self.heading(kind.slogan or f"进{kind.name}")
+        # The 待定 kind comes last, under a neutral heading.
+        for kind in sorted(kinds, key=lambda k: (k.undecided, k.order)):
+            self.heading(UNDECIDED_HEADING if kind.undecided else kind.slogan or f"进{kind.name}")
             for target in (t for t in targets if t.kind_id == kind.id):
                 self.target_section(target)
         self.feedback()
@@ -187,19 +201,33 @@ class _Writer:
 
     # ---- overview -------------------------------------------------------------------------------------------
     def overview(self) -> None:
+        reported = reported_figures(self.groups, self.start, self.end)
+        sources = {t.field.source for t in reported}
         parts = [f"{cn_period(self.start, self.end)}"]
+        leaders = group_leaders(self.groups)
+        documents_of = group_documents(self.groups, self.start, self.end)
         for g in self.groups:
             campaign = g.campaign
             deployment = f"{campaign.deployment}," if campaign.deployment else ""
-            parts.append(
-                f",{g.dispatching_org.name}{deployment}派出{g.get_tier_display()}工作组入驻{g.region.name},"
-                f"开展{campaign.name}"
-            )
+            unit = unit_name(g.dispatching_org)
+            sent = f"{unit}{deployment}派出" if unit else deployment
+            parts.append(f",{sent}{g.get_tier_display()}工作组入驻{g.region.name}")
+            leader = leaders.get(g.pk)
+            if leader is not None:
+                parts.append(f",由{person_phrase(leader, within=g.dispatching_org)}任组长")
+            parts.append(f",开展{campaign.name}")
             if g.approach:
                 parts.append(f"。工作组确定了{quote(g.approach)}的思路")
-        parts.append(f",在{self.duration()}时间里")
+            documents = documents_phrase(documents_of.get(g.pk, []))
+            if documents:
+                parts.append(f",{documents}" if g.approach else f"。工作组{documents}")
+        duration = self.duration()
+        if duration:
+            parts.append(f",在{duration}时间里")
+        if reported:
+            parts.append(",据定期报送," + "、".join(t.phrase for t in reported))
         visits = list(self.visits)
-        if visits:
+        if visits and VISITS_SOURCE not in sources:
             parts.append(f",累计走访{self.visit_count(visits)}")
             modes = defaultdict(list)
             for v in visits:
@@ -209,12 +237,19 @@ class _Writer:
         if targets:
             counts: dict[str, int] = {}
             for t in targets:
-                counts[t.kind.name] = counts.get(t.kind.name, 0) + 1
+                name = UNDECIDED_COUNTED if t.kind.undecided else t.kind.name
+                counts[name] = counts.get(name, 0) + 1
             covered = "、".join(f"{name}{n}{MEASURE_WORDS.get(name, '个')}" for name, n in counts.items())
             parts.append(f",覆盖{covered},共{len(targets)}个帮扶对象")
+            cadres = cadre_phrase(targets, self.end)
+            if cadres:
+                parts.append(f",{cadres}")
         rates = compute_rates(self.problems)
         if rates.total:
-            parts.append(f";发现问题{rates.total}个,已办结{rates.solved}个,办结率{rates.solve_rate}%")
+            if FOUND_SOURCE in sources:  # the reported count was given above: here what is itemised
+                parts.append(f";有记录的问题中已办结{rates.solved}个,办结率{rates.solve_rate}%")
+            else:
+                parts.append(f";发现问题{rates.total}个,已办结{rates.solved}个,办结率{rates.solve_rate}%")
             if rates.response_rate is not None:
                 parts.append(f",响应率{rates.response_rate}%")
             if rates.satisfaction_rate is not None:
@@ -230,10 +265,23 @@ class _Writer:
             )
         self.para("".join(parts))
 
+    def work(self) -> None:
+        """工作措施: the measures taken in the period, by type, and (for one group) its first secretaries."""
+        who = "工作组" if len(self.groups) == 1 else "各工作组"
+        parts = []
+        totals = measure_totals(self.measures)
+        if totals:
+            parts.append(who + "、".join(measure_phrase(t) for t in totals))
+        if self.scope_group is not None:
+            phrases = [posting_phrase(p) for p in first_secretaries(self.scope_group, self.start, self.end)]
+            if phrases:
+                parts.append("、".join(phrases))
+        self.para(";".join(parts))
+
     def duration(self) -> str:
         first = max([self.start, *(g.start for g in self.groups)])
         last = min([self.end, *(g.end or self.end for g in self.groups)])
-        return duration_text(max((last - first).days + 1, 0))
+        return period_length(first, last)
 
     @staticmethod
     def visit_count(visits: list[Visit]) -> str:
@@ -250,16 +298,7 @@ class _Writer:
         by_indicator: dict[int, list[Outcome]] = defaultdict(list)
         for o in self.outcome_rows():
             by_indicator[o.indicator_id].append(o)
-        out = []
-        for rows in by_indicator.values():
-            ind = rows[0].indicator
-            if len(rows) == 1:
-                out.append(f"{ind.name}{rows[0].display_value}")
-            else:
-                total = sum((o.value for o in rows), Decimal(0))
-                qualifier = next((o.qualifier for o in rows if o.qualifier), "")
-                out.append(f"{ind.name}{format_quantity(total, ind.unit, qualifier)}")
-        return out
+        return [f"{rows[0].indicator.name}{outcomes_total_text(rows)}" for rows in by_indicator.values()]
 
     # ---- one target -----------------------------------------------------------------------------------------
     def target_section(self, target: Target) -> None:
@@ -268,9 +307,11 @@ class _Writer:
         profile = ",".join(
             f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs
         )
-        self.subheading(target.name)
+        name = target_phrase(target)
+        self.subheading(self.headings.get(target.pk, name))
         self.para(profile)
         self.target_visits(target)
+        self.target_measures(target)
         problems = list(
             self.problems.filter(target=target)
             .select_related("handling_org", "handler", "category")
@@ -279,7 +320,7 @@ class _Writer:
         )
         if problems:
             found = "、".join(quote(p.title) for p in problems)
-            self.para(f"工作组在{target.name}发现{found}等{len(problems)}个问题")
+            self.para(f"工作组在{name}发现{found}等{len(problems)}个问题")
         for plan in SupportPlan.objects.filter(target=target).prefetch_related("steps").order_by("id"):
             self.plan(target, plan)
         for p in problems:
@@ -290,7 +331,7 @@ class _Writer:
         outcomes = [o for o in self.outcome_rows() if o.target_id == target.id]
         if outcomes:
             self.para(
-                f"{target.name}取得成效:"
+                f"{name}取得成效:"
                 + "、".join(
                     f"{o.indicator.name}{o.display_value}" + (f"({o.note})" if o.note else "")
                     for o in outcomes
@@ -298,21 +339,39 @@ class _Writer:
             )
 
     def target_visits(self, target: Target) -> None:
+        """The visits worth telling under a target: those of leaders, and repeated visits to it alone. A visit
+        of several targets is counted once, in the overview, and not told again under each of them."""
         for v in self.visits:
-            if target not in v.targets.all():
+            covered = list(v.targets.all())
+            if target not in covered:
                 continue
             leaders = list(v.accompanying_leaders.all())
             if leaders:
                 who = "、".join(
                     f"{p.organization.name if p.organization else ''}{p.name}{p.title}" for p in leaders
                 )
-                self.para(f"{cn_date(v.date)},{who}到{target.name}{v.get_mode_display()}")
-            elif v.occasions > 1 or v.occasions_qualifier:
+                self.para(f"{cn_date(v.date)},{who}到{target_phrase(target)}{v.get_mode_display()}")
+            elif len(covered) == 1 and (v.occasions > 1 or v.occasions_qualifier):
                 self.para(f"工作组先后{v.occasions_display}{v.purpose or v.get_mode_display()}")
+
+    def target_measures(self, target: Target) -> None:
+        """工作组为某村召开协调会2次(协调部门3个):…: the measures recorded on the target, by type."""
+        measures = list(self.measures.filter(target=target).select_related("type"))
+        if not measures:
+            return
+        chunks = []
+        for total in measure_totals(self.measures.filter(target=target)):
+            notes = [
+                re.sub("[。;;]+$", "", m.note.strip())
+                for m in measures
+                if m.type_id == total.type_id and m.note.strip()
+            ]
+            chunks.append(measure_phrase(total) + (f":{','.join(notes)}" if notes else ""))
+        self.para(f"工作组为{target_phrase(target)}" + ";".join(chunks))
 
     def plan(self, target: Target, plan: SupportPlan) -> None:
         steps = list(plan.steps.all())
-        text = f"工作组为{target.name}制定了{quote(plan.name)}帮扶方案"
+        text = f"工作组为{target_phrase(target)}制定了{quote(plan.name)}帮扶方案"
         if plan.goal:
             text += f",{plan.goal}"
         if steps:
@@ -343,11 +402,14 @@ class _Writer:
             if p.coordinated_with and p.coordinated_with not in (p.resolution or "")
             else ""
         )
+        # 自行办理: the group took it on itself, with no handling unit.
+        by_group = p.handling_org_id is None and any(e.action == Action.SELF_HANDLE for e in p.events.all())
         if p.status in SOLVED_STATUSES:
+            how = "经工作组直接协调办理," if by_group else ""
             text = (
-                f"{quote(p.title)}问题已解决{with_whom}:{p.resolution}"
+                f"{quote(p.title)}问题{how}已解决{with_whom}:{p.resolution}"
                 if p.resolution
-                else f"{quote(p.title)}问题已解决{with_whom}"
+                else f"{quote(p.title)}问题{how}已解决{with_whom}"
             )
             if p.measures and not all(m.strip() in p.resolution for m in re.split("[;;]", p.measures)):
                 text = f"{sentence(text)}办理措施:{p.measures}"
@@ -356,6 +418,10 @@ class _Writer:
         text = f"{quote(p.title)}问题"
         if p.handling_org:
             text += f"交{p.handling_org.name}办理({p.get_level_display()})"
+            if p.deadline:
+                text += f",办结期限{cn_date(p.deadline)}"
+        elif by_group or p.handled_by_group:
+            text += "由工作组直接协调办理"
             if p.deadline:
                 text += f",办结期限{cn_date(p.deadline)}"
         text += f"{with_whom},目前{p.get_status_display()}"
@@ -388,7 +454,7 @@ class _Writer:
                 date__range=(self.start, self.end),
                 target__in=self.targets.values("id"),
             )
-            .select_related("target")
+            .select_related("target__kind")
             .order_by("date", "id")
         )
         if not rows:
@@ -397,7 +463,7 @@ class _Writer:
         for f in rows:
             to = f"对{f.addressee}" if f.addressee else ""
             self.lines.append(
-                f"<p>{escape(f'{f.target.name}{f.speaker_role}{f.speaker_name}{to}说:{quote(f.quote.strip())}')}</p>"
+                f"<p>{escape(f'{target_phrase(f.target)}{f.speaker_role}{f.speaker_name}{to}说:{quote(f.quote.strip())}')}</p>"
             )
 
     def overdue(self) -> None:
@@ -409,7 +475,7 @@ class _Writer:
         as_of = min(self.end, timezone.localdate())
         late = list(
             self.scope_problems.filter(light_q(Light.RED, as_of))
-            .select_related("target", "handling_org")
+            .select_related("target__kind", "handling_org")
             .order_by("deadline", "id")
         )
         self.heading("超期问题通报")
@@ -421,14 +487,14 @@ class _Writer:
         rows = [list(OVERDUE_COLUMNS)]
         for i, p in enumerate(late, 1):
             assert p.deadline is not None  # the overdue list only holds problems with a deadline
-            org = p.handling_org.name if p.handling_org else "未交办"
+            org = p.handling_org.name if p.handling_org else "工作组" if p.handled_by_group else "未交办"
             days = workdays_between(p.deadline, as_of)
             deadline = (
                 cn_date(p.deadline)
                 if p.deadline.year != as_of.year
                 else f"{p.deadline.month}月{p.deadline.day}日"
             )
-            rows.append([str(i), p.target.name, p.title, org, deadline, f"{days}个工作日"])
+            rows.append([str(i), target_phrase(p.target), p.title, org, deadline, f"{days}个工作日"])
         self.table(rows)
 
     def rates(self) -> None:
@@ -457,67 +523,3 @@ class _Writer:
             if m.summary:
                 text += f"。{m.summary}"
             self.para(text)
-
-
-# ---- 版头 and 版记 defaults ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Distribution:
-    """Who compiles a briefing (编发单位) and to whom it goes (报 / 送 / 发): suggestions the office edits."""
-
-    issuer: str
-    report_to: str
-    copy_to: str
-    issue_to: str
-
-
-def _office_over(region: Region, *, above: bool) -> Organization | None:
-    """The nearest campaign office (活动办) whose region holds ``region`` (strictly above it if ``above``)."""
-    own = len(region.prefix)
-    codes = [region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12) if n < own or (n == own and not above)]
-    offices = Organization.objects.filter(kind=OrganizationKind.OFFICE, region__code__in=codes)
-    return max(offices, key=lambda o: o.region_id, default=None)
-
-
-def briefing_distribution(
-    *, group: WorkGroup | None = None, organization: Organization | None = None, region: Region | None = None
-) -> Distribution:
-    if group is not None:
-        office = _office_over(group.region, above=False)
-        return Distribution(
-            issuer=group.name,
-            report_to=office.name if office else "",
-            copy_to=group.dispatching_org.name,
-            issue_to="工作组全体成员",
-        )
-    if organization is not None:
-        office = _office_over(organization.region, above=False) if organization.region else None
-        return Distribution(
-            issuer=organization.name,
-            report_to=office.name if office else "",
-            copy_to="",
-            issue_to="各驻点工作组",
-        )
-    assert region is not None
-    own, upper = _office_over(region, above=False), _office_over(region, above=True)
-    return Distribution(
-        issuer=own.name if own else f"{region.name}活动办",
-        report_to=upper.name if upper and upper != own else "",
-        copy_to="",
-        issue_to="各驻点工作组、各派出单位",
-    )
-
-
-def series_name(
-    *, group: WorkGroup | None = None, organization: Organization | None = None, region: Region | None = None
-) -> str:
-    """The 版头 of a new series: 〈the campaign〉工作简报 when the scope's groups are all in one campaign."""
-    if group is not None:
-        campaigns = Campaign.objects.filter(pk=group.campaign_id)
-    elif organization is not None:
-        campaigns = Campaign.objects.filter(groups__dispatching_org=organization)
-    elif region is not None:
-        campaigns = Campaign.objects.filter(groups__region__code__startswith=region.prefix)
-    else:
-        campaigns = Campaign.objects.none()
-    names = list(campaigns.values_list("name", flat=True).distinct()[:2])
-    return f"{names[0]}工作简报" if len(names) == 1 else "工作简报"

@@ -1,0 +1,104 @@
+"""What a briefing gathers about its groups besides the case data: who leads them, their documents, the
+包保 cadres and first secretaries, the figures they reported (定期报送), and how unnamed targets are headed.
+Each takes the groups the writer already scoped to its reader."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from sijin.campaigns.models import (
+    GroupDocument,
+    MemberRole,
+    Membership,
+    Posting,
+    PostingRole,
+    Target,
+    TargetCadre,
+    WorkGroup,
+)
+from sijin.campaigns.naming import kind_noun
+from sijin.campaigns.people import cadre_count
+from sijin.directory.models import Person
+from sijin.tallies.totals import FieldTotal, reported_totals
+
+STEMS = "甲乙丙丁戊己庚辛壬癸"  # several unnamed targets of a kind: 某企业甲, 某企业乙 …
+
+
+def group_leaders(groups: list[WorkGroup]) -> dict[int, Person]:
+    """Each group's 组长 (its first member in the leader role), by group id; a group without one is absent."""
+    rows = (
+        Membership.objects.filter(group__in=groups, role=MemberRole.LEADER)
+        .select_related("person__organization")
+        .order_by("-id")
+    )
+    return {m.group_id: m.person for m in rows}  # the earliest membership wins
+
+
+def group_documents(groups: list[WorkGroup], start: date, end: date) -> dict[int, list[GroupDocument]]:
+    """Each group's documents issued in the period (and those without a date), by group id."""
+    docs = (
+        GroupDocument.objects.filter(group__in=groups)
+        .filter(Q(issued_on__range=(start, end)) | Q(issued_on=None))
+        .order_by("issued_on", "id")
+    )
+    out: dict[int, list[GroupDocument]] = defaultdict(list)
+    for doc in docs:
+        out[doc.group_id].append(doc)
+    return out
+
+
+def cadre_phrase(targets: list[Target], on: date) -> str:
+    """N名干部包保M家企业, once 包保 cadres are recorded for the targets (a 包保责任人 alone says nothing new);
+    the kind is named when all the targets are of one kind."""
+    ids = [t.pk for t in targets]
+    if not TargetCadre.objects.filter(target_id__in=ids).exists():
+        return ""
+    count = cadre_count(Target.objects.filter(pk__in=ids), on=on)
+    kinds = {t.kind_id: t.kind for t in targets}
+    kind = next(iter(kinds.values())) if len(kinds) == 1 else None
+    return count.phrase(kind) if count.cadres else ""
+
+
+def first_secretaries(group: WorkGroup, start: date, end: date) -> QuerySet[Posting]:
+    """The group's 驻村第一书记 whose term overlaps the period."""
+    return (
+        Posting.objects.filter(role=PostingRole.FIRST_SECRETARY)
+        .filter(Q(group=group) | Q(target__group=group))
+        .filter(start__lte=end)
+        .filter(Q(end=None) | Q(end__gte=start))
+        .select_related("person__organization", "target__kind", "region")
+        .order_by("start", "id")
+    )
+
+
+def reported_figures(groups: list[WorkGroup], start: date, end: date) -> list[FieldTotal]:
+    """The figures the groups reported for the period (定期报送), each beside what they itemised; none when no
+    report was submitted. A label reported on two forms of a campaign (周报 and 月报) is given once."""
+    by_campaign: dict[int, list[WorkGroup]] = defaultdict(list)
+    for g in groups:
+        by_campaign[g.campaign_id].append(g)
+    out: list[FieldTotal] = []
+    for members in by_campaign.values():
+        seen: set[str] = set()
+        for total in reported_totals(members[0].campaign, members, (start, end)):
+            if total.reported is None or total.field.label in seen:
+                continue
+            seen.add(total.field.label)
+            out.append(total)
+    return out
+
+
+def unnamed_headings(targets: list[Target]) -> dict[int, str]:
+    """The heading of each unnamed target: 某企业, or 某企业甲、某企业乙 when several of a kind are told (not
+    某企业(一): the heading is numbered (一)(二) itself when laid out)."""
+    by_noun: dict[str, list[Target]] = defaultdict(list)
+    for t in targets:
+        if t.unnamed or not t.name.strip():
+            by_noun[kind_noun(t.kind)].append(t)
+    headings = {}
+    for noun, same in by_noun.items():
+        for n, t in enumerate(same, 1):
+            mark = "" if len(same) == 1 else STEMS[n - 1] if n <= len(STEMS) else str(n)
+            headings[t.pk] = f"某{noun}{mark}"
+    return headings
