@@ -169,8 +169,11 @@ class WorkGroup(models.Model):
     dispatching_org = models.ForeignKey(
         "directory.Organization",
         verbose_name=_("派出单位"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="dispatched_groups",
+        help_text=_("报告未载明派出单位时留空"),
     )
     region = models.ForeignKey("directory.Region", verbose_name=_("驻点区划"), on_delete=models.PROTECT)
     tier = models.CharField(_("派驻层级"), max_length=10, choices=GroupTier.choices)

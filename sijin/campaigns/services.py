@@ -364,7 +364,7 @@ def group_create(
     actor: User | None,
     campaign: Campaign,
     name: str,
-    dispatching_org: Organization,
+    dispatching_org: Organization | None,
     region: Region,
     tier: str,
     start: date,

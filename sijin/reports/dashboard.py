@@ -20,6 +20,7 @@ from django.db.models.functions import Substr, TruncWeek
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.accounts.access import Viewer
@@ -331,5 +332,15 @@ def _compare(problems: QuerySet[Problem], key: str, name: str) -> list[dict]:
         problems.order_by().values(key, name).annotate(n=Count("id")).order_by("-n", name)[:COMPARE_LIMIT]
     )
     return [
-        {"name": row[name], **rates_row(compute_rates(problems.filter(**{key: row[key]})))} for row in busiest
+        {
+            "name": row[name] or _("未载明"),
+            **rates_row(
+                compute_rates(
+                    problems.filter(**{key: row[key]})
+                    if row[key]
+                    else problems.filter(**{f"{key}__isnull": True})
+                )
+            ),
+        }
+        for row in busiest
     ]
