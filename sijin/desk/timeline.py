@@ -1,4 +1,4 @@
-"""One timeline per target: visits, problems (with their events), plans, outcomes and feedback, by date."""
+"""One timeline per target: visits, problems (with their events), plans, outcomes and feedback, newest first."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +34,8 @@ def event_detail(event) -> str:
     """What an event did, in words: the comment plus the fields it set (承办单位, 时限, 满意度 …)."""
     data = event.data or {}
     parts = []
+    if isinstance(category := data.get("category"), dict):
+        parts.append(_("类别:%s") % category.get("name", ""))
     if org := data.get("handling_org"):
         parts.append(_("承办单位:%s") % (org["name"] if isinstance(org, dict) else org))
     if level := data.get("level"):
@@ -58,7 +60,7 @@ def event_detail(event) -> str:
 
 
 def target_timeline(target: Target, problems: QuerySet, full: bool = True) -> list[Entry]:
-    """The target's story as one list. ``problems`` is the viewer's scoped queryset of the target's
+    """The target's story as one list, newest first. ``problems`` is the viewer's scoped queryset of the target's
     problems; with ``full`` False (a handler who sees the target only through a problem of their unit) the
     group's visits, plans, outcomes and feedback are left out."""
     entries: list[Entry] = []
@@ -87,8 +89,7 @@ def target_timeline(target: Target, problems: QuerySet, full: bool = True) -> li
                 )
             )
     if not full:
-        entries.sort(key=lambda e: (e.on, ORDER[e.kind]))
-        return entries
+        return newest_first(entries)
     for plan in target.plans.prefetch_related("steps"):
         steps = ";".join(f"{s.group_label + ':' if s.group_label else ''}{s.title}" for s in plan.steps.all())
         entries.append(
@@ -104,5 +105,11 @@ def target_timeline(target: Target, problems: QuerySet, full: bool = True) -> li
         entries.append(
             Entry(f.date, "feedback", _("评价"), f"{f.speaker_role}{f.speaker_name}", f"“{f.quote}”", f)
         )
-    entries.sort(key=lambda e: (e.on, ORDER[e.kind]))
-    return entries
+    return newest_first(entries)
+
+
+def newest_first(entries: list[Entry]) -> list[Entry]:
+    """Latest day first; within a day the later kind (a visit, then its problems, their steps …) and, among
+    steps of one day, the one entered last come first."""
+    order = {id(e): n for n, e in enumerate(entries)}
+    return sorted(entries, key=lambda e: (e.on, ORDER[e.kind], order[id(e)]), reverse=True)

@@ -2,6 +2,7 @@
 
 import zipfile
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,10 +19,12 @@ from sijin.core.forms import MultipleFileField
 from sijin.core.quantities import parse_quantity
 from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
 from sijin.fieldwork.models import MAX_PEOPLE, MAX_TIMES, MAX_UNITS, Satisfaction
-from sijin.fieldwork.photos import sniff_image_type
+from sijin.fieldwork.photos import photo_check, sniff_image_type
 
-from .models import Level, Problem, Status
-from .workflow import FIELD_LABELS, MEASURE_ACTIONS, ReturnReason, Transition
+from .models import Action, Level, Problem, Status
+from .services import BULK_LIMIT
+from .supervision import light_q
+from .workflow import FIELD_LABELS, MEASURE_ACTIONS, ReturnReason, Transition, routing_orgs
 
 LIGHT_CHOICES = [
     ("", _("全部亮灯")),
@@ -110,6 +113,45 @@ class ProblemFilterForm(forms.Form):
         return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
 
 
+def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> QuerySet[Problem]:
+    """The 问题台账's filters applied to ``problems`` (already the user's scope). Only the valid ones: a mistyped
+    filter is ignored rather than hiding every row. Public so that an export can show exactly the same rows."""
+    if not form.is_bound:
+        return problems
+    form.is_valid()
+    data = form.cleaned_data
+    if q := data.get("q"):
+        problems = problems.filter(Q(title__contains=q) | Q(target__name__contains=q))
+    for name in ("status", "level", "category", "handling_org"):
+        if value := data.get(name):
+            problems = problems.filter(**{name: value})
+    if region := data.get("region"):
+        problems = problems.filter(region__code__startswith=region.prefix)
+    if kind := data.get("kind"):
+        problems = problems.filter(target__kind=kind)
+    if light := data.get("light"):
+        problems = problems.filter(light_q(light))
+    if start := data.get("reported_from"):
+        problems = problems.filter(reported_on__gte=start)
+    if end := data.get("reported_to"):
+        problems = problems.filter(reported_on__lte=end)
+    return problems
+
+
+# Filters the ledger export (reports.ledgers) takes too: the 发现日期 range, as its start and end.
+EXPORTABLE_FILTERS = {"reported_from": "start", "reported_to": "end"}
+
+
+def export_query(form: ProblemFilterForm) -> str | None:
+    """The query of the 问题清单 download that holds exactly the rows the ledger shows, or None when a filter
+    is set that the export cannot take (see EXPORTABLE_FILTERS)."""
+    data = getattr(form, "cleaned_data", {}) if form.is_bound else {}
+    used = {k for k, v in data.items() if v not in (None, "") and k != "sort"}
+    if used - set(EXPORTABLE_FILTERS):
+        return None
+    return urlencode({EXPORTABLE_FILTERS[k]: data[k].isoformat() for k in sorted(used)})
+
+
 def ledger_regions(problems) -> QuerySet[Region]:
     """The regions of these problems and their ancestors, without the common trunk above the first branch.
 
@@ -131,16 +173,17 @@ def ledger_regions(problems) -> QuerySet[Region]:
     )
 
 
-def routing_orgs(problem: Problem) -> QuerySet[Organization]:
-    """承办单位 offered for a problem: units of its region or an ancestor region, and the group's sending unit."""
-    codes = []
-    node: Region | None = problem.region
-    while node is not None:
-        codes.append(node.code)
-        node = node.parent
-    return Organization.objects.filter(
-        Q(region_id__in=codes) | Q(pk=problem.group.dispatching_org_id)
-    ).order_by("name")
+class HandlerSelect(forms.Select):
+    """承办人 options carry their unit (``data-org``): problem-routing.js offers only the chosen unit's people.
+
+    The server refuses a handler of another unit anyway (ActionForm.clean, workflow._routing)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        person = getattr(value, "instance", None)
+        if person is not None:
+            option["attrs"]["data-org"] = person.organization_id or ""
+        return option
 
 
 def _date_input():
@@ -213,6 +256,15 @@ def _field(name: str, required: bool, user_problems, problem: Problem) -> forms.
         return forms.ModelChoiceField(
             queryset=Person.objects.filter(organization__in=routing_orgs(problem)).order_by("name"),
             empty_label=_("不指定"),
+            widget=HandlerSelect,
+            **kw,
+        )
+    if name == "category":
+        return forms.ModelChoiceField(
+            queryset=Category.objects.filter(campaign_id=problem.campaign_id).order_by("order", "name"),
+            empty_label=_("不变") if problem.category_id else _("未分类"),
+            initial=problem.category_id,
+            help_text=_("可设置或更正问题类别"),
             **kw,
         )
     if name == "deadline_days":
@@ -247,6 +299,7 @@ FORM_FIELDS = (
     "level",
     "handling_org",
     "handler",
+    "category",
     "deadline_days",
     "complex",
     "resolution",
@@ -465,3 +518,139 @@ class ActionForm(forms.Form):
                 "people": self.cleaned_data.get("measure_people"),
             }
         return fields
+
+
+# ---- the 问题台账's bulk bar ----------------------------------------------------------------------------------
+def bulk_orgs(problems: list[Problem]) -> QuerySet[Organization]:
+    """承办单位 offered for a bulk 交办 of these problems: the units of any of their region lines (their
+    regions and the regions above) and their groups' sending units. Each problem is checked again on its own."""
+    codes: set[str] = set()
+    for region in Region.objects.filter(code__in={p.region_id for p in problems}).only("code", "level"):
+        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv <= region.level}
+    senders = {p.group.dispatching_org_id for p in problems}
+    return Organization.objects.filter(Q(region_id__in=codes) | Q(pk__in=senders)).order_by("name")
+
+
+class IdListField(forms.Field):
+    """Problem ids from ticked checkboxes (``name="problems"``, several values)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            ids = [int(v) for v in value]
+        except (TypeError, ValueError):
+            raise ValidationError(_("所选问题编号不正确。")) from None
+        if any(not 0 < i < 2**31 for i in ids):
+            raise ValidationError(_("所选问题编号不正确。"))
+        return ids
+
+
+class BulkForm(forms.Form):
+    """分级交办 or 催办 for the problems ticked in the 问题台账 (at most BULK_LIMIT)."""
+
+    action = forms.ChoiceField(
+        label=_("批量操作"),
+        choices=[(Action.TRIAGE, _("批量交办")), (Action.URGE, _("批量催办"))],
+        error_messages={"required": _("请选择批量操作。"), "invalid_choice": _("批量操作选择无效。")},
+    )
+    problems = IdListField(error_messages={"required": _("请先勾选问题。")})
+    level = forms.ChoiceField(
+        label=_("办理层级"),
+        choices=[("", _("办理层级")), *Level.choices],
+        required=False,
+        error_messages={"invalid_choice": _("办理层级选择无效。")},
+    )
+    handling_org = forms.ModelChoiceField(
+        label=_("承办单位"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("承办单位"),
+        error_messages={"invalid_choice": _("承办单位选择无效。")},
+    )
+    handler = forms.ModelChoiceField(
+        label=_("承办人"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("承办人(不指定)"),
+        widget=HandlerSelect,
+        error_messages={"invalid_choice": _("承办人选择无效。")},
+    )
+    deadline_days = forms.IntegerField(
+        label=_("办理时限(工作日)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        widget=forms.NumberInput(attrs={"placeholder": _("时限(工作日)")}),
+        error_messages={
+            "invalid": _("办理时限应为1至365个工作日。"),
+            "min_value": _("办理时限应为1至365个工作日。"),
+            "max_value": _("办理时限应为1至365个工作日。"),
+        },
+    )
+    comment = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("说明(可选)")}),
+        error_messages={"max_length": _("说明不能超过500字。")},
+    )
+
+    def __init__(self, *args, actions: list[str], orgs: QuerySet[Organization], **kwargs):
+        super().__init__(*args, **kwargs)
+        action: Any = self.fields["action"]
+        action.choices = [c for c in action.choices if c[0] in actions]
+        org: Any = self.fields["handling_org"]
+        org.queryset = orgs
+        handler: Any = self.fields["handler"]
+        handler.queryset = Person.objects.filter(organization__in=orgs).order_by("name")
+
+    def clean_problems(self):
+        ids = self.cleaned_data["problems"]
+        if len(ids) > BULK_LIMIT:
+            raise ValidationError(_("一次最多处理%(n)d件问题。") % {"n": BULK_LIMIT})
+        return ids
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("action") == Action.TRIAGE:
+            if not data.get("level"):
+                self.add_error("level", _("批量交办须选择办理层级。"))
+            if data.get("handling_org") is None and "handling_org" not in self.errors:
+                self.add_error("handling_org", _("批量交办须选择承办单位。"))
+        org, handler = data.get("handling_org"), data.get("handler")
+        if org and handler and handler.organization_id != org.pk:
+            self.add_error("handler", _("承办人不属于所选承办单位。"))
+        return data
+
+
+# ---- photos of a problem --------------------------------------------------------------------------------------
+class ProblemPhotoField(MultipleFileField):
+    """Photos of a problem, checked by content (JPEG, PNG, HEIC) and size; the pixel cap and the removal of
+    the GPS location are the service's (problems.services.problem_photo_add, with the visit photos' code)."""
+
+    accept = "image/jpeg,image/png,image/heic,.heic"
+    max_files = 5
+    too_many = _("一次最多上传%(n)d张照片。")
+
+    def check(self, uploaded_file: UploadedFile) -> None:
+        try:
+            photo_check(uploaded_file)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+
+class ProblemPhotoForm(forms.Form):
+    photos = ProblemPhotoField(
+        label=_("照片"),
+        help_text=_("JPEG、PNG或HEIC,每张不超过10MB,一次最多5张;位置信息会被去除"),
+        error_messages={"required": _("请选择照片。")},
+    )
+    comment = forms.CharField(
+        label=_("照片说明"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("照片说明不能超过200字。")},
+    )

@@ -107,6 +107,7 @@ class Action(ColourChoices):
     MERGE = "merge", _("合并")
     URGE = "urge", _("催办")
     SUPERVISE = "supervise", _("督办")
+    PHOTO = "photo", _("添加照片")
 
     __colours__ = {
         "report": "secondary",
@@ -129,6 +130,7 @@ class Action(ColourChoices):
         "merge": "secondary",
         "urge": "warning",
         "supervise": "danger",
+        "photo": "secondary",
     }
 
 

@@ -1,25 +1,32 @@
-"""Creating problems. Every later change of a problem goes through workflow.problem_transition()."""
+"""Creating problems, their photos, and acting on many at once. Every change of a problem's state goes through
+workflow.problem_transition()."""
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
+from sijin.accounts import access
 from sijin.accounts.models import User
 from sijin.campaigns.models import Category, Target, WorkGroup
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import recorded_actor, validated
-from sijin.directory.models import Person
+from sijin.directory.models import Organization, Person
 from sijin.fieldwork.models import Visit
-from sijin.fieldwork.photos import visit_photo_add
+from sijin.fieldwork.photos import EXTENSIONS, STORED_AS, _without_location, photo_check, visit_photo_add
 from sijin.fieldwork.services import visit_record
 
-from .models import Problem, ProblemEvent, Status
+from .models import VOID_STATUSES, Action, Level, Problem, ProblemAttachment, ProblemEvent, Status
+from .supervision import problem_urge
+from .workflow import problem_transition, routing_orgs
 
 
 @transaction.atomic
@@ -122,3 +129,127 @@ def visit_report(
     for uploaded in photos:
         visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded, keep_location=keep_location)
     return visit
+
+
+# ---- photos of a problem --------------------------------------------------------------------------------------
+MAX_PROBLEM_PHOTOS = 30
+
+
+@transaction.atomic
+def problem_photo_add(
+    *, actor: User | None, problem: Problem, uploaded_file: File, comment: str = ""
+) -> ProblemAttachment:
+    """A photo of the problem itself (the site, the progress, the result), by anyone who acts on it: the group,
+    the office, the handling unit. Checked and cleaned like a visit photo (type by content, size and pixel
+    caps, upright, no GPS location; HEIC stored as JPEG), kept as an attachment of a 添加照片 event, served
+    only through the problem's scoped view."""
+    if not access.acting_roles(actor, problem):
+        raise PermissionDenied("您无权为此问题添加照片。")
+    if problem.status in VOID_STATUSES:
+        raise ValidationError("已撤销或已合并的问题不能添加照片。")
+    if len(comment) > 200:
+        raise ValidationError({"comment": [f"照片说明不能超过200字(当前{len(comment)}字)。"]})
+    taken = ProblemAttachment.objects.filter(event__problem=problem, event__action=Action.PHOTO).count()
+    if taken >= MAX_PROBLEM_PHOTOS:
+        raise ValidationError(f"每个问题最多{MAX_PROBLEM_PHOTOS}张照片。")
+    name = getattr(uploaded_file, "name", "") or "照片"
+    content_type = photo_check(uploaded_file)
+    stored = _without_location(uploaded_file, name, content_type)
+    content_type = STORED_AS.get(content_type, content_type)
+    event = ProblemEvent.objects.create(
+        problem=problem,
+        actor=recorded_actor(actor),
+        action=Action.PHOTO,
+        from_status=problem.status,
+        to_status=problem.status,
+        comment=comment.strip(),
+        data={"evidence": [name[:200]]},
+        on_date=timezone.localdate(),
+    )
+    attachment = ProblemAttachment(event=event, name=name[:200], content_type=content_type, size=stored.size)
+    attachment.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", stored, save=False)
+    attachment.save()
+    audit(
+        actor, AuditAction.PROBLEM_EVENT, problem, f"添加照片:{problem.title}", event=event.pk, step="photo"
+    )
+    return attachment
+
+
+# ---- many problems at once ------------------------------------------------------------------------------------
+BULK_LIMIT = 200
+BULK_ACTIONS = (Action.TRIAGE, Action.URGE)
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the problems it acted on and, for each one it could not, why."""
+
+    done: list[Problem] = field(default_factory=list)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (id, title, reason)
+
+
+def problem_bulk_act(
+    *,
+    actor: User | None,
+    ids: Sequence[int],
+    action: str,
+    level: str = "",
+    handling_org: Organization | None = None,
+    handler: Person | None = None,
+    deadline_days: int | None = None,
+    comment: str = "",
+) -> BulkResult:
+    """分级交办 or 催办 each of the problems ``ids``, one transaction per problem, through the same services and
+    permission checks as one at a time (problem_transition, problem_urge). A problem it may not act on is
+    left as it was and named with the reason; the others are done."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError("批量操作只能是分级交办或催办。")
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise ValidationError("请先勾选问题。")
+    if len(wanted) > BULK_LIMIT:
+        raise ValidationError(f"一次最多处理{BULK_LIMIT}件问题(已选{len(wanted)}件)。")
+    if action == Action.TRIAGE and (level not in Level.values or handling_org is None):
+        raise ValidationError("批量交办须选择办理层级和承办单位。")
+    if handler is not None and handling_org is not None and handler.organization_id != handling_org.pk:
+        raise ValidationError("承办人不属于所选承办单位。")
+    visible = Problem.objects.visible_to(actor).select_related("campaign", "group", "region", "category")
+    found = {p.pk: p for p in visible.filter(pk__in=wanted)}
+    result = BulkResult()
+    for pk in wanted:
+        problem = found.get(pk)
+        if problem is None:
+            result.failed.append((pk, "", "不存在或无权查看"))
+            continue
+        try:
+            if action == Action.URGE:
+                problem_urge(actor=actor, problem=problem, comment=comment)
+            else:
+                _bulk_triage(actor, problem, level, handling_org, handler, deadline_days, comment)
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            result.failed.append((pk, problem.title, reason))
+        else:
+            result.done.append(problem)
+    return result
+
+
+def _bulk_triage(
+    actor: User | None,
+    problem: Problem,
+    level: str,
+    handling_org: Organization | None,
+    handler: Person | None,
+    deadline_days: int | None,
+    comment: str,
+) -> Problem:
+    if handling_org is None or not routing_orgs(problem).filter(pk=handling_org.pk).exists():
+        raise ValidationError("承办单位不在该问题所在区划,不能交办。")
+    fields: dict[str, Any] = {"level": level, "handling_org": handling_org}
+    if handler is not None:
+        fields["handler"] = handler
+    if deadline_days:
+        fields["deadline_days"] = deadline_days
+    if comment:
+        fields["comment"] = comment
+    return problem_transition(actor=actor, problem=problem, action=Action.TRIAGE, **fields)

@@ -1,4 +1,4 @@
-"""Supervision: deadline lights and the daily sweep (催办 at yellow, 督办 at red).
+"""Supervision: deadline lights, the daily sweep (催办 at yellow, 督办 at red) and the office's own 催办.
 
 Lights: ``green`` on track (or solved by the deadline), ``yellow`` when at most ``campaign.yellow_days``
 working days are left (the deadline day itself counts as 0 left), ``red`` when overdue, ``closed_late`` when
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
@@ -26,11 +27,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sijin.accounts import access
-from sijin.accounts.models import RoleGrant
+from sijin.accounts.models import Role, RoleGrant, User
 from sijin.campaigns.models import Campaign
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction, Notification
-from sijin.core.workdays import add_workdays
+from sijin.core.services import recorded_actor
+from sijin.core.validators import TEXT_MAX
+from sijin.core.workdays import add_workdays, workdays_left
 
 from .models import HANDLER_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Action, Light, Problem, ProblemEvent
 
@@ -165,10 +168,7 @@ def _remind(
     problem = Problem.objects.select_related("target", "handling_org", "handler", "campaign").get(pk=pk)
     if kind == Action.URGE:
         recipients = access.problem_handlers(problem)
-        text = (
-            f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
-            f"已临近,请抓紧办理。"
-        )
+        text = f"{_deadline_words(problem)},已临近,请抓紧办理。"
     else:
         people = {u.pk: u for u in access.problem_unit_users(problem)}
         people |= {
@@ -176,14 +176,11 @@ def _remind(
         }
         recipients = list(people.values())
         text = (
-            f"“{problem.title}”({problem.target.name})办结期限为{problem.deadline:%Y年%m月%d日},"
+            f"{_deadline_words(problem)},"
             f"已超期,请{problem.handling_org or '承办单位'}立即办理并报告办理情况。"
         )
-    subject = f"【{title}】{problem.title}"[:200]
+    subject = _notify(problem, kind, recipients, text)
     url = reverse("problems:problem_detail", args=[problem.pk])
-    Notification.objects.bulk_create(
-        Notification(user=u, kind=kind, title=subject, body=text, url=url) for u in recipients
-    )
     ProblemEvent.objects.create(
         problem=problem,
         action=kind,
@@ -200,3 +197,79 @@ def _remind(
     if addresses:
         mails.append(EmailMessage(subject=subject, body=f"{text}\n\n{url}", to=addresses))
     return True
+
+
+def _deadline_words(problem: Problem) -> str:
+    deadline = f"办结期限为{problem.deadline:%Y年%m月%d日}" if problem.deadline else "尚无办结期限"
+    return f"“{problem.title}”({problem.target.name}){deadline}"
+
+
+def _notify(problem: Problem, kind: Action, recipients: list[User], text: str) -> str:
+    """The in-app notice of a 催办/督办 to each recipient; returns its subject."""
+    subject = f"【{Action.label_of(kind)}】{problem.title}"[:200]
+    url = reverse("problems:problem_detail", args=[problem.pk])
+    Notification.objects.bulk_create(
+        Notification(user=u, kind=kind, title=subject, body=text, url=url) for u in recipients
+    )
+    return subject
+
+
+# --- the office's 催办 ------------------------------------------------------------------------------------------
+
+URGERS = frozenset({Role.OFFICE, Role.ADMIN})
+
+
+def days_overdue(problem: Problem, today: date | None = None) -> int:
+    """Working days past the 办结期限 (0 while it runs, or without one)."""
+    if problem.deadline is None:
+        return 0
+    return max(0, -workdays_left(problem.deadline, today or timezone.localdate()))
+
+
+def may_urge(user: access.Viewer, problem: Problem) -> bool:
+    """催办 is the office's (over the problem's region), while the handling unit has it."""
+    return problem.status in HANDLER_STATUSES and bool(access.acting_roles(user, problem) & URGERS)
+
+
+@transaction.atomic
+def problem_urge(*, actor: User | None, problem: Problem, comment: str = "") -> ProblemEvent:
+    """催办 by the office: notify the problem's handlers now, with the office's words, and record it on the
+    timeline. Once a day per problem (the sweep's 催办 counts), so a double click or a bulk resend sends one."""
+    if not access.acting_roles(actor, problem) & URGERS:
+        raise PermissionDenied("只有活动办可以催办。")
+    problem = (
+        Problem.objects.select_for_update()
+        .select_related("target", "handling_org", "handler", "campaign", "group")
+        .get(pk=problem.pk)
+    )
+    if problem.status not in HANDLER_STATUSES:
+        raise ValidationError(f"当前状态“{problem.get_status_display()}”下无需催办。")
+    if len(comment) > TEXT_MAX:
+        raise ValidationError({"comment": [f"说明不能超过{TEXT_MAX}字(当前{len(comment)}字)。"]})
+    today = timezone.localdate()
+    if problem.events.filter(action=Action.URGE, on_date=today).exists():
+        raise ValidationError("今天已催办过该问题。")
+    late = days_overdue(problem, today)
+    state = f"已超期{late}个工作日" if late else "请按期办结"
+    text = f"{_deadline_words(problem)},{state},请抓紧办理并报告办理情况。"
+    if comment.strip():
+        text += f"\n{comment.strip()}"
+    recipients = access.problem_handlers(problem)
+    _notify(problem, Action.URGE, recipients, text)
+    event = ProblemEvent.objects.create(
+        problem=problem,
+        actor=recorded_actor(actor),
+        action=Action.URGE,
+        from_status=problem.status,
+        to_status=problem.status,
+        comment=text,
+        on_date=today,
+        data={
+            "deadline": problem.deadline.isoformat() if problem.deadline else None,
+            "recipients": [u.pk for u in recipients],
+        },
+    )
+    audit(
+        actor, AuditAction.PROBLEM_EVENT, problem, f"催办:{problem.title}", event=event.pk, step=Action.URGE
+    )
+    return event

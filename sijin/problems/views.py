@@ -7,10 +7,12 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,17 +21,36 @@ from sijin.accounts import access
 from sijin.accounts.models import Role
 from sijin.core.audit import audit_read
 from sijin.core.models import AuditAction
+from sijin.core.once import FormTokenSpent, form_token, form_token_spend
 from sijin.core.pagination import paginate
 from sijin.core.workdays import workdays_left
 from sijin.directory.models import Organization
-from sijin.fieldwork.models import Visit, VisitPhoto
+from sijin.fieldwork.models import VisitPhoto
 
-from .forms import SORTS, ActionForm, ProblemFilterForm
-from .models import RUNNING_STATUSES, Action, Problem, ProblemAttachment, Status
+from .forms import (
+    SORTS,
+    ActionForm,
+    BulkForm,
+    ProblemFilterForm,
+    ProblemPhotoForm,
+    bulk_orgs,
+    export_query,
+    filter_problems,
+)
+from .models import RUNNING_STATUSES, VOID_STATUSES, Action, Problem, ProblemAttachment, Status
 from .notice import notice_docx, notice_issue
 from .rates import compute_rates
-from .supervision import annotate_light, light_q, problem_light
-from .workflow import TRANSITIONS, StaleProblem, allowed_actions, problem_transition
+from .services import BULK_LIMIT, BulkResult, problem_bulk_act, problem_photo_add
+from .supervision import (
+    URGERS,
+    annotate_light,
+    days_overdue,
+    light_q,
+    may_urge,
+    problem_light,
+    problem_urge,
+)
+from .workflow import TRANSITIONS, TRIAGERS, StaleProblem, allowed_actions, problem_transition
 
 PAGE_SIZE = 50
 SUPERVISION_LIMIT = 1000  # rows shown on the 督办 page; the ledger export has all of them
@@ -44,17 +65,103 @@ LIST_COLUMNS = (
 def problem_list(request):
     visible = Problem.objects.visible_to(request.user)
     form = ProblemFilterForm(request.GET or None, problems=visible)
-    problems = _filtered(visible, form)
+    problems = filter_problems(visible, form)
     problems = (
-        annotate_light(problems).select_related("target", "handling_org", "category").only(*LIST_COLUMNS)
+        annotate_light(problems)
+        .select_related("target", "handling_org", "category", "group")
+        .only(*LIST_COLUMNS, "region_id", "group__dispatching_org_id")
     )
     ordering = form.ordering()
     page = paginate(request, problems.order_by(ordering, "-id"), PAGE_SIZE)
+    actions = _bulk_actions(request.user)
+    bulk = (
+        BulkForm(actions=actions, orgs=bulk_orgs(list(page)), auto_id="bulk-%s")
+        if actions and len(page)
+        else None
+    )
     return render(
         request,
         "problems/problem_list.html",
-        {"form": form, "page_obj": page, "sort": ordering, "sorts": SORTS},
+        {
+            "form": form,
+            "page_obj": page,
+            "sort": ordering,
+            "sorts": SORTS,
+            "bulk": bulk,
+            "bulk_limit": BULK_LIMIT,
+            "form_token": form_token(request) if bulk else "",
+            "export_query": export_query(form),
+            "query": request.GET.urlencode(),
+        },
     )
+
+
+def _bulk_actions(user) -> list[str]:
+    """The bulk actions offered to this user: 交办 to those who route problems, 催办 to the office."""
+    held = access.roles(user)
+    return [a for a, who in ((Action.TRIAGE, TRIAGERS), (Action.URGE, URGERS)) if held & who]
+
+
+@login_required
+@require_POST
+def problem_bulk(request):
+    """批量交办/催办 of the ticked problems: each through the same service and checks as one at a time; the
+    page's one-time token makes a second submit (double tap, reload) do nothing."""
+    back = _list_url(request.POST.get("query", ""))
+    actions = _bulk_actions(request.user)
+    if not actions:
+        raise PermissionDenied(_("您无权批量操作问题。"))
+    orgs = Organization.objects.all()  # each problem is checked against its own region line by the service
+    form = BulkForm(request.POST, actions=actions, orgs=orgs)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    try:
+        with form_token_spend(request):
+            pass  # spent on its own: each problem below is its own transaction
+    except FormTokenSpent:
+        messages.warning(request, _("该批量操作已提交过,未重复执行。"))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        result = problem_bulk_act(
+            actor=request.user,
+            ids=data["problems"],
+            action=data["action"],
+            level=data.get("level") or "",
+            handling_org=data.get("handling_org"),
+            handler=data.get("handler"),
+            deadline_days=data.get("deadline_days"),
+            comment=data.get("comment") or "",
+        )
+    except ValidationError as exc:
+        messages.error(request, "".join(exc.messages))
+        return redirect(back)
+    _bulk_messages(request, data["action"], result)
+    return redirect(back)
+
+
+def _bulk_messages(request, action: str, result: BulkResult) -> None:
+    """已交办 5 件,3 件未能交办:#12 标题(原因);…"""
+    verb = Action.label_of(action) if action == Action.URGE else _("交办")
+    summary = _("已%(verb)s %(n)d 件") % {"verb": verb, "n": len(result.done)}
+    if not result.failed:
+        messages.success(request, summary + "。")
+        return
+    reasons = ";".join(
+        f"#{pk}{(' ' + title) if title else ''}({reason.rstrip('。')})" for pk, title, reason in result.failed
+    )
+    text = summary + _(",%(n)d 件未能%(verb)s:") % {"n": len(result.failed), "verb": verb} + reasons
+    (messages.warning if result.done else messages.error)(request, text)
+
+
+def _list_url(query: str) -> str:
+    """The 问题台账 with the filters it was on (only a query string is taken from the form)."""
+    query = query.strip()[:2000]
+    url = reverse("problems:problem_list")
+    return f"{url}?{query}" if query and "\n" not in query and "\r" not in query else url
 
 
 @login_required
@@ -135,30 +242,6 @@ def _action_notice(problem: Problem, action: str) -> str:
     }
 
 
-def _filtered(problems, form: ProblemFilterForm):
-    """Apply the filters that are valid; a mistyped one is ignored rather than hiding every row."""
-    if not form.is_bound:
-        return problems
-    form.is_valid()
-    data = form.cleaned_data
-    if q := data.get("q"):
-        problems = problems.filter(Q(title__contains=q) | Q(target__name__contains=q))
-    for name in ("status", "level", "category", "handling_org"):
-        if value := data.get(name):
-            problems = problems.filter(**{name: value})
-    if region := data.get("region"):
-        problems = problems.filter(region__code__startswith=region.prefix)
-    if kind := data.get("kind"):
-        problems = problems.filter(target__kind=kind)
-    if light := data.get("light"):
-        problems = problems.filter(light_q(light))
-    if start := data.get("reported_from"):
-        problems = problems.filter(reported_on__gte=start)
-    if end := data.get("reported_to"):
-        problems = problems.filter(reported_on__lte=end)
-    return problems
-
-
 def _action_form(request, problem: Problem, action: str, data=None, files=None) -> ActionForm:
     return ActionForm(
         data,
@@ -179,6 +262,7 @@ def _render_detail(
     error: str = "",
     notice: str = "",
     status: int = 200,
+    photo_form: "ProblemPhotoForm | None" = None,
 ):
     """The detail page, or for an HTMX request only its ``detail-panel`` partial.
 
@@ -196,25 +280,31 @@ def _render_detail(
         actions.append({"action": action, "label": Action.label_of(action), "form": form})
     if failed is not None and failed.action not in {a["action"] for a in actions}:
         error = error or _("您无权对此问题执行“%(action)s”。") % {"action": Action.label_of(failed.action)}
-    # Only photos the user may open (a handler is not in the visit's scope: no broken thumbnails).
-    photos = (
-        VisitPhoto.objects.filter(
-            visit_id=problem.visit_id, visit__in=Visit.objects.visible_to(request.user)
-        ).only("id")
-        if problem.visit_id
-        else []
-    )
+    # The photos of the visit it was found on, served through this problem (so its handler sees them too),
+    # and the photos added to the problem itself.
+    photos = VisitPhoto.objects.filter(visit_id=problem.visit_id).only("id") if problem.visit_id else []
+    problem_photos = ProblemAttachment.objects.filter(
+        event__problem=problem, content_type__startswith="image/"
+    ).order_by("-id")
     today = timezone.localdate()
     context = {
         "problem": problem,
         "light": problem_light(problem, today),
         "deadline_note": deadline_note(problem, today),
-        "events": problem.events.select_related("actor").prefetch_related("attachments").order_by("at", "id"),
+        # Newest first: by the day it happened, then as entered.
+        "events": problem.events.select_related("actor")
+        .prefetch_related("attachments")
+        .order_by(F("on_date").desc(nulls_last=True), "-at", "-id"),
         "actions": actions,
         "error": error,
         "notice": notice,
         "failed_action": failed.action if failed is not None else "",
         "photos": photos,
+        "problem_photos": problem_photos,
+        "photo_form": photo_form
+        if photo_form is not None
+        else (ProblemPhotoForm() if _may_add_photo(request.user, problem) else None),
+        "may_urge": may_urge(request.user, problem),
         "outcomes": problem.outcomes.select_related("indicator").order_by("id"),
     }
     if request.htmx:
@@ -234,12 +324,92 @@ def problem_attachment(request, pk):
     except FileNotFoundError:
         raise Http404("文件不存在") from None
     audit_read(request, AuditAction.EVIDENCE_DOWNLOAD, attachment, f"下载佐证材料 {attachment.name}")
+    # A photo (its type read from its content when stored) is shown in the page; other files are downloaded.
+    inline = attachment.content_type in ("image/jpeg", "image/png")
     response = FileResponse(
-        handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.name
+        handle, content_type=attachment.content_type, as_attachment=not inline, filename=attachment.name
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def problem_visit_photo(request, pk, photo_pk):
+    """A photo of the visit the problem was found on, to anyone who sees the problem (its handler too)."""
+    problem = access.get_problem_for(request.user, pk)
+    photo = (
+        VisitPhoto.objects.filter(pk=photo_pk, visit_id=problem.visit_id)
+        .only("id", "visit_id", "file", "content_type")
+        .first()
+        if problem.visit_id
+        else None
+    )
+    if photo is None:
+        raise Http404("不存在或无权查看")
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在") from None
+    audit_read(
+        request, AuditAction.PHOTO_DOWNLOAD, photo, f"查看走访照片(问题 {problem.pk},走访 {photo.visit_id})"
+    )
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _may_add_photo(user, problem: Problem) -> bool:
+    return bool(access.acting_roles(user, problem)) and problem.status not in VOID_STATUSES
+
+
+@login_required
+@require_POST
+def problem_photo(request, pk):
+    """添加照片 to a problem from its page."""
+    problem = access.get_problem_for(request.user, pk, write=True)
+    form = ProblemPhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(
+            request, problem, photo_form=form, error=_("未能添加照片,请按提示修改。"), status=400
+        )
+    try:
+        for uploaded in form.cleaned_data["photos"]:
+            problem_photo_add(
+                actor=request.user,
+                problem=problem,
+                uploaded_file=uploaded,
+                comment=form.cleaned_data["comment"],
+            )
+    except ValidationError as exc:
+        return _render_detail(request, problem, photo_form=form, error="".join(exc.messages), status=400)
+    except PermissionDenied as exc:
+        return _render_detail(request, problem, error=str(exc), status=403)
+    n = len(form.cleaned_data["photos"])
+    messages.success(request, _("已添加%(n)d张照片。") % {"n": n})
+    return redirect("problems:problem_detail", problem.pk)
+
+
+@login_required
+@require_POST
+def problem_urge_view(request, pk):
+    """催办 from the 督办 page or the problem page; back to where it was asked."""
+    problem = access.get_problem_for(request.user, pk, write=True)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
+        "/"
+    ):
+        back = reverse("problems:problem_detail", args=[problem.pk])
+    try:
+        problem_urge(actor=request.user, problem=problem, comment=request.POST.get("comment", ""))
+    except ValidationError as exc:
+        messages.error(request, f"{problem.title}:{''.join(exc.messages)}")
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+    else:
+        messages.success(request, _("已催办“%(title)s”,承办人将收到提醒。") % {"title": problem.title})
+    return redirect(back)
 
 
 # ---- 督办 ------------------------------------------------------------------------------------------------------
@@ -248,7 +418,7 @@ def _attention(user, today: date):
     problems = Problem.objects.visible_to(user).filter(light_q("yellow", today) | light_q("red", today))
     return (
         annotate_light(problems, today)
-        .select_related("handling_org", "target")
+        .select_related("handling_org", "target", "group", "campaign")
         .order_by("handling_org__name", "handling_org_id", "deadline", "id")
     )
 
@@ -257,6 +427,9 @@ def _attention(user, today: date):
 def supervision(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(_attention(request.user, today)[:SUPERVISION_LIMIT])
+    for p in rows:
+        p.days_overdue = days_overdue(p, today)
+        p.may_urge = may_urge(request.user, p)
     visible = Problem.objects.visible_to(request.user)
     units = []
     for org_id, items in groupby(rows, key=lambda p: p.handling_org_id):
@@ -279,6 +452,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
             "rates": compute_rates(visible).as_list(),
             "truncated": len(rows) == SUPERVISION_LIMIT,
             "can_issue": access.may_issue_notice(request.user),
+            "here": request.get_full_path(),
         },
     )
 

@@ -24,19 +24,21 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from sijin.accounts import access
 from sijin.accounts.models import Role, User
+from sijin.campaigns.models import Category
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import recorded_actor
 from sijin.core.validators import TEXT_MAX
 from sijin.core.workdays import add_workdays
+from sijin.directory.models import Organization, Region
 
 from .models import (
     NEXT_LEVEL,
@@ -85,7 +87,7 @@ class ReturnReason:
 SATISFACTION_VALUES = ("satisfied", "basic", "dissatisfied")
 
 _TRIAGE = ("level", "handling_org")
-_TRIAGE_OPTIONAL = ("handler", "deadline_days", "complex")
+_TRIAGE_OPTIONAL = ("handler", "deadline_days", "complex", "category")
 # 提级 and 长期推进 are taken from any open state but an escalated one (that one the office routes).
 _ESCALABLE = tuple(s for s in OPEN_STATUSES if s != S.ESCALATED)
 _RESOLVE_OPTIONAL = ("evidence", "outcomes", "level")
@@ -135,6 +137,7 @@ FIELD_LABELS = {
     "level": gettext_noop("办理层级"),
     "handling_org": gettext_noop("承办单位"),
     "handler": gettext_noop("承办人"),
+    "category": gettext_noop("类别"),
     "deadline_days": gettext_noop("办理时限(工作日)"),
     "complex": gettext_noop("复杂问题"),
     "resolution": gettext_noop("办理结果"),
@@ -176,13 +179,29 @@ def allowed_actions(user: access.Viewer, problem: Problem) -> list[str]:
     return found
 
 
-def default_deadline_days(problem: Problem, complex_problem: bool = False) -> int:
-    """办结时限: complex problems get the campaign's complex_days; otherwise the category's, else the campaign's."""
+def routing_orgs(problem: Problem) -> QuerySet[Organization]:
+    """承办单位 offered for a problem: units of its region or an ancestor region, and the group's sending unit."""
+    codes = []
+    node: Region | None = problem.region
+    while node is not None:
+        codes.append(node.code)
+        node = node.parent
+    return Organization.objects.filter(
+        Q(region_id__in=codes) | Q(pk=problem.group.dispatching_org_id)
+    ).order_by("name")
+
+
+def default_deadline_days(
+    problem: Problem, complex_problem: bool = False, category: Category | None = None
+) -> int:
+    """办结时限: complex problems get the campaign's complex_days; otherwise the category's (``category``: the one
+    分级交办 sets, else the problem's), else the campaign's."""
     campaign = problem.campaign
+    category = category or problem.category
     if complex_problem:
         return campaign.complex_days
-    if problem.category_id and problem.category.solve_days:
-        return problem.category.solve_days
+    if category is not None and category.solve_days:
+        return category.solve_days
     return campaign.solve_days
 
 
@@ -280,8 +299,9 @@ def _check_texts(fields: dict[str, Any]) -> None:
             raise ValidationError({name: [f"{label}不能超过{TEXT_MAX}字(当前{len(value)}字)。"]})
 
 
-# The sweep's reminders are not steps of the case: a step may be entered as having happened before one.
-_REMINDERS = (A.URGE, A.SUPERVISE)
+# Reminders (催办, 督办) and photos are not steps of the case: a step may be entered as having happened
+# before one.
+_REMINDERS = (A.URGE, A.SUPERVISE, A.PHOTO)
 
 
 def _check_order(problem: Problem, day: date) -> None:
@@ -318,10 +338,10 @@ def _apply(
         changes |= _self_handling(problem, fields, today, actor)
     elif action in (A.TRIAGE, A.RESUME):
         if action == A.TRIAGE:
-            changes |= _routing(fields)
+            changes |= _routing(problem, fields)
         elif problem.handling_org_id is None:
             raise ValidationError("该问题尚未交办承办单位,请分级交办。")
-        days = _deadline_days(problem, fields)
+        days = _deadline_days(problem, fields, changes.get("category"))
         changes |= {
             "assigned_on": today,
             "deadline_days": days,
@@ -401,20 +421,29 @@ def _self_handling(problem: Problem, fields: dict[str, Any], today: date, actor:
     }
 
 
-def _routing(fields: dict[str, Any]) -> dict[str, Any]:
+def _routing(problem: Problem, fields: dict[str, Any]) -> dict[str, Any]:
+    """分级交办's routing: level, unit, the unit's handler, and the category the office sets or corrects."""
     if fields["level"] not in Level.values:
         raise ValidationError("办理层级不正确。")
     handler = fields.get("handler")
     if handler is not None and handler.organization_id != fields["handling_org"].pk:
-        raise ValidationError("承办人不属于承办单位。")
-    return {"level": fields["level"], "handling_org": fields["handling_org"], "handler": handler}
+        raise ValidationError({"handler": ["承办人不属于所选承办单位。"]})
+    changes = {"level": fields["level"], "handling_org": fields["handling_org"], "handler": handler}
+    category = fields.get("category")
+    if category is not None:
+        if not isinstance(category, Category) or category.campaign_id != problem.campaign_id:
+            raise ValidationError({"category": ["问题类别不属于该问题所在行动。"]})
+        changes["category"] = category
+    return changes
 
 
-def _deadline_days(problem: Problem, fields: dict[str, Any]) -> int:
+def _deadline_days(problem: Problem, fields: dict[str, Any], category: Category | None = None) -> int:
     raw = fields.get("deadline_days")
     try:
         days = (
-            int(raw) if raw not in (None, "") else default_deadline_days(problem, bool(fields.get("complex")))
+            int(raw)
+            if raw not in (None, "")
+            else default_deadline_days(problem, bool(fields.get("complex")), category)
         )
     except (TypeError, ValueError):
         raise ValidationError("办理时限应为1至365个工作日。") from None

@@ -391,7 +391,7 @@ def test_it_accepts_a_pdf_and_an_xlsx_as_evidence(accepted):
     assert types == {"application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def test_it_shows_only_the_photos_the_user_may_open(world, settings, tmp_path):
+def test_it_shows_the_visit_photos_through_the_problem_to_whoever_sees_it(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     problem = world.overdue  # found on a visit, handled by the handler's unit
     photo = visit_photo_add(
@@ -399,14 +399,17 @@ def test_it_shows_only_the_photos_the_user_may_open(world, settings, tmp_path):
         visit=problem.visit,
         uploaded_file=SimpleUploadedFile("site.png", png_bytes(), content_type="image/png"),
     )
-    member = client_for("member")
-    assert f'src="/visits/photos/{photo.pk}/"' in member.get(f"/problems/{problem.pk}/").content.decode()
-    assert member.get(f"/visits/photos/{photo.pk}/").status_code == 200
+    url = f"/problems/{problem.pk}/visit-photos/{photo.pk}/"
+    for username in ("member", "handler"):
+        client = client_for(username)
+        assert f'src="{url}"' in client.get(f"/problems/{problem.pk}/").content.decode()
+        assert client.get(url).status_code == 200
     handler = client_for("handler")
-    r = handler.get(f"/problems/{problem.pk}/")
-    assert r.status_code == 200
-    assert "/visits/photos/" not in r.content.decode()
-    assert handler.get(f"/visits/photos/{photo.pk}/").status_code == 404
+    assert handler.get(f"/visits/photos/{photo.pk}/").status_code == 404  # the visit itself stays hidden
+    other = world.problems["reported"]  # found on another visit: not this problem's photo
+    assert handler.get(f"/problems/{other.pk}/visit-photos/{photo.pk}/").status_code == 404
+    assert client_for("member").get(f"/problems/{other.pk}/visit-photos/{photo.pk}/").status_code == 404
+    assert client_for("outsider").get(url).status_code == 404
 
 
 def test_it_filters_by_region(world, fresh):
