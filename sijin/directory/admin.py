@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from sijin.core.admin import AuditedAdmin, ServiceAdmin, Services
 
@@ -10,10 +11,14 @@ from .services import organization_create, organization_update, person_create, p
 class RegionAdmin(AuditedAdmin):
     """Regions are loaded in bulk (regions_load); a single correction here takes the generic audited path."""
 
-    list_display = ["code", "name", "level", "parent"]
+    list_display = ["code", "name", "level", "parent", "zone"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+
+    @admin.display(description=_("功能区"), boolean=True)
+    def zone(self, region: Region) -> bool:
+        return region.is_zone
 
 
 @admin.register(Organization)

@@ -22,6 +22,31 @@ PREFIX_LENGTH: dict[int, int] = {
     RegionLevel.VILLAGE: 12,
 }
 
+# The statistical code marks functional zones (经济技术开发区, 高新技术产业开发区, 旅游度假区, 管理区 …) itself
+# (国家统计局《统计用区划代码编制规则》): a county-level code whose 5th–6th digits are 71–80, a township-level
+# one whose 7th–9th digits are 400–599 (类似乡级单位: 开发区, 农场, 林场 …). So it is read from the code, not
+# stored: it cannot disagree with the code, and needs nothing when the data are reloaded.
+ZONE_DIGITS: dict[int, tuple[int, int, int, int]] = {
+    RegionLevel.COUNTY: (4, 6, 71, 80),
+    RegionLevel.TOWNSHIP: (6, 9, 400, 599),
+}
+
+
+def is_zone_code(code: str, level: int) -> bool:
+    if level not in ZONE_DIGITS:
+        return False
+    start, end, low, high = ZONE_DIGITS[level]
+    return low <= int(code[start:end]) <= high
+
+
+def region_code(text: str) -> str | None:
+    """The 12-digit code of a region written with the digits of its level (2 for a province, 4, 6, 9 for a
+    town, or all 12), or None for anything else."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) in PREFIX_LENGTH.values():
+        return text.ljust(12, "0")
+    return None
+
 
 class Region(models.Model):
     """行政区划: a 12-digit statistical code is the key, so a subtree is a code prefix."""
@@ -60,6 +85,11 @@ class Region(models.Model):
     @property
     def prefix(self) -> str:
         return self.code[: PREFIX_LENGTH[self.level]]
+
+    @property
+    def is_zone(self) -> bool:
+        """A functional zone (开发区, 度假区, 管理区 …) rather than a district, county, town or township."""
+        return is_zone_code(self.code, self.level)
 
     def full_name(self) -> str:
         names: list[str] = []

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sijin.core.audit import audit
@@ -12,9 +13,8 @@ from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved
 from sijin.core.validators import normalize_mobile
 
-from .models import Organization, Person, Region
-
-REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
+from .models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
+from .regiondata import DATA_DIR, REGIONS_CSV, deep_file, deep_rows
 
 
 @transaction.atomic
@@ -37,6 +37,59 @@ def regions_load(*, actor: AbstractBaseUser | None = None, path: Path = REGIONS_
     if new:
         audit(actor, AuditAction.REGIONS_LOAD, None, f"导入行政区划 {len(new)} 条", source=str(path.name))
     return len(new)
+
+
+# Whose code's first digits name a region's parent, below the county: a town's county (or, in the
+# prefectures without counties — 东莞, 中山, 儋州 — the prefecture, whose 12-digit code is the same), a
+# village's town.
+PARENT_DIGITS = {RegionLevel.TOWNSHIP: PREFIX_LENGTH[RegionLevel.COUNTY], RegionLevel.VILLAGE: 9}
+
+
+@transaction.atomic
+def regions_load_deep(
+    *,
+    actor: AbstractBaseUser | None = None,
+    within: str,
+    level: int = RegionLevel.TOWNSHIP,
+    data_dir: Path = DATA_DIR,
+) -> int:
+    """Load the towns (乡镇、街道) — and with ``level`` VILLAGE their villages (村、社区) too — of a province, or
+    of the part of it whose code starts with ``within`` (37, 3716, 371621, or a town's 9 digits for villages).
+    The county level is loaded first if it is not yet. Rerunning adds only what is missing; returns how many
+    rows were new. One bulk insert per level keeps every parent ahead of its children."""
+    within = within.strip()
+    if not (within.isascii() and within.isdigit() and len(within) in (2, 4, 6, 9)):
+        raise ValidationError("区划代码应为2位(省)、4位(市)、6位(县)或9位(乡镇)数字。")
+    if level not in PARENT_DIGITS:
+        raise ValidationError("只能导入乡级或村级区划。")
+    if not deep_file(RegionLevel.TOWNSHIP, within[:2], data_dir).exists():
+        raise ValidationError(f"没有代码为 {within[:2]} 的省级区划的乡镇数据。")
+    regions_load(actor=actor)
+    added = 0
+    for lv in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        if lv > level:
+            break
+        rows = [(code, name) for code, name in deep_rows(lv, within[:2], data_dir) if code.startswith(within)]
+        existing = set(
+            Region.objects.filter(code__startswith=within, level=lv).values_list("code", flat=True)
+        )
+        digits = PARENT_DIGITS[lv]
+        new = [
+            Region(code=code, name=name, level=lv, parent_id=code[:digits].ljust(12, "0"))
+            for code, name in rows
+            if code not in existing
+        ]
+        parents = {str(r.parent_id) for r in new}
+        if missing := parents - set(Region.objects.filter(code__in=parents).values_list("code", flat=True)):
+            raise ValidationError(f"上级区划 {min(missing)} 不存在,请先导入县级以上行政区划。")
+        Region.objects.bulk_create(new, batch_size=2000)
+        added += len(new)
+        if lv == RegionLevel.TOWNSHIP and not Region.objects.filter(code=within.ljust(12, "0")).exists():
+            raise ValidationError(f"区划代码 {within} 不存在。")  # a 9-digit code that names no town
+    if added:
+        source = f"{deep_file(level, within[:2], data_dir).parent.name}/{within[:2]}.csv.gz"
+        audit(actor, AuditAction.REGIONS_LOAD, None, f"导入 {within} 的乡村区划 {added} 条", source=source)
+    return added
 
 
 @transaction.atomic
