@@ -9,9 +9,10 @@ import sys
 
 COMMANDS = {
     "demo": "加载滨州市教育局驻惠民县工作组演示数据(可重复运行)",
+    "synth": "生成合成省级数据(--problems N --seed S),用于性能测试",
     "serve": "用 gunicorn 启动网站(默认 http://127.0.0.1:8000)",
     "worker": "运行后台任务(大批量导出等)",
-    "load-regions": "导入全国县级以上行政区划",
+    "load-regions": "导入全国县级以上行政区划(及功能区);--province 37 --level town|village 按省导入乡镇、村",
     "check": "检查配置与数据库连接",
     "workdays": "工作日计算:add 日期 N / between 日期A 日期B",
     "sweep": "督办巡检:临期催办、超期督办(可重复运行)",

@@ -35,7 +35,7 @@ from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkG
 from sijin.campaigns.services import target_create
 from sijin.core.dates import parse_date
 from sijin.core.validators import validate_credit_code
-from sijin.directory.models import Organization, Person, Region
+from sijin.directory.models import Organization, Person, Region, region_code
 from sijin.problems.forms import routing_orgs
 from sijin.problems.models import Level, Problem, Status
 from sijin.problems.services import problem_report
@@ -237,13 +237,6 @@ def _service_errors(
             errors.add(row_no, default, m)
 
 
-def region_code(text: str) -> str | None:
-    """A 12-digit statistical region code from 12 digits, or from a county's 6 (padded with zeros)."""
-    if text.isascii() and text.isdigit() and len(text) in (6, 12):
-        return text.ljust(12, "0")
-    return None
-
-
 @dataclass
 class Checked:
     """A sheet checked row by row and nothing written: each good row's service arguments, and the errors."""
@@ -365,7 +358,11 @@ def _read_region(sheet: Sheet, row: tuple, row_no: int, errors: _Errors) -> Regi
     code = region_code(text)
     region = Region.objects.filter(code=code).first() if code else None
     if code is None:
-        errors.add(row_no, Header.REGION_CODE, f"区划代码“{text[:20]}”应为12位(或县级6位)数字。")
+        errors.add(
+            row_no,
+            Header.REGION_CODE,
+            f"区划代码“{text[:20]}”应为12位数字(也可写省2位、市4位、县6位、乡镇9位)。",
+        )
     elif region is None:
         errors.add(row_no, Header.REGION_CODE, f"区划代码“{text}”不存在。")
     elif (named := sheet.text(row, Header.REGION)) and named != region.name:

@@ -214,7 +214,7 @@ def test_it_reads_six_digit_region_codes(world):
         ["项目", "错代码", "37082", world.group.name],
     ]
     result = targets_import(actor=world.users["member"], campaign=world.campaign, source=xlsx(header, rows))
-    assert result.errors == ["第4行 第3列:区划代码“37082”应为12位(或县级6位)数字。"]
+    assert result.errors == ["第4行 第3列:区划代码“37082”应为12位数字(也可写省2位、市4位、县6位、乡镇9位)。"]
     result = targets_import(
         actor=world.users["member"], campaign=world.campaign, source=xlsx(header, rows[:1])
     )
