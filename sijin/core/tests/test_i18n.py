@@ -192,6 +192,10 @@ def po_entries(path: Path) -> list[dict]:
             entry[field] = ast.literal_eval(m.group(2))
         elif line.startswith('"') and field:
             entry[field] += ast.literal_eval(line)
+    # A plural entry ({% blocktranslate count %}) counts as translated when both its forms are.
+    for e in entries:
+        if "msgid_plural" in e:
+            e["msgstr"] = e.get("msgstr[0]", "") if e.get("msgstr[1]", "").strip() else ""
     return entries
 
 
@@ -218,7 +222,14 @@ def test_mo_is_compiled_from_po():
     with (LOCALE / "django.mo").open("rb") as f:
         catalogue = gettext.GNUTranslations(f)
     stale = [
-        e["msgid"] for e in po_entries(LOCALE / "django.po") if catalogue.gettext(e["msgid"]) != e["msgstr"]
+        e["msgid"]
+        for e in po_entries(LOCALE / "django.po")
+        if (
+            catalogue.ngettext(e["msgid"], e["msgid_plural"], 1)
+            if "msgid_plural" in e
+            else catalogue.gettext(e["msgid"])
+        )
+        != e["msgstr"]
     ]
     assert not stale, "run: cd sijin && ../.venv/bin/python ../manage.py compilemessages -l en"
 
