@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import cn2an
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 QUALIFIERS = ("约", "余", "多")
 QUALIFIER_CHOICES = [("", "精确"), ("约", "约"), ("余", "余"), ("多", "多")]
@@ -356,8 +357,17 @@ def _magnitude(value: Decimal) -> tuple[Decimal, str]:
     return clean_decimal(value), ""
 
 
+# Counts a page in English writes in English (16+ times); sums of money and goods keep their Chinese units,
+# which have no English of the same size (万元). Official documents are always written in Chinese.
+ENGLISH_COUNTS = {"次": "times", "人次": "person-times", "人": "people", "户": "households", "家": "firms"}
+
+
 def _written(mantissa: Decimal, mag: str, unit: str, qualifier: str) -> str:
     text = f"{mantissa:f}"
+    if not mag and unit in ENGLISH_COUNTS and (translation.get_language() or "").startswith("en"):
+        vague = {"约": "about ", "余": "", "多": ""}
+        plus = "+" if qualifier in ("余", "多") else ""
+        return f"{vague.get(qualifier, '')}{text}{plus} {ENGLISH_COUNTS[unit]}"
     if qualifier == "约":
         return f"约{text}{mag}{unit}"
     if qualifier and mag and mantissa >= 10 and mantissa == mantissa.to_integral():

@@ -168,3 +168,14 @@ def test_it_reads_back_any_indicator_figure(value, unit, qualifier):
     text = format_quantity(value, unit, qualifier)
     assert parse_quantity(text).to_unit(unit) == value
     assert parse_quantity(text).qualifier == qualifier
+
+
+def test_it_writes_counts_in_english_on_an_english_page():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert format_quantity(16, "次", "余") == "16+ times"
+        assert format_quantity(20, "户", "约") == "about 20 households"
+        assert format_quantity(35000, "元") == "3.5万元"  # money keeps its Chinese unit
+    with translation.override("zh-hans"):
+        assert format_quantity(16, "次", "余") == "16余次"
