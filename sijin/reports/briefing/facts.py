@@ -20,6 +20,7 @@ from sijin.campaigns.models import (
 from sijin.campaigns.naming import kind_noun
 from sijin.campaigns.people import cadre_count
 from sijin.directory.models import Person
+from sijin.tallies.models import TallyReport, TallyStatus
 from sijin.tallies.totals import FieldTotal, reported_totals
 
 STEMS = "甲乙丙丁戊己庚辛壬癸"  # several unnamed targets of a kind: 某企业甲, 某企业乙 …
@@ -87,6 +88,24 @@ def reported_figures(groups: list[WorkGroup], start: date, end: date) -> list[Fi
             seen.add(total.field.label)
             out.append(total)
     return out
+
+
+def reported_as_of(groups: list[WorkGroup], start: date, end: date) -> date | None:
+    """The day the reported figures stand at (截至…): the end of the latest submitted report's period among those
+    ``reported_figures`` sums (periods within the briefing's); None when no report was submitted."""
+    latest: date | None = (
+        TallyReport.objects.filter(
+            form__active=True,
+            group__in=groups,
+            status=TallyStatus.SUBMITTED,
+            period_start__gte=start,
+            period_end__lte=end,
+        )
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    return latest
 
 
 def unnamed_headings(targets: list[Target]) -> dict[int, str]:

@@ -12,12 +12,41 @@ from sijin.fieldwork.services import MeasureTotal
 
 # A dispatching unit recorded as not stated in the source (an import of an old report) is not named.
 UNSTATED = frozenset({"", "未载明", "不详", "未知"})
-# A measure's name that already starts with its verb is written as it is; a meeting is 召开, the rest 开展.
-VERBS = ("召开", "开展", "组织", "举办", "举行", "进行", "实施", "推动", "落实")
+# A measure's name that already starts with its verb is written as it is (送温暖, 走访慰问); a meeting or a
+# 座谈 is 召开; the rest (宣讲, 培训, 督导, 服务 …) is 开展.
+VERBS = (
+    "召开",
+    "开展",
+    "组织",
+    "举办",
+    "举行",
+    "进行",
+    "实施",
+    "推动",
+    "落实",
+    "送",
+    "走访",
+    "召集",
+    "协调",
+    "帮助",
+    "慰问",
+    "深入",
+    "参加",
+    "邀请",
+    "印发",
+    "制定",
+)
+MEETINGS = ("会议", "座谈")
+MEETING_VERBS = ("召开", "组织", "举办", "举行", "召集", "参加")
 
 
 def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_day(d: date, year: int) -> str:
+    """3月9日 within ``year`` (the year the briefing's period starts), 2021年1月4日 outside it."""
+    return f"{d.month}月{d.day}日" if d.year == year else cn_date(d)
 
 
 def cn_period(start: date, end: date) -> str:
@@ -47,12 +76,23 @@ def period_length(first: date, last: date) -> str:
 
 
 def quote(text: str) -> str:
+    """“…” around a name or a saying, once: a text typed already in its quotes is left as it is."""
+    text = text.strip()
+    inner = text[1:-1]
+    if len(text) > 1 and text[0] == "“" and text[-1] == "”" and "“" not in inner and "”" not in inner:
+        return text
     return f"“{text}”"
 
 
 def sentence(text: str) -> str:
+    """The text closed with 。, unless it ends a sentence already (a closing quote only when what it quotes
+    ends with its own 。!?)."""
     text = text.strip()
-    return text if not text or text[-1] in "。!?!?”::" else f"{text}。"
+    if not text or text[-1] in "。!?!?::":
+        return text
+    if text[-1] == "”" and len(text) > 1 and text[-2] in "。!?!?":
+        return text
+    return f"{text}。"
 
 
 def unit_name(org: Organization | None) -> str:
@@ -87,11 +127,12 @@ def documents_phrase(docs: list[GroupDocument]) -> str:
 
 
 def measure_phrase(total: MeasureTotal) -> str:
-    """召开协调会3次(协调部门5个,参加人数30人); 开展政策宣讲4场."""
+    """召开协调会3次(协调部门5个,参加人数30人); 开展政策宣讲4场; 送温暖2次 (its own verb)."""
     name = total.name.strip()
-    if name.startswith(VERBS):
+    meeting = name.endswith("会") or any(word in name for word in MEETINGS)
+    if name.startswith(MEETING_VERBS) or (name.startswith(VERBS) and not meeting):
         verb = ""
-    elif name.endswith("会"):
+    elif meeting:  # 协调会, 专题会议, 座谈交流: a meeting whatever its first word
         verb = "召开"
     else:
         verb = "开展"

@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 
 import cn2an
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.html import escape
 
 from sijin.accounts.access import Viewer
 from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.campaigns.models import GroupTier, Target, TargetKind, WorkGroup
 from sijin.campaigns.naming import target_phrase
 from sijin.core.workdays import workdays_between
 from sijin.directory.models import Organization, Region
 from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
-from sijin.fieldwork.services import measure_totals
+from sijin.fieldwork.services import MeasureTotal, measure_totals
 from sijin.fieldwork.totals import outcomes_total_text
 from sijin.problems.models import SOLVED_STATUSES, Action, Light, Problem
 from sijin.problems.rates import compute_rates
@@ -42,11 +42,13 @@ from .facts import (
     first_secretaries,
     group_documents,
     group_leaders,
+    reported_as_of,
     reported_figures,
     unnamed_headings,
 )
 from .phrases import (
     cn_date,
+    cn_day,
     cn_period,
     documents_phrase,
     measure_phrase,
@@ -66,8 +68,27 @@ OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结�
 # The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
 UNDECIDED_HEADING = "其他帮扶对象"
 UNDECIDED_COUNTED = "其他对象"
+# Up to this many groups are told one by one in the overview; more are counted by campaign and tier, naming
+# the first SHOWN units, places and approaches and then 等.
+FEW_GROUPS = 5
+SHOWN = 3
 # Reported figures that stand in for the overview's itemised ones (tallies.sources codes).
 VISITS_SOURCE, FOUND_SOURCE = "visits", "problems_found"
+
+
+def first_few(names: list[str], measure: str) -> str:
+    """甲、乙、丙; 甲、乙、丙等5个单位 beyond three."""
+    if len(names) <= SHOWN:
+        return "、".join(names)
+    return "、".join(names[:SHOWN]) + f"等{len(names)}{measure}"
+
+
+def by_day(days) -> list[tuple[date, int]]:
+    """How many of ``days`` fall on each day, in order of the day."""
+    counts: dict[date, int] = defaultdict(int)
+    for day in days:
+        counts[day] += 1
+    return sorted(counts.items())
 
 
 @dataclass(frozen=True)
@@ -82,16 +103,24 @@ def scoped_groups(
     group: WorkGroup | None = None,
     organization: Organization | None = None,
     region: Region | None = None,
+    period: tuple[date, date] | None = None,
 ) -> QuerySet[WorkGroup]:
-    """The groups a briefing covers, always within the actor's scope."""
+    """The groups a briefing covers, always within the actor's scope. With a ``period``, a unit's or a region's
+    briefing keeps only the groups whose stay ([start, end]) overlaps it, of whatever campaign (the briefing form
+    picks no campaign); a group's own briefing is of that group whatever the period."""
     groups = WorkGroup.objects.visible_to(actor).select_related("dispatching_org", "region", "campaign")
     if group is not None:
         return groups.filter(pk=group.pk)
     if organization is not None:
-        return groups.filter(dispatching_org=organization)
-    if region is not None:
-        return groups.filter(region__code__startswith=region.prefix)
-    return groups.none()
+        groups = groups.filter(dispatching_org=organization)
+    elif region is not None:
+        groups = groups.filter(region__code__startswith=region.prefix)
+    else:
+        return groups.none()
+    if period is not None:
+        start, end = period
+        groups = groups.filter(start__lte=end).filter(Q(end=None) | Q(end__gte=start))
+    return groups
 
 
 # Official documents are written in Chinese whatever language the page is shown in.
@@ -105,7 +134,11 @@ def briefing_text(
     organization: Organization | None = None,
     region: Region | None = None,
 ) -> BriefingText:
-    groups = list(scoped_groups(actor, group=group, organization=organization, region=region))
+    groups = list(
+        scoped_groups(
+            actor, group=group, organization=organization, region=region, period=(period_start, period_end)
+        )
+    )
     return _Writer(
         actor, groups, period_start, period_end, group=group, organization=organization, region=region
     ).write()
@@ -149,6 +182,7 @@ class _Writer:
         )
         self.lines: list[str] = []
         self.headings: dict[int, str] = {}
+        self._outcomes: list[Outcome] | None = None
 
     # ---- the whole text -------------------------------------------------------------------------------------
     def write(self) -> BriefingText:
@@ -156,7 +190,9 @@ class _Writer:
             return BriefingText(self.title(), "<p>范围内没有可查看的工作组。</p>")
         self.overview()
         self.work()
-        targets = list(self.targets)
+        self.gather()
+        # A target with nothing to tell in the period gets no heading (its profile alone is no news).
+        targets = [t for t in self.targets if self.has_news(t)]
         self.headings = unnamed_headings(targets)
         kinds: list[TargetKind] = []
         for t in targets:
@@ -204,27 +240,18 @@ class _Writer:
         reported = reported_figures(self.groups, self.start, self.end)
         sources = {t.field.source for t in reported}
         parts = [f"{cn_period(self.start, self.end)}"]
-        leaders = group_leaders(self.groups)
-        documents_of = group_documents(self.groups, self.start, self.end)
-        for g in self.groups:
-            campaign = g.campaign
-            deployment = f"{campaign.deployment}," if campaign.deployment else ""
-            unit = unit_name(g.dispatching_org)
-            sent = f"{unit}{deployment}派出" if unit else deployment
-            parts.append(f",{sent}{g.get_tier_display()}工作组入驻{g.region.name}")
-            leader = leaders.get(g.pk)
-            if leader is not None:
-                parts.append(f",由{person_phrase(leader, within=g.dispatching_org)}任组长")
-            parts.append(f",开展{campaign.name}")
-            if g.approach:
-                parts.append(f"。工作组确定了{quote(g.approach)}的思路")
-            documents = documents_phrase(documents_of.get(g.pk, []))
-            if documents:
-                parts.append(f",{documents}" if g.approach else f"。工作组{documents}")
+        if len(self.groups) > FEW_GROUPS:
+            parts.extend(self.groups_summary())
+        else:
+            parts.extend(self.groups_one_by_one())
         duration = self.duration()
         if duration:
             parts.append(f",在{duration}时间里")
         if reported:
+            as_of = reported_as_of(self.groups, self.start, self.end)
+            # Placed before 据定期报送 so that the figures follow it as they are reported.
+            if as_of is not None:
+                parts.append(f",截至{cn_day(as_of, self.start.year)}")
             parts.append(",据定期报送," + "、".join(t.phrase for t in reported))
         visits = list(self.visits)
         if visits and VISITS_SOURCE not in sources:
@@ -246,7 +273,11 @@ class _Writer:
                 parts.append(f",{cadres}")
         rates = compute_rates(self.problems)
         if rates.total:
-            if FOUND_SOURCE in sources:  # the reported count was given above: here what is itemised
+            if not rates.solved and not self.any_due():
+                # Nothing solved and nothing due yet: a 0% rate would misread the period.
+                found = "" if FOUND_SOURCE in sources else f"发现问题{rates.total}个,"
+                parts.append(f";{found}正在推进解决")
+            elif FOUND_SOURCE in sources:  # the reported count was given above: here what is itemised
                 parts.append(f";有记录的问题中已办结{rates.solved}个,办结率{rates.solve_rate}%")
             else:
                 parts.append(f";发现问题{rates.total}个,已办结{rates.solved}个,办结率{rates.solve_rate}%")
@@ -263,15 +294,134 @@ class _Writer:
             parts.append(
                 f"。总结的{names}工作法入选了{selected[0].selected_as or selected[0].get_selected_level_display()}"
             )
-        self.para("".join(parts))
+        text = "".join(parts)
+        description = self.campaign_description()
+        if description and description not in text:
+            text = sentence(text) + description
+        self.para(text)
+
+    def groups_one_by_one(self) -> list[str]:
+        """A few groups: each with its unit, tier, place, 组长, approach and documents, and when it arrived or
+        left within the period."""
+        parts = []
+        leaders = group_leaders(self.groups)
+        documents_of = group_documents(self.groups, self.start, self.end)
+        for g in self.groups:
+            campaign = g.campaign
+            deployment = f"{campaign.deployment}," if campaign.deployment else ""
+            unit = unit_name(g.dispatching_org)
+            sent = f"{unit}{deployment}派出" if unit else deployment
+            parts.append(f",{sent}{g.get_tier_display()}工作组入驻{g.region.name}")
+            if self.arrived_within(g):
+                parts.append(f"({cn_day(g.start, self.start.year)}起进驻)")
+            leader = leaders.get(g.pk)
+            if leader is not None:
+                parts.append(f",由{person_phrase(leader, within=g.dispatching_org)}任组长")
+            parts.append(f",开展{campaign.name}")
+            if self.left_within(g):
+                assert g.end is not None
+                parts.append(f",已于{cn_day(g.end, self.start.year)}结束驻点")
+            if g.approach:
+                parts.append(f"。工作组确定了{quote(g.approach)}的思路")
+            documents = documents_phrase(documents_of.get(g.pk, []))
+            if documents:
+                parts.append(f",{documents}" if g.approach else f"。工作组{documents}")
+        return parts
+
+    def groups_summary(self) -> list[str]:
+        """Many groups: counted by campaign and tier (X、Y等N个单位派出N个工作组), a few of their approaches, and
+        how many arrived or left within the period, by day."""
+        parts = []
+        by_campaign: dict[int, list[WorkGroup]] = defaultdict(list)
+        for g in self.groups:
+            by_campaign[g.campaign_id].append(g)
+        for members in by_campaign.values():
+            campaign = members[0].campaign
+            deployment = f"{campaign.deployment}," if campaign.deployment else ""
+            units = list(dict.fromkeys(u for u in (unit_name(g.dispatching_org) for g in members) if u))
+            regions = list(dict.fromkeys(g.region.name for g in members))
+            tiers: dict[str, int] = {}
+            order = list(GroupTier.values)  # 省派 before 市派 before 县派
+            for g in sorted(members, key=lambda g: order.index(g.tier) if g.tier in order else len(order)):
+                tiers[g.get_tier_display()] = tiers.get(g.get_tier_display(), 0) + 1
+            tier_text = (
+                next(iter(tiers))
+                if len(tiers) == 1
+                else "其中" + "、".join(f"{tier}{n}个" for tier, n in tiers.items())
+            )
+            sent = f"{deployment}{first_few(units, '个单位')}派出" if units else deployment
+            parts.append(
+                f",{sent}{len(members)}个工作组({tier_text})入驻{first_few(regions, '地')},开展{campaign.name}"
+            )
+            moves = [
+                f"{n}个于{cn_day(day, self.start.year)}起进驻"
+                for day, n in by_day(g.start for g in members if self.arrived_within(g))
+            ] + [
+                f"{n}个已于{cn_day(day, self.start.year)}结束驻点"
+                for day, n in by_day(g.end for g in members if g.end is not None and self.left_within(g))
+            ]
+            if moves:
+                parts.append(",其中" + "、".join(moves))
+            approaches = list(dict.fromkeys(g.approach.strip() for g in members if g.approach.strip()))
+            if len(approaches) == 1:
+                parts.append(f"。各工作组确定了{quote(approaches[0])}的思路")
+            elif approaches:
+                shown = "、".join(quote(a) for a in approaches[:SHOWN])
+                more = "等" if len(approaches) > SHOWN else ""
+                parts.append(f"。各工作组分别确定了{shown}{more}思路")
+        return parts
+
+    def arrived_within(self, g: WorkGroup) -> bool:
+        """The group arrived after the period began (a group there from its first day says nothing new)."""
+        return self.start < g.start <= self.end
+
+    def left_within(self, g: WorkGroup) -> bool:
+        """The group's stay ended before the period did."""
+        return g.end is not None and self.start <= g.end < self.end
+
+    def any_due(self) -> bool:
+        """Whether any problem of the period had a deadline by its end (or by today, for a period not over)."""
+        as_of = min(self.end, timezone.localdate())
+        return self.problems.filter(deadline__lte=as_of).exists()
+
+    def campaign_description(self) -> str:
+        """The campaign's description, told once when the office's briefing covers the whole campaign: a region's
+        briefing whose groups are all of one campaign organised within that region."""
+        if self.scope_region is None:
+            return ""
+        campaigns = {g.campaign_id: g.campaign for g in self.groups}
+        if len(campaigns) != 1:
+            return ""
+        campaign = next(iter(campaigns.values()))
+        if not campaign.description.strip():
+            return ""
+        if not campaign.region.code.startswith(self.scope_region.prefix):
+            return ""
+        return sentence(campaign.description.strip())
 
     def work(self) -> None:
-        """工作措施: the measures taken in the period, by type, and (for one group) its first secretaries."""
+        """工作措施: the measures taken in the period, by type, with the notes of those taken on no target, and
+        (for one group) its first secretaries."""
         who = "工作组" if len(self.groups) == 1 else "各工作组"
         parts = []
         totals = measure_totals(self.measures)
         if totals:
-            parts.append(who + "、".join(measure_phrase(t) for t in totals))
+            notes: dict[int, list[str]] = defaultdict(list)
+            for type_id, note in (
+                self.measures.filter(target=None).exclude(note="").values_list("type_id", "note")
+            ):
+                if note.strip():
+                    notes[type_id].append(re.sub("[。;;]+$", "", note.strip()))
+            if notes:  # a measure told with its note: the types are then parted by ;
+                parts.append(
+                    who
+                    + ";".join(
+                        measure_phrase(t) + (f":{','.join(notes[t.type_id])}" if notes[t.type_id] else "")
+                        for t in totals
+                    )
+                )
+            else:
+                parts.append(who + "、".join(measure_phrase(t) for t in totals))
         if self.scope_group is not None:
             phrases = [posting_phrase(p) for p in first_secretaries(self.scope_group, self.start, self.end)]
             if phrases:
@@ -279,19 +429,116 @@ class _Writer:
         self.para(";".join(parts))
 
     def duration(self) -> str:
-        first = max([self.start, *(g.start for g in self.groups)])
-        last = min([self.end, *(g.end or self.end for g in self.groups)])
+        # The days any of the groups was there: from the first arrival to the last departure.
+        first = max(self.start, min(g.start for g in self.groups))
+        last = min(self.end, max(g.end or self.end for g in self.groups))
         return period_length(first, last)
 
     @staticmethod
     def visit_count(visits: list[Visit]) -> str:
         return visit_total(visits)
 
-    def outcome_rows(self) -> QuerySet[Outcome]:
-        return (
-            Outcome.objects.filter(target__in=self.targets.values("id"), date__range=(self.start, self.end))
-            .select_related("indicator", "target")
-            .order_by("indicator__order", "id")
+    def outcome_rows(self) -> list[Outcome]:
+        if self._outcomes is None:
+            self._outcomes = list(
+                Outcome.objects.filter(
+                    target__in=self.targets.values("id"), date__range=(self.start, self.end)
+                )
+                .select_related("indicator")
+                .order_by("indicator__order", "id")
+            )
+        return self._outcomes
+
+    # ---- what is told under the targets, fetched once per kind of record (not once per target) --------------
+    def gather(self) -> None:
+        ids = [t.pk for t in self.targets]
+        self.visits_of: dict[int, list[tuple[Visit, list[Target]]]] = defaultdict(list)
+        for v in self.visits:
+            covered = list(v.targets.all())
+            for t in covered:
+                self.visits_of[t.pk].append((v, covered))
+        self.problems_of: dict[int, list[Problem]] = defaultdict(list)
+        for p in (
+            self.problems.filter(target_id__in=ids)
+            .select_related("handling_org", "handler", "category")
+            .prefetch_related("events")
+            .order_by("reported_on", "id")
+        ):
+            self.problems_of[p.target_id].append(p)
+        self.plans_of: dict[int, list[SupportPlan]] = defaultdict(list)
+        for plan in SupportPlan.objects.filter(target_id__in=ids).prefetch_related("steps").order_by("id"):
+            self.plans_of[plan.target_id].append(plan)
+        self.checklists_of: dict[int, list[Checklist]] = defaultdict(list)
+        for c in Checklist.objects.filter(
+            target_id__in=ids, group__in=self.groups, created_on__range=(self.start, self.end)
+        ).order_by("id"):
+            if c.target_id is not None:
+                self.checklists_of[c.target_id].append(c)
+        self.methods_of: dict[int, list[WorkMethod]] = defaultdict(list)
+        for m in WorkMethod.objects.filter(target_id__in=ids, group__in=self.groups).order_by("id"):
+            if m.target_id is not None:
+                self.methods_of[m.target_id].append(m)
+        self.outcomes_of: dict[int, list[Outcome]] = defaultdict(list)
+        for o in self.outcome_rows():
+            self.outcomes_of[o.target_id].append(o)
+        on_targets = self.measures.filter(target_id__in=ids)
+        self.measure_notes: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for target_id, type_id, note in on_targets.values_list("target_id", "type_id", "note"):
+            if note.strip():
+                self.measure_notes[(target_id, type_id)].append(re.sub("[。;;]+$", "", note.strip()))
+        self.measures_of: dict[int, list[MeasureTotal]] = defaultdict(list)
+        # measure_totals per target in one grouped query (each measure once, as there).
+        once = Measure.objects.filter(pk__in=on_targets.values("pk"))
+        rows = (
+            once.values(
+                "target_id",
+                "type_id",
+                "type__name",
+                "type__unit",
+                "type__units_label",
+                "type__people_label",
+                "type__order",
+            )
+            .annotate(
+                n=Count("id"),
+                sum_times=Sum("times"),
+                sum_units=Sum("units"),
+                sum_people=Sum("people"),
+                uncounted=Count("id", filter=Q(times__isnull=True)),
+                vague=Count("id", filter=Q(times__isnull=False) & ~Q(times_qualifier="")),
+            )
+            .order_by("target_id", "type__order", "type__name")
+        )
+        for row in rows:
+            self.measures_of[row["target_id"]].append(
+                MeasureTotal(
+                    type_id=row["type_id"],
+                    name=row["type__name"],
+                    unit=row["type__unit"],
+                    units_label=row["type__units_label"],
+                    people_label=row["type__people_label"],
+                    entries=row["n"],
+                    times=row["sum_times"] or 0,
+                    units=row["sum_units"],
+                    people=row["sum_people"],
+                    uncounted=row["uncounted"],
+                    qualifier="余" if row["vague"] else "",
+                )
+            )
+
+    def has_news(self, target: Target) -> bool:
+        """Whether anything is told of the target in the period besides its profile."""
+        return any(
+            records.get(target.pk)
+            for records in (
+                self.visits_of,
+                self.problems_of,
+                self.plans_of,
+                self.checklists_of,
+                self.methods_of,
+                self.outcomes_of,
+                self.measures_of,
+            )
         )
 
     def outcome_totals(self) -> list[str]:
@@ -312,23 +559,18 @@ class _Writer:
         self.para(profile)
         self.target_visits(target)
         self.target_measures(target)
-        problems = list(
-            self.problems.filter(target=target)
-            .select_related("handling_org", "handler", "category")
-            .prefetch_related("events")
-            .order_by("reported_on", "id")
-        )
+        problems = self.problems_of.get(target.pk, [])
         if problems:
             found = "、".join(quote(p.title) for p in problems)
             self.para(f"工作组在{name}发现{found}等{len(problems)}个问题")
-        for plan in SupportPlan.objects.filter(target=target).prefetch_related("steps").order_by("id"):
+        for plan in self.plans_of.get(target.pk, []):
             self.plan(target, plan)
         for p in problems:
             self.problem(p)
         self.target_checklists(target)
-        for m in WorkMethod.objects.filter(target=target, group__in=self.groups).order_by("id"):
+        for m in self.methods_of.get(target.pk, []):
             self.para(f"工作组帮助制定了{quote(m.title)}工作法" + (f":{m.summary}" if m.summary else ""))
-        outcomes = [o for o in self.outcome_rows() if o.target_id == target.id]
+        outcomes = self.outcomes_of.get(target.pk, [])
         if outcomes:
             self.para(
                 f"{name}取得成效:"
@@ -341,10 +583,7 @@ class _Writer:
     def target_visits(self, target: Target) -> None:
         """The visits worth telling under a target: those of leaders, and repeated visits to it alone. A visit
         of several targets is counted once, in the overview, and not told again under each of them."""
-        for v in self.visits:
-            covered = list(v.targets.all())
-            if target not in covered:
-                continue
+        for v, covered in self.visits_of.get(target.pk, []):
             leaders = list(v.accompanying_leaders.all())
             if leaders:
                 who = "、".join(
@@ -356,16 +595,12 @@ class _Writer:
 
     def target_measures(self, target: Target) -> None:
         """工作组为某村召开协调会2次(协调部门3个):…: the measures recorded on the target, by type."""
-        measures = list(self.measures.filter(target=target).select_related("type"))
-        if not measures:
+        totals = self.measures_of.get(target.pk, [])
+        if not totals:
             return
         chunks = []
-        for total in measure_totals(self.measures.filter(target=target)):
-            notes = [
-                re.sub("[。;;]+$", "", m.note.strip())
-                for m in measures
-                if m.type_id == total.type_id and m.note.strip()
-            ]
+        for total in totals:
+            notes = self.measure_notes.get((target.pk, total.type_id), [])
             chunks.append(measure_phrase(total) + (f":{','.join(notes)}" if notes else ""))
         self.para(f"工作组为{target_phrase(target)}" + ";".join(chunks))
 
@@ -433,11 +668,7 @@ class _Writer:
         self.para(text)
 
     def target_checklists(self, target: Target) -> None:
-        lists = list(
-            Checklist.objects.filter(
-                target=target, group__in=self.groups, created_on__range=(self.start, self.end)
-            ).order_by("id")
-        )
+        lists = self.checklists_of.get(target.pk, [])
         if not lists:
             return
         names = "、".join(quote(c.name) for c in lists)
