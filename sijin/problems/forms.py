@@ -2,7 +2,6 @@
 
 import zipfile
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -136,20 +135,6 @@ def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> Que
     if end := data.get("reported_to"):
         problems = problems.filter(reported_on__lte=end)
     return problems
-
-
-# Filters the ledger export (reports.ledgers) takes too: the 发现日期 range, as its start and end.
-EXPORTABLE_FILTERS = {"reported_from": "start", "reported_to": "end"}
-
-
-def export_query(form: ProblemFilterForm) -> str | None:
-    """The query of the 问题清单 download that holds exactly the rows the ledger shows, or None when a filter
-    is set that the export cannot take (see EXPORTABLE_FILTERS)."""
-    data = getattr(form, "cleaned_data", {}) if form.is_bound else {}
-    used = {k for k, v in data.items() if v not in (None, "") and k != "sort"}
-    if used - set(EXPORTABLE_FILTERS):
-        return None
-    return urlencode({EXPORTABLE_FILTERS[k]: data[k].isoformat() for k in sorted(used)})
 
 
 def ledger_regions(problems) -> QuerySet[Region]:

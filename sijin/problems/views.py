@@ -34,7 +34,6 @@ from .forms import (
     ProblemFilterForm,
     ProblemPhotoForm,
     bulk_orgs,
-    export_query,
     filter_problems,
 )
 from .models import RUNNING_STATUSES, VOID_STATUSES, Action, Problem, ProblemAttachment, Status
@@ -73,6 +72,8 @@ def problem_list(request):
     )
     ordering = form.ordering()
     page = paginate(request, problems.order_by(ordering, "-id"), PAGE_SIZE)
+    export_query = request.GET.copy()  # 导出当前筛选: every filter, applied by the export with the same code
+    export_query.pop("page", None)
     actions = _bulk_actions(request.user)
     bulk = (
         BulkForm(actions=actions, orgs=bulk_orgs(list(page)), auto_id="bulk-%s")
@@ -90,7 +91,7 @@ def problem_list(request):
             "bulk": bulk,
             "bulk_limit": BULK_LIMIT,
             "form_token": form_token(request) if bulk else "",
-            "export_query": export_query(form),
+            "export_query": export_query.urlencode(),
             "query": request.GET.urlencode(),
         },
     )

@@ -9,11 +9,13 @@ templates add drop-downs on coded columns (``choices``). Text that begins with =
 a quote prefix, never as a formula (formula injection).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from openpyxl import Workbook
@@ -27,6 +29,7 @@ from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
 from sijin.fieldwork.models import Visit
+from sijin.problems.forms import ProblemFilterForm, filter_problems
 from sijin.problems.models import Light, Problem, ProblemEvent
 from sijin.problems.supervision import annotate_light
 
@@ -50,6 +53,7 @@ class Ledger:
     columns: list[Column]
     rows: Iterable[list[Any]] = field(default_factory=list)
     total: int = 0
+    filters_text: str = ""  # the 问题台账 filters it was built with, in Chinese: 状态:办理中;区划:嘉祥县
 
 
 class Header:
@@ -174,6 +178,8 @@ KINDS = {
     "targets": "帮扶对象台账",
     "visits": "走访台账",
 }
+# The ledgers of problems: the ones the 问题台账's filters (``query``) apply to.
+PROBLEM_KINDS = ("problems", "handling", "effect")
 
 
 # ---- lights ---------------------------------------------------------------------------------------------------
@@ -181,18 +187,95 @@ def light_label(light: str) -> str:
     return Light.label_of(light) if light and light != Light.NONE else ""
 
 
+# ---- the 问题台账's filters ------------------------------------------------------------------------------------
+FILTER_MAX_CHARS = 200  # per value: longer is no filter anyone typed
+PROBLEM_FILTERS = tuple(ProblemFilterForm.base_fields)  # the query's names the 问题台账 filters by
+FILTER_LABELS = {"reported_from": "发现日期(起)", "reported_to": "发现日期(止)", "sort": "排序"}
+
+
+@translation.override("zh-hans")
+def problem_query(data: Mapping[str, Any]) -> dict[str, str]:
+    """The 问题台账's filters out of a query (the list's GET, a job's stored filters): the filter form's fields
+    only, one value each, blanks left out; what else the query holds (``page``, the 清单 page's period) is not
+    a problem filter. A value longer than FILTER_MAX_CHARS is refused."""
+    query: dict[str, str] = {}
+    for name in PROBLEM_FILTERS:
+        value = data.get(name)
+        value = "" if value is None else str(value).strip()
+        if len(value) > FILTER_MAX_CHARS:
+            label = FILTER_LABELS.get(name) or str(ProblemFilterForm.base_fields[name].label)
+            raise ValidationError(
+                f"筛选条件“{label}”超过{FILTER_MAX_CHARS}字,未能导出。", code="filter_too_long"
+            )
+        if value:
+            query[name] = value
+    return query
+
+
+@translation.override("zh-hans")
+def problem_filter_form(user: access.Viewer, query: Mapping[str, str]) -> ProblemFilterForm:
+    """The 问题台账's filter form bound to ``query``, on the user's visible problems as on the list (so a value
+    is valid here exactly when the list offers it). A value the form refuses — out of the user's scope, no
+    longer there, not a date — is refused in Chinese: an export must never quietly widen what was asked."""
+    form = ProblemFilterForm(dict(query), problems=Problem.objects.visible_to(user))
+    if not form.is_valid():
+        raise ValidationError(
+            [
+                f"筛选条件“{FILTER_LABELS.get(name) or form.fields[name].label}”的值“{str(query.get(name, ''))[:20]}”"
+                "不存在或不在您的查看范围内,未能导出。"
+                for name in form.errors
+            ],
+            code="filter_invalid",
+        )
+    return form
+
+
+def problem_filters_text(form: ProblemFilterForm) -> str:
+    """The filters of a valid form as a title says them: 关键词:“泵站”;状态:办理中;发现日期:2025-06-11至….
+    The sort order is no filter."""
+    data = form.cleaned_data
+    parts: list[str] = []
+    for name, value in data.items():
+        if value in (None, "") or name in ("sort", "reported_from", "reported_to"):
+            continue
+        field_ = form.fields[name]
+        if name == "q":
+            shown = f"“{value}”"
+        elif isinstance(field_, forms.ModelChoiceField):
+            shown = getattr(value, "name", None) or str(value)
+        else:
+            shown = str(dict(getattr(field_, "choices", [])).get(value, value))
+        parts.append(f"{field_.label}:{shown}")
+    start, end = data.get("reported_from"), data.get("reported_to")
+    if start or end:
+        parts.append(f"发现日期:{start.isoformat() if start else '…'}至{end.isoformat() if end else '…'}")
+    return ";".join(parts)
+
+
 # ---- the ledgers ----------------------------------------------------------------------------------------------
 def _problems(
-    user: access.Viewer, group: WorkGroup | None = None, start: date | None = None, end: date | None = None
-) -> QuerySet:
-    qs = Problem.objects.visible_to(user)
+    user: access.Viewer,
+    group: WorkGroup | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    query: Mapping[str, str] | None = None,
+) -> tuple[QuerySet, str]:
+    """The user's visible problems narrowed by the 清单 page's period and by the 问题台账's filters (``query``,
+    applied by the list's own ``filter_problems``), ordered as the list is when it was sorted; and the
+    filters in words for the title."""
+    qs: QuerySet[Problem] = Problem.objects.visible_to(user)
     if group is not None:
         qs = qs.filter(group=group)
     if start:
         qs = qs.filter(reported_on__gte=start)
     if end:
         qs = qs.filter(reported_on__lte=end)
-    return qs.order_by("reported_on", "id")
+    if not query:
+        return qs.order_by("reported_on", "id"), ""
+    form = problem_filter_form(user, query)
+    qs = filter_problems(qs, form)
+    ordering = (form.ordering(), "-id") if form.cleaned_data.get("sort") else ("reported_on", "id")
+    return qs.order_by(*ordering), problem_filters_text(form)
 
 
 def _date_filtered_visits(
@@ -209,9 +292,9 @@ def _date_filtered_visits(
 
 
 def problem_ledger(user: access.Viewer, **filters: Any) -> Ledger:
-    qs = _problems(user, **filters).select_related(
-        "target__kind", "group", "region", "category", "handling_org"
-    )
+    """问题清单; ``filters``: the 清单 page's ``group``, ``start``, ``end`` and the 问题台账's ``query``."""
+    problems, described = _problems(user, **filters)
+    qs = problems.select_related("target__kind", "group", "region", "category", "handling_org")
 
     def rows() -> Iterator[list[Any]]:
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
@@ -231,7 +314,7 @@ def problem_ledger(user: access.Viewer, **filters: Any) -> Ledger:
                 p.get_status_display(),
             ]
 
-    return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), qs.count())
+    return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), qs.count(), described)
 
 
 def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
@@ -240,11 +323,12 @@ def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
         .order_by("-at", "-id")
         .values("comment")[:1]
     )
+    problems, described = _problems(user, **filters)
     # The light is computed by the database (problems.supervision), the same rule as the 督办 pages.
     qs = annotate_light(
-        _problems(user, **filters)
-        .select_related("target", "handling_org", "handler")
-        .annotate(last_progress=Subquery(last_progress))
+        problems.select_related("target", "handling_org", "handler").annotate(
+            last_progress=Subquery(last_progress)
+        )
     )
 
     def rows() -> Iterator[list[Any]]:
@@ -264,15 +348,12 @@ def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
                 light_label(getattr(p, "light", "none")),
             ]
 
-    return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count())
+    return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count(), described)
 
 
 def effect_ledger(user: access.Viewer, **filters: Any) -> Ledger:
-    qs = (
-        _problems(user, **filters)
-        .select_related("target", "handling_org")
-        .prefetch_related("outcomes__indicator")
-    )
+    problems, described = _problems(user, **filters)
+    qs = problems.select_related("target", "handling_org").prefetch_related("outcomes__indicator")
 
     def rows() -> Iterator[list[Any]]:
         for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
@@ -290,7 +371,7 @@ def effect_ledger(user: access.Viewer, **filters: Any) -> Ledger:
                 p.get_status_display(),
             ]
 
-    return Ledger("effect", KINDS["effect"], EFFECT_COLUMNS, rows(), qs.count())
+    return Ledger("effect", KINDS["effect"], EFFECT_COLUMNS, rows(), qs.count(), described)
 
 
 def attribute_labels(kinds: Iterable[TargetKind]) -> list[str]:
@@ -382,18 +463,29 @@ def ledger_build(
     group: WorkGroup | None = None,
     start: date | None = None,
     end: date | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> Ledger:
+    """The ledger ``kind`` of what ``user`` sees, for the 清单 page's period and, for the ledgers of problems,
+    the 问题台账's filters ``query`` (see ``problem_query``). A filter the user may not use, or one given to a
+    ledger that is not of problems, raises ValidationError in Chinese."""
     if kind not in BUILDERS:
         raise KeyError(kind)
-    return BUILDERS[kind](user, group=group, start=start, end=end)
+    if not query:
+        return BUILDERS[kind](user, group=group, start=start, end=end)
+    if kind not in PROBLEM_KINDS:
+        raise ValidationError(f"{KINDS[kind]}不能按问题台账的筛选条件导出。", code="filter_kind")
+    return BUILDERS[kind](user, group=group, start=start, end=end, query=query)
 
 
 def ledger_title(
     ledger: Ledger, *, group: WorkGroup | None = None, start: date | None = None, end: date | None = None
 ) -> str:
+    """问题清单, 某工作组问题清单(2025-06-01 至 2025-06-30), 问题清单(状态:办理中;区划:嘉祥县)."""
     parts = [group.name if group is not None else "", ledger.name]
     if start or end:
         parts.append(f"({start.isoformat() if start else '…'} 至 {end.isoformat() if end else '…'})")
+    if ledger.filters_text:
+        parts.append(f"({ledger.filters_text})")
     return "".join(parts)
 
 
@@ -440,6 +532,7 @@ def write_xlsx(
     rows. ``choices`` (an import template's) puts a drop-down of the given values on the columns with those
     headers, for ``blank_rows`` rows under the header."""
     wb = Workbook(write_only=True)
+    wb.properties.title = title[:255]  # what the file says it is, with its filters (the sheet keeps the name)
     ws = wb.create_sheet(ledger.name[:31])
     ws.freeze_panes = "A3"
     _print_setup(ws)
@@ -533,7 +626,8 @@ def ledger_export(
     group: WorkGroup | None = None,
     start: date | None = None,
     end: date | None = None,
+    query: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    ledger = ledger_build(kind, user, group=group, start=start, end=end)
+    ledger = ledger_build(kind, user, group=group, start=start, end=end, query=query)
     return write_xlsx(ledger, out, ledger_title(ledger, group=group, start=start, end=end), progress)

@@ -321,7 +321,8 @@ class BackgroundJob(models.Model):
 
 
 class ExportJob(BackgroundJob):
-    """A large ledger export run by the background worker (reports.tasks.ledger_export_task)."""
+    """A large ledger export run by the background worker (reports.tasks.ledger_export_task), of the 清单
+    page's period (``group``, ``period_start``, ``period_end``) and the 问题台账's ``filters``."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,6 +336,9 @@ class ExportJob(BackgroundJob):
     )
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
+    # The 问题台账's filters it was started with ({"status": "in_progress", "region": "370829000000"}): checked
+    # again through the list's form, in the user's scope of the day, when the job runs (ledgers.ledger_build).
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     file = models.CharField(_("文件"), max_length=300, blank=True)
 
     class Meta:

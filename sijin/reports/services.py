@@ -2,7 +2,7 @@
 
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -236,21 +236,28 @@ def export_job_start(
     group: WorkGroup | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> ExportJob:
     """Queue a large ledger export for the background worker (reports.tasks), for ``actor`` to download (so
-    never ``None``).
+    never ``None``). ``filters`` are the 问题台账's (its query): checked now, so a refused one queues nothing,
+    and kept on the job to be checked again in the user's scope when it runs.
 
     The task is enqueued when the job row is committed, never before: a rolled-back request leaves no task
     for a job that does not exist. ``task_id`` is filled in then.
     """
-    from .ledgers import KINDS
+    from .ledgers import KINDS, PROBLEM_KINDS, problem_filter_form, problem_query
 
     if kind not in KINDS:
         raise ValidationError("没有这种清单。")
+    query = problem_query(filters or {})
+    if query and kind not in PROBLEM_KINDS:
+        raise ValidationError(f"{KINDS[kind]}不能按问题台账的筛选条件导出。")
+    if query:
+        problem_filter_form(actor, query)  # raises ValidationError for a value out of scope
     job = ExportJob.objects.create(
-        user=actor, kind=kind, group=group, period_start=period_start, period_end=period_end
+        user=actor, kind=kind, group=group, period_start=period_start, period_end=period_end, filters=query
     )
-    audit(actor, AuditAction.EXPORT_JOB_START, job, f"后台导出{KINDS[kind]}")
+    audit(actor, AuditAction.EXPORT_JOB_START, job, f"后台导出{KINDS[kind]}", filters=query)
     transaction.on_commit(partial(_export_job_enqueue, job.pk))
     return job
 

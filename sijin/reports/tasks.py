@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .imports import IMPORT_BATCH, import_check, import_sheet, imported_delete, write_in_batches
-from .ledgers import ledger_build, ledger_title, write_xlsx
+from .ledgers import ledger_build, ledger_title, problem_query, write_xlsx
 from .models import BackgroundJob, ExportJob, ExportStatus, ImportJob, ImportStage
 
 PROGRESS_EVERY = 500  # rows between looks at the clock
@@ -90,12 +90,24 @@ def ledger_export_task(job_id: int) -> int:
         export_dir() / f"{job.pk}-{job.kind}-{lease.runner}.xlsx"
     )  # one per attempt: a late one spoils nothing
     try:
-        ledger = ledger_build(job.kind, job.user, group=job.group, start=job.period_start, end=job.period_end)
+        # The filters go through the list's form again: the user's scope is today's, not the day it was asked.
+        ledger = ledger_build(
+            job.kind,
+            job.user,
+            group=job.group,
+            start=job.period_start,
+            end=job.period_end,
+            query=problem_query(job.filters or {}),
+        )
         lease.beat(rows_total=ledger.total)
         title = ledger_title(ledger, group=job.group, start=job.period_start, end=job.period_end)
         rows = write_xlsx(ledger, str(path), title, lease.progress, every=PROGRESS_EVERY)
     except LeaseLost:
         path.unlink(missing_ok=True)
+        return 0
+    except ValidationError as exc:  # a filter no longer in the user's scope: refused, in Chinese, not a crash
+        path.unlink(missing_ok=True)
+        lease.finish(ExportStatus.FAILED, error=";".join(exc.messages)[:2000])
         return 0
     except Exception as exc:
         path.unlink(missing_ok=True)

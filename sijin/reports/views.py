@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -30,12 +30,21 @@ from .briefing import as_html, briefing_docx, briefing_masthead, display_html
 from .dashboard import Filters, dashboard_data
 from .forms import BriefingEditForm, BriefingNewForm, DashboardForm, ImportForm, PeriodForm, import_campaigns
 from .imports import import_check, import_inline, import_sheet, problem_template, target_template
-from .ledgers import KINDS, ledger_build, ledger_export
+from .ledgers import (
+    KINDS,
+    PROBLEM_FILTERS,
+    PROBLEM_KINDS,
+    ledger_build,
+    ledger_title,
+    problem_query,
+    write_xlsx,
+)
 from .models import Briefing, BriefingStatus, ExportJob, ExportStatus, ImportJob, ImportStatus, WorkMethod
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SYNC_EXPORT_LIMIT = 20_000  # above this, the page offers the background export
+MAX_QUERY_CHARS = 2000  # a page's query string passed on (the 问题台账's filters): longer is refused
 
 
 def attachment(response, filename: str):
@@ -55,12 +64,31 @@ def _filters(form: PeriodForm) -> dict:
     return {"group": data.get("group"), "start": data.get("start"), "end": data.get("end")}
 
 
+def _back(kind: str, data: QueryDict) -> str:
+    """Where a refused export sends the user: the 问题台账 it came from (its filters kept), else the 清单 page."""
+    from_list = kind in PROBLEM_KINDS and any(data.get(name) for name in PROBLEM_FILTERS)
+    url = reverse("problems:problem_list" if from_list else "reports:ledger_list")
+    query = data.urlencode()
+    return f"{url}?{query}" if query and len(query) <= MAX_QUERY_CHARS else url
+
+
 # ---- 清单 ----------------------------------------------------------------------------------------------------
 @login_required
 def ledger_list(request):
+    """The ledgers with their row counts. Come from the 问题台账 with its filters (too many rows for a direct
+    download), only the ledgers of problems are listed, counted and exported with those filters."""
     form = _period(request)
     filters = _filters(form)
-    counts = {kind: ledger_build(kind, request.user, **filters).total for kind in KINDS}
+    kinds = dict(KINDS)
+    try:
+        query = problem_query(request.GET)
+        if query:
+            kinds = {k: v for k, v in KINDS.items() if k in PROBLEM_KINDS}
+        built = {kind: ledger_build(kind, request.user, **filters, query=query) for kind in kinds}
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("reports:ledger_list")
+    described = next((ledger.filters_text for ledger in built.values()), "")
     services.export_job_expire(jobs=ExportJob.objects.filter(user=request.user))  # dead ones show as failed
     jobs = ExportJob.objects.filter(user=request.user)[:10]
     return render(
@@ -68,45 +96,66 @@ def ledger_list(request):
         "reports/ledgers.html",
         {
             "form": form,
-            "ledgers": [(k, name, counts[k]) for k, name in KINDS.items()],
+            "ledgers": [(k, name, built[k].total) for k, name in kinds.items()],
             "jobs": jobs,
             "limit": SYNC_EXPORT_LIMIT,
             "query": request.GET.urlencode(),
+            "described": described,
         },
     )
 
 
 @login_required
 def ledger_download(request, kind: str):
+    """The ledger as .xlsx, of the 清单 page's period and the 问题台账's filters (its whole query string)."""
     if kind not in KINDS:
         raise Http404("没有这种清单")
     filters = _filters(_period(request))
-    if ledger_build(kind, request.user, **filters).total > SYNC_EXPORT_LIMIT:
+    try:
+        query = problem_query(request.GET)
+        ledger = ledger_build(kind, request.user, **filters, query=query)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(kind, request.GET))
+    if ledger.total > SYNC_EXPORT_LIMIT:
         messages.info(request, _("超过%(n)d行,请使用后台导出。") % {"n": SYNC_EXPORT_LIMIT})
         return redirect(f"{reverse('reports:ledger_list')}?{request.GET.urlencode()}")
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it after streaming
-    ledger_export(kind, request.user, out, **filters)
+    write_xlsx(ledger, out, ledger_title(ledger, **filters))
     out.seek(0)
-    audit_read(request, AuditAction.LEDGER_DOWNLOAD, summary=f"下载{KINDS[kind]}", kind=kind, **filters)
+    summary = f"下载{KINDS[kind]}" + (f"({ledger.filters_text})" if ledger.filters_text else "")
+    audit_read(request, AuditAction.LEDGER_DOWNLOAD, summary=summary, kind=kind, **filters, filters=query)
     return attachment(FileResponse(out, content_type=XLSX), f"{KINDS[kind]}.xlsx")
 
 
 @login_required
 @require_POST
 def export_job_start(request, kind: str):
+    """后台导出: the period and the 问题台账's filters come as the fields themselves, or as the page's whole
+    query string in ``query`` (the 清单 page passes on the filters it was opened with)."""
     if kind not in KINDS:
         raise Http404("没有这种清单")
-    form = PeriodForm(request.user, request.POST)
+    raw = request.POST.get("query")
+    if raw is not None and len(raw) > MAX_QUERY_CHARS:
+        messages.error(request, _("筛选条件过长,未能导出。"))
+        return redirect("reports:ledger_list")
+    data = QueryDict(raw) if raw is not None else request.POST
+    form = PeriodForm(request.user, data)
     if not form.is_valid():
         messages.error(request, _("筛选条件不正确。"))
         return redirect("reports:ledger_list")
-    job = services.export_job_start(
-        actor=request.user,
-        kind=kind,
-        group=form.cleaned_data["group"],
-        period_start=form.cleaned_data["start"],
-        period_end=form.cleaned_data["end"],
-    )
+    try:
+        job = services.export_job_start(
+            actor=request.user,
+            kind=kind,
+            group=form.cleaned_data["group"],
+            period_start=form.cleaned_data["start"],
+            period_end=form.cleaned_data["end"],
+            filters=problem_query(data),
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(kind, data))
     messages.success(request, _("已开始后台导出%(kind)s,完成后可在下方下载。") % {"kind": KINDS[kind]})
     return redirect("reports:export_job_detail", job.pk)
 
@@ -135,7 +184,17 @@ def export_job_download(request, pk: int):
     job = access.get_export_job_for(request.user, pk)
     if job.status != ExportStatus.DONE or not Path(job.file).exists():
         raise Http404("文件尚未生成")
-    audit_read(request, AuditAction.LEDGER_DOWNLOAD, job, f"下载{KINDS[job.kind]}(后台导出)", kind=job.kind)
+    audit_read(
+        request,
+        AuditAction.LEDGER_DOWNLOAD,
+        job,
+        f"下载{KINDS[job.kind]}(后台导出)",
+        kind=job.kind,
+        group=job.group_id,
+        start=job.period_start,
+        end=job.period_end,
+        filters=job.filters,
+    )
     return attachment(FileResponse(open(job.file, "rb"), content_type=XLSX), f"{KINDS[job.kind]}.xlsx")
 
 
