@@ -290,6 +290,17 @@ def may_draft_briefing(user: Viewer) -> bool:
     return can_write(user) and (bool(_prefixes(user, {Role.OFFICE})) or may_enter_visits(user))
 
 
+def may_create_campaign(user: Viewer) -> bool:
+    """新建行动 is the campaign office's, in its own region subtree (``campaign_region_q``)."""
+    return can_write(user) and bool(_prefixes(user, {Role.OFFICE}))
+
+
+def campaign_region_q(user: Viewer) -> Q:
+    """Condition on Region: where the user's office may organise a campaign (its region and those below)."""
+    prefixes = _prefixes(user, {Role.OFFICE})
+    return _region_q("code", prefixes) if prefixes else NOTHING
+
+
 def menu_for(user: Viewer) -> dict[str, bool]:
     """What the navigation and the pages' buttons offer the user: each entry is the rule its view applies."""
     if not getattr(user, "is_authenticated", False):
@@ -304,6 +315,7 @@ def menu_for(user: Viewer) -> dict[str, bool]:
         "checklist_new": writes_groups,
         "import": writes_groups,
         "briefing_new": may_draft_briefing(user),
+        "campaign_new": may_create_campaign(user),
         "admin": bool(getattr(user, "is_staff", False)),
     }
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import launch, views
 
 app_name = "campaigns"
 urlpatterns = [
+    path("campaigns/new/", launch.campaign_create, name="campaign_create"),
     path("targets/new/", views.target_create, name="target_create"),
     path("targets/<id:pk>/edit/", views.target_update, name="target_update"),
     path("targets/<id:pk>/cadres/", views.target_cadre_add, name="target_cadre_add"),
