@@ -171,8 +171,9 @@ def test_it_carries_a_problem_from_the_field_to_closure(live_server, browser, me
     expect(handler.locator("#problem-status")).to_contain_text("已办结")
     expect(handler.locator("#problem-outcomes")).to_contain_text("解决用工 12人")
     expect(handler.locator("#timeline")).to_contain_text("site.png")
-    # The handler may not open the visit's photo, so the page shows no (broken) thumbnail of it.
-    expect(handler.locator("img.sj-thumb")).to_have_count(0)
+    # The handler sees the photos of the visit the problem came from, served through the problem (none broken).
+    expect(handler.locator("img.sj-thumb").first).to_be_visible()
+    assert handler.evaluate("[...document.querySelectorAll('img.sj-thumb')].every(i => i.naturalWidth > 0)")
 
     # 4. The member does the 回访: satisfied, and it is 销号.
     member.goto(f"{url}/problems/{problem.pk}/")
