@@ -240,7 +240,13 @@ class CadreForm(forms.Form):
 
 
 class GroupDocumentForm(forms.Form):
-    title = forms.CharField(label=_("标题"), max_length=100, error_messages={"required": _("请填写标题。")})
+    title = forms.CharField(
+        label=_("标题"),
+        max_length=100,
+        required=False,
+        help_text=_("不知道标题时可不填,显示为类别(如“工作方案”)"),
+        error_messages={"max_length": _("标题不能超过%(limit_value)d字。")},
+    )
     kind = forms.ChoiceField(label=_("类别"), choices=DocumentKind.choices)
     issued_on = forms.DateField(
         label=_("印发日期"),

@@ -378,7 +378,8 @@ class GroupDocument(models.Model):
     group = models.ForeignKey(
         WorkGroup, verbose_name=_("工作组"), on_delete=models.CASCADE, related_name="documents"
     )
-    title = models.CharField(_("标题"), max_length=100)
+    # Blank when a report mentions a document without naming it (及时拿出工作方案): shown by its kind.
+    title = models.CharField(_("标题"), max_length=100, blank=True)
     kind = models.CharField(_("类别"), max_length=10, choices=DocumentKind.choices, default=DocumentKind.PLAN)
     issued_on = models.DateField(_("印发日期"), null=True, blank=True)
     file = models.FileField(_("文件"), upload_to="groups/%Y/%m/", blank=True)
@@ -390,7 +391,12 @@ class GroupDocument(models.Model):
         ordering = ["group", "-issued_on", "id"]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the kind (工作方案) of an unnamed document."""
+        return self.title.strip() or str(self.get_kind_display())
 
 
 class CadreRole(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
@@ -257,7 +257,8 @@ def group_document_add(
     file: UploadedFile | None = None,
     note: str = "",
 ) -> GroupDocument:
-    """A group's document (工作方案, 管理办法 …), its file optional; the issue date lies in the campaign."""
+    """A group's document (工作方案, 管理办法 …), its file optional; the issue date lies in the campaign. The title
+    may be blank (a report says only 拿出工作方案): the document is then shown by its kind."""
     _check_document_file(file)
     check_date(group.campaign, issued_on, "issued_on")
     document = GroupDocument(
@@ -265,14 +266,19 @@ def group_document_add(
     )
     if file:
         document.file = file  # type: ignore[assignment]
-    return saved(actor, document, AuditAction.GROUP_DOCUMENT_ADD, f"{group.name} 添加文件 {document.title}")
+    return saved(
+        actor, document, AuditAction.GROUP_DOCUMENT_ADD, f"{group.name} 添加文件 {document.display_title}"
+    )
 
 
 @transaction.atomic
 def group_document_delete(*, actor: User | None, document: GroupDocument) -> None:
     """Remove a document and its stored file (after the transaction commits, so a rollback keeps it)."""
     audit(
-        actor, AuditAction.GROUP_DOCUMENT_DELETE, document, f"{document.group.name} 删除文件 {document.title}"
+        actor,
+        AuditAction.GROUP_DOCUMENT_DELETE,
+        document,
+        f"{document.group.name} 删除文件 {document.display_title}",
     )
     stored = document.file
     name = stored.name if stored else ""
@@ -557,12 +563,40 @@ def targets_bulk_add(
         rows = [""] * count
     else:
         raise ValidationError({"count": [f"请填写数量(1至{BULK_MAX})或粘贴名称(每行一个)。"]})
-    return [
-        target_create(
-            actor=actor, campaign=group.campaign, kind=kind, name=name, region=group.region, group=group
-        )
+    # One row checked in full (every row shares its campaign, kind, region and group; names were checked by
+    # _bulk_names in one query), then one insert: a full_clean per row cost 40 ms each (157 rows took 6–11 s).
+    rows = ["" if _is_placeholder(name, kind) else name for name in rows]
+    made = [
+        Target(campaign=group.campaign, kind=kind, name=name, region=group.region, group=group)
         for name in rows
     ]
+    unnamed = [t for t in made if not t.name]
+    if unnamed:
+        _number_unnamed(unnamed[0])  # locks the group's row: the numbers after it cannot be taken meanwhile
+        for n, target in enumerate(unnamed[1:], (unnamed[0].unnamed_seq or 0) + 1):
+            target.unnamed, target.unnamed_seq, target.name = True, n, unnamed_name(kind, n)
+    _check_target(made[0], {})
+    for target in made[1:]:
+        target.attributes = made[0].attributes
+    try:
+        with transaction.atomic():
+            made = Target.objects.bulk_create(made)
+    except IntegrityError:  # a name taken between the check and the insert
+        raise ValidationError({"names": ["名称与已有帮扶对象重复,请刷新后重试。"]}) from None
+    # One audit row for the batch, naming every target by id: core.audit appends one row at a time under
+    # the chain's lock (4 ms a row, 2 s for 500), and offers no batch append.
+    audit(
+        actor,
+        AuditAction.TARGET_CREATE,
+        group,
+        f"批量新增帮扶对象{len(made)}个({kind.name}):{made[0].name}"
+        + (f"至{made[-1].name}" if len(made) > 1 else ""),
+        bulk=True,
+        kind=kind.pk,
+        targets={str(t.pk): t.name for t in made},
+        unnamed=sum(t.unnamed for t in made),
+    )
+    return made
 
 
 def _bulk_names(group: WorkGroup, kind: TargetKind, text: str) -> list[str]:

@@ -199,7 +199,7 @@ def group_document_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, _("已添加文件“%(title)s”。") % {"title": document.title})
+        messages.success(request, _("已添加文件“%(title)s”。") % {"title": document.display_title})
     return redirect("desk:group_detail", group.pk)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -19,11 +19,13 @@ from .models import (
     MAX_PEOPLE,
     MAX_TIMES,
     MAX_UNITS,
+    OUTCOME_TEXT_MAX,
     ChecklistKind,
     PlanStep,
     Satisfaction,
     StepStatus,
     SupportPlan,
+    Visit,
     VisitMode,
 )
 from .photos import photo_check
@@ -90,6 +92,14 @@ class VisitForm(forms.Form):
             "max_value": _("走访次数不能超过%(limit_value)s。"),
         },
     )
+    part_of: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("已计入汇总走访"),
+        queryset=Visit.objects.none(),
+        required=False,
+        empty_label=_("(否,单独计数)"),
+        help_text=_("这次走访已包含在合并录入的走访次数中(如“3月共走访21次”)时选择,不再重复计数。"),
+        error_messages={"invalid_choice": _("所选汇总走访无效。")},
+    )
     participants: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("参加人员"),
         queryset=Person.objects.none(),
@@ -116,6 +126,12 @@ class VisitForm(forms.Form):
             people = Person.objects.filter(memberships__group=group).order_by("name")
             self.fields["targets"].queryset = targets  # type: ignore[attr-defined]
             self.fields["participants"].queryset = people  # type: ignore[attr-defined]
+            part_of: Any = self.fields["part_of"]
+            part_of.queryset = counted_entries(group)
+            part_of.label_from_instance = lambda v: (
+                f"{v.date:%Y-%m-%d}至{(v.end_date or v.date):%Y-%m-%d} {v.occasions_display}"
+                + (f" {v.purpose}" if v.purpose else "")
+            )
 
     def clean_date(self):
         value = self.cleaned_data["date"]
@@ -133,7 +149,19 @@ class VisitForm(forms.Form):
             self.add_error("end_date", _("截止日期不能早于走访日期。"))
         elif end and end > timezone.localdate():
             self.add_error("end_date", _("截止日期不能晚于今天。"))
+        entry = data.get("part_of")
+        if entry is not None and start and not entry.date <= start <= (entry.end_date or entry.date):
+            self.add_error("part_of", _("走访日期不在所选汇总走访的时间段内。"))
         return data
+
+
+def counted_entries(group: Any) -> Any:
+    """The group's counted visit entries (a range or several times) a single visit may be one of."""
+    return (
+        Visit.objects.filter(group=group, part_of=None)
+        .filter(Q(occasions__gt=1) | Q(end_date__isnull=False))
+        .order_by("-date", "-id")
+    )
 
 
 class ProblemFoundForm(forms.Form):
@@ -198,7 +226,11 @@ class ServiceErrorsMixin:
 
 class PlanForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(
-        label=_("方案名称"), max_length=100, error_messages={"required": _("请填写方案名称。")}
+        label=_("方案名称"),
+        max_length=100,
+        required=False,
+        help_text=_("未命名的方案显示为“帮扶方案”"),
+        error_messages={"max_length": _("方案名称不能超过%(limit_value)d字。")},
     )
     goal = forms.CharField(label=_("目标"), max_length=200, required=False)
     summary = forms.CharField(label=_("方案要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -282,15 +314,13 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
     )
     value = forms.CharField(
         label=_("数值"),
-        max_length=50,
+        max_length=OUTCOME_TEXT_MAX,
+        required=False,
         help_text=_(
             "按原话填写,如“2万斤”“约200”“10-20万元”“约40万元/天”“由9000元增至3万余元”“50万元已到位”;"
-            "不写单位时按指标单位计。"
+            "不写单位时按指标单位计。没有具体数字的成效可直接写文字,如“订单已到账、陆续发货”。"
         ),
-        error_messages={
-            "required": _("请填写数值,例如“2万斤”“3.5万元”。"),
-            "max_length": _("数值最多%(limit_value)d个字。"),
-        },
+        error_messages={"max_length": _("数值最多%(limit_value)d个字。")},
     )
     date = date_field(_("日期"))
     plan = forms.ModelChoiceField(
@@ -341,6 +371,8 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
         data = super().clean() or {}
         if data.get("split") and not data.get("beneficiaries"):
             self.add_error("split", _("分摊须先选择其他受益对象。"))
+        if not (data.get("value") or "").strip() and not (data.get("note") or "").strip():
+            self.add_error("value", _("请填写数值,例如“2万斤”“3.5万元”;没有数字时请用文字说明成效。"))
         return data
 
 
@@ -461,6 +493,7 @@ class MeasureForm(ServiceErrorsMixin, forms.Form):
     )
     date = date_field(_("日期"))
     times = count_field(_("次数"), MAX_TIMES, required=True)
+    many = forms.BooleanField(label=_("多次(次数不详)"), required=False)
     units = count_field(_("协调单位/部门数"), MAX_UNITS, required=False)
     people = count_field(_("参加人数"), MAX_PEOPLE, required=False)
     target = forms.ModelChoiceField(
@@ -490,6 +523,7 @@ class MeasureForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args: Any, group: WorkGroup, problems: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        fields["times"].required = False  # 多次: no count (still at least 1 when given)
         fields["type"].queryset = MeasureType.objects.filter(campaign_id=group.campaign_id)
         fields["target"].queryset = group.targets.order_by("kind__order", "name")  # type: ignore[attr-defined]
         fields["plan_step"].queryset = (
@@ -497,7 +531,7 @@ class MeasureForm(ServiceErrorsMixin, forms.Form):
             .select_related("plan")
             .order_by("plan__name", "order")
         )
-        fields["plan_step"].label_from_instance = lambda s: f"{s.plan.name} · {s.order}. {s.title}"
+        fields["plan_step"].label_from_instance = lambda s: f"{s.plan.display_name} · {s.order}. {s.title}"
         fields["problem"].queryset = problems
         if not fields["type"].queryset.exists():
             fields["type"].help_text = _("本行动尚未配置措施类型,请联系活动办在系统管理中添加。")
@@ -507,3 +541,15 @@ class MeasureForm(ServiceErrorsMixin, forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("日期不能晚于今天。"))
         return value
+
+    def clean(self) -> dict[str, Any]:
+        """Either a count (at least 1), or 多次 with none: ``times=None`` is what measure_record takes for it."""
+        data = super().clean() or {}
+        many = data.pop("many", False)
+        if many and data.get("times") not in (None, 1):  # 1 is the page's default, left as it was
+            self.add_error("many", _("已填写次数时不要勾选“多次”。"))
+        elif many:
+            data["times"] = None
+        elif not data.get("times") and "times" not in self.errors:
+            self.add_error("times", _("请填写次数;次数不详时勾选“多次”。"))
+        return data

@@ -14,6 +14,7 @@ from sijin.core.validators import text_cap
 MAX_TIMES = 10_000  # 次数 of one entry (a month's 走访 or 协调会 entered at once)
 MAX_UNITS = 10_000  # 协调单位/部门数
 MAX_PEOPLE = 1_000_000  # 参加人数 (a 政策宣讲 can reach a county)
+OUTCOME_TEXT_MAX = 200  # an outcome as written: a figure (at most 50) or words without one
 
 
 # Five or more digits before any decimal point: read the Chinese way (万, 亿) rather than as typed.
@@ -38,6 +39,7 @@ class Visit(models.Model):
     """走访: a group goes to one or more targets; problems found are created from it.
 
     ``occasions`` with a qualifier records a report's vague “先后10余次深入工地” as one entry, not ten invented ones.
+    ``part_of`` marks a visit that is one of such an entry's times: it is counted with the entry, not again.
     """
 
     group = models.ForeignKey(
@@ -57,6 +59,17 @@ class Visit(models.Model):
         help_text=_("一条记录代表的走访次数(如“3月共走访21次”),无论走访几个对象都只计一次"),
     )
     occasions_qualifier = models.CharField(_("次数修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
+    # A visit told on its own that is one of a counted entry's times (the 3月26日 visit among 3月共走访21次):
+    # kept for its notes and problems, never counted again beside the entry (visit_count).
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("已计入汇总走访"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parts",
+        help_text=_("这次走访已计入一条合并录入的走访次数时选择,不再重复计数"),
+    )
     participants = models.ManyToManyField(
         "directory.Person", verbose_name=_("参加人员"), blank=True, related_name="visits"
     )
@@ -105,10 +118,14 @@ class Visit(models.Model):
 def visit_count(visits: "models.QuerySet[Visit] | Iterable[Visit]") -> int:
     """How many times a set of visits went out: each entry counts its ``occasions`` once, however many targets
     it covers (3 targets and 21 times is 21 visits, not 63). A queryset is summed in the database, each visit
-    once even when the query joins its targets."""
+    once even when the query joins its targets. A visit ``part_of`` an entry of the set is one of its times and
+    adds nothing (21, not 22); without its entry in the set (a period that holds it but not the entry's start)
+    it counts for itself."""
     if isinstance(visits, models.QuerySet):
-        return _distinct(visits).aggregate(n=models.Sum("occasions"))["n"] or 0
-    return sum(v.occasions for v in _once(visits))
+        once = _distinct(visits)
+        counted = once.exclude(part_of__in=models.Subquery(once.values("pk")))
+        return counted.aggregate(n=models.Sum("occasions"))["n"] or 0
+    return sum(v.occasions for v in _counted(_once(visits)))
 
 
 def visit_total(visits: "models.QuerySet[Visit] | Iterable[Visit]") -> str:
@@ -129,6 +146,12 @@ def _distinct(visits: "models.QuerySet[Visit]") -> "models.QuerySet[Visit]":
 
 def _once(visits: Iterable[Visit]) -> list[Visit]:
     return list({v.pk or id(v): v for v in visits}.values())
+
+
+def _counted(visits: list[Visit]) -> list[Visit]:
+    """The visits that count for themselves: not one of the times of an entry also in ``visits``."""
+    ids = {v.pk for v in visits if v.pk}
+    return [v for v in visits if v.part_of_id is None or v.part_of_id not in ids]
 
 
 class VisitPhoto(models.Model):
@@ -160,7 +183,8 @@ class SupportPlan(models.Model):
     target = models.ForeignKey(
         "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="plans"
     )
-    name = models.CharField(_("方案名称"), max_length=100)
+    # Blank when a report mentions a plan without naming it: shown as 帮扶方案; names are unique per target.
+    name = models.CharField(_("方案名称"), max_length=100, blank=True)
     goal = models.CharField(_("目标"), max_length=200, blank=True)
     summary = models.TextField(_("方案要点"), blank=True, validators=[text_cap()])
     owner = models.ForeignKey(
@@ -176,13 +200,19 @@ class SupportPlan(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["target", "name"],
+                condition=~models.Q(name=""),
                 name="supportplan_unique_name",
                 violation_error_message=_("该帮扶对象已有同名方案。"),
             )
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name, or 帮扶方案 for an unnamed plan."""
+        return self.name or str(_("帮扶方案"))
 
 
 class PlanStep(models.Model):
@@ -227,7 +257,11 @@ class PlanStep(models.Model):
 
 
 class Outcome(models.Model):
-    """成效: a number against an indicator (2万斤, 3.5万元), kept with its vagueness; rolls up with no second entry."""
+    """成效: a number against an indicator (2万斤, 3.5万元), kept with its vagueness; rolls up with no second entry.
+
+    An outcome reports give without a figure (第一批订单已经到账、陆续发货) has no ``value``: its words are kept in
+    ``as_typed`` (or only in ``note``), pages show them, and sums leave it out.
+    """
 
     target = models.ForeignKey(
         "campaigns.Target", verbose_name=_("帮扶对象"), on_delete=models.CASCADE, related_name="outcomes"
@@ -247,10 +281,15 @@ class Outcome(models.Model):
         related_name="outcomes",
     )
     value = models.DecimalField(
-        _("数值"), max_digits=18, decimal_places=4, help_text=_("以指标单位计;区间为下限,变化为变化后的值")
+        _("数值"),
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("以指标单位计;区间为下限,变化为变化后的值;没有数字的成效为空"),
     )
     qualifier = models.CharField(_("修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
-    as_typed = models.CharField(_("原始填写"), max_length=50, blank=True)
+    as_typed = models.CharField(_("原始填写"), max_length=OUTCOME_TEXT_MAX, blank=True)
     # The rest of a figure as reports write it (parsed from as_typed by outcome_record, never typed separately).
     value_high = models.DecimalField(
         _("区间上限"),
@@ -291,9 +330,14 @@ class Outcome(models.Model):
         ordering = ["target", "indicator__order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(value__gte=0),
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0),
                 name="outcome_value_nonnegative",
                 violation_error_message=_("成效数值不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=False) | ~models.Q(as_typed="") | ~models.Q(note=""),
+                name="outcome_value_or_text",
+                violation_error_message=_("请填写成效数值,或用文字说明成效。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(value_high__isnull=True) | models.Q(value_high__gt=models.F("value")),
@@ -314,9 +358,16 @@ class Outcome(models.Model):
         return f"{self.indicator.name} {self.display_value}"
 
     @property
+    def is_figure(self) -> bool:
+        return self.value is not None
+
+    @property
     def display_value(self) -> str:
         """The figure as it was typed (“3万余元/年”, “从9000元提高到3万余元”), on every page alike; a figure typed as a
-        long run of digits (“2460000余元”) is written the Chinese way (“246余万元”), as totals are (format_quantity)."""
+        long run of digits (“2460000余元”) is written the Chinese way (“246余万元”), as totals are (format_quantity).
+        An outcome without a figure shows its words (or "" when they are all in ``note``)."""
+        if self.value is None:
+            return self.as_typed
         if self.as_typed and not LONG_DIGITS.search(self.as_typed):
             return self.as_typed
         return format_quantity(
@@ -333,6 +384,8 @@ class Outcome(models.Model):
     def share_for(self, target_id: int) -> str:
         """The figure as one target's page shows it: a split outcome divides among its primary target and its
         beneficiaries (“约1.5万元(3个对象分摊)”); a shared one shows in full."""
+        if self.value is None:
+            return self.display_value
         ids = {self.target_id, *(t.pk for t in self.beneficiaries.all())}
         if not self.split or len(ids) < 2 or target_id not in ids:
             return self.display_value
@@ -452,7 +505,7 @@ class MeasureQuerySet(models.QuerySet):
 class Measure(models.Model):
     """帮扶措施: what a group did, of a type its campaign configures (召开协调会3次,协调5个部门).
 
-    One entry may stand for several times (``times``) and carries the numbers a briefing quotes: the units or
+    One entry may stand for several times (``times``; none, with the qualifier 多, for an uncounted 多次) and carries the numbers a briefing quotes: the units or
     departments coordinated and the people who took part. It may name the target, plan step or problem it served.
     """
 
@@ -466,11 +519,15 @@ class Measure(models.Model):
     times = models.PositiveIntegerField(
         _("次数"),
         default=1,
+        null=True,
+        blank=True,
         validators=[
             MinValueValidator(1, _("次数至少为1。")),
             MaxValueValidator(MAX_TIMES, _("次数不能超过%(limit_value)s。")),
         ],
+        help_text=_("次数不详(“多次”)时为空"),
     )
+    times_qualifier = models.CharField(_("次数修饰"), max_length=2, blank=True, choices=QUALIFIER_CHOICES)
     units = models.PositiveIntegerField(
         _("协调单位/部门数"),
         null=True,
@@ -521,10 +578,15 @@ class Measure(models.Model):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(times__gte=1),
+                condition=models.Q(times__isnull=True) | models.Q(times__gte=1),
                 name="measure_times_positive",
                 violation_error_message=_("次数至少为1。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(times__isnull=False) | models.Q(times_qualifier="多"),
+                name="measure_times_or_many",
+                violation_error_message=_("次数不详时请注明“多次”。"),
+            ),
         ]
         indexes = [
             models.Index(fields=["group", "date"], name="measure_group_date_idx")
@@ -535,4 +597,7 @@ class Measure(models.Model):
 
     @property
     def times_display(self) -> str:
-        return f"{self.times}{self.type.unit}"
+        """3次, 10余次, or 多次 when the times were not counted."""
+        if self.times is None:
+            return f"多{self.type.unit}"
+        return f"{self.times}{self.times_qualifier}{self.type.unit}"

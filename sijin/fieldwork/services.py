@@ -1,5 +1,6 @@
 """Writes for visits, plans, outcomes, feedback and checklists."""
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from sijin.accounts import access
 from sijin.accounts.models import User
@@ -20,7 +21,22 @@ from sijin.core.quantities import parse_quantity
 from sijin.core.services import locked, recorded_actor, saved, validated
 from sijin.directory.models import Person
 
-from .models import Checklist, ChecklistItem, Feedback, Measure, Outcome, PlanStep, SupportPlan, Visit
+from .models import (
+    OUTCOME_TEXT_MAX,
+    Checklist,
+    ChecklistItem,
+    Feedback,
+    Measure,
+    Outcome,
+    PlanStep,
+    SupportPlan,
+    Visit,
+)
+
+DIGIT = re.compile(r"[0-9０-９]")  # a text with one holds a figure, however mistyped
+# Words shorter than this are a vague amount (很多, 大量), not an outcome told without a figure.
+WORDS_MIN = 4
+WORDS_HINT = "没有具体数字的成效请写明情况,如“订单已到账、陆续发货”。"
 
 
 @transaction.atomic
@@ -40,9 +56,11 @@ def visit_record(
     notes: str = "",
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    part_of: Visit | None = None,
 ) -> Visit:
     """Record a visit. The problems found on it are reported by the caller in the same transaction (the
-    走访 page in sijin.desk): problems sit above fieldwork, so this module does not reach up to them."""
+    走访 page in sijin.desk): problems sit above fieldwork, so this module does not reach up to them.
+    ``part_of`` is the counted entry (3月共走访21次) this single visit is one of: it is not counted again."""
     _check_visit_targets(group, targets)
     check_date(group.campaign, date, "date")
     check_date(group.campaign, end_date, "end_date")
@@ -57,8 +75,10 @@ def visit_record(
         notes=notes,
         latitude=latitude,
         longitude=longitude,
+        part_of=part_of,
         created_by=recorded_actor(actor),
     )
+    _check_part_of(visit)
     validated(visit, exclude=["created_by"])
     visit.save()
     visit.targets.set(targets)
@@ -66,6 +86,30 @@ def visit_record(
     visit.accompanying_leaders.set(accompanying_leaders)
     audit(actor, AuditAction.VISIT_RECORD, visit, f"走访 {'、'.join(t.name for t in targets)}")
     return visit
+
+
+def _check_part_of(visit: Visit) -> None:
+    """A visit told on its own may be one of a counted entry's times: one visit, of the same group, on a day
+    within the entry's range; the entry is not itself part of another, and a counted entry is part of none."""
+    entry = visit.part_of
+    if entry is None:
+        return
+    problem = ""
+    last = entry.end_date or entry.date
+    if entry.group_id != visit.group_id:
+        problem = "所选汇总走访不属于本工作组。"
+    elif entry.pk == visit.pk or entry.part_of_id is not None:
+        problem = "所选走访本身已计入其他汇总,不能作为汇总走访。"
+    elif entry.occasions < 2 and entry.end_date is None:
+        problem = "所选走访不是合并录入的多次走访。"
+    elif visit.occasions != 1 or visit.end_date is not None:
+        problem = "计入汇总的只能是单次走访(不填截止日期,次数为1)。"
+    elif not entry.date <= visit.date <= last:
+        problem = f"走访日期不在所选汇总走访的时间段({entry.date}至{last})内。"
+    elif visit.pk and visit.parts.exists():
+        problem = "这条走访已有其他走访计入,不能再计入汇总。"
+    if problem:
+        raise ValidationError({"part_of": [problem]})
 
 
 def _check_visit_targets(group: WorkGroup, targets: Iterable[Target]) -> None:
@@ -93,6 +137,9 @@ def visit_update(
     for name in ("date", "end_date"):
         if name in fields:
             check_date(visit.group.campaign, getattr(visit, name), name)
+    _check_part_of(visit)
+    if visit.parts.exists() and visit.occasions < 2 and visit.end_date is None:
+        raise ValidationError({"occasions": ["已有走访计入这条汇总,次数须大于1或填写截止日期。"]})
     changed = [*fields, *(name for name, v in {"targets": targets, **people}.items() if v is not None)]
     visit = saved(
         actor,
@@ -140,7 +187,10 @@ def plan_create(
     made_on: date | None = None,
     steps: Sequence[dict[str, Any]] = (),
 ) -> SupportPlan:
-    plan = SupportPlan(target=target, name=name, goal=goal, summary=summary, owner=owner, made_on=made_on)
+    """A plan and its steps; ``name`` may be blank (shown as 帮扶方案)."""
+    plan = SupportPlan(
+        target=target, name=name.strip(), goal=goal, summary=summary, owner=owner, made_on=made_on
+    )
     check_date(target.campaign, made_on, "made_on")
     validated(plan)
     plan.save()
@@ -149,7 +199,7 @@ def plan_create(
         check_date(target.campaign, step.done_on, "done_on")
         validated(step)
         step.save()
-    audit(actor, AuditAction.PLAN_CREATE, plan, f"制定帮扶方案 {name}({len(steps)}步)")
+    audit(actor, AuditAction.PLAN_CREATE, plan, f"制定帮扶方案 {plan.display_name}({len(steps)}步)")
     return plan
 
 
@@ -158,7 +208,9 @@ def plan_update(*, actor: User | None, plan: SupportPlan, **fields: Any) -> Supp
     plan = locked(plan, **fields)
     if "made_on" in fields:
         check_date(plan.target.campaign, plan.made_on, "made_on")
-    return saved(actor, plan, AuditAction.PLAN_UPDATE, f"修改帮扶方案 {plan.name}", fields=list(fields))
+    return saved(
+        actor, plan, AuditAction.PLAN_UPDATE, f"修改帮扶方案 {plan.display_name}", fields=list(fields)
+    )
 
 
 def plan_ensure(*, actor: User | None, target: Target, name: str, **fields: Any) -> SupportPlan:
@@ -176,7 +228,7 @@ def plan_step_create(
         order = (plan.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     step = PlanStep(plan=plan, title=title, order=order, **fields)
     check_date(plan.target.campaign, step.done_on, "done_on")
-    return saved(actor, step, AuditAction.PLAN_STEP_CREATE, f"{plan.name} 增加步骤 {title}")
+    return saved(actor, step, AuditAction.PLAN_STEP_CREATE, f"{plan.display_name} 增加步骤 {title}")
 
 
 @transaction.atomic
@@ -216,7 +268,7 @@ def outcome_record(
     actor: User | None,
     target: Target,
     indicator: Indicator,
-    value: str | Decimal,
+    value: str | Decimal | None,
     date: date,
     note: str = "",
     plan: SupportPlan | None = None,
@@ -228,7 +280,8 @@ def outcome_record(
     in the indicator's unit, keeping its qualifier, range, period, starting value and status.
     ``problem`` is the problems.Problem it came from; that app sits above this one, so it is taken by id and
     must belong to the same target. ``beneficiaries`` are further targets it serves: ``split`` divides the value
-    among them on their pages, otherwise each shows it in full; totals count it once either way."""
+    among them on their pages, otherwise each shows it in full; totals count it once either way. An outcome
+    without a figure is recorded from words alone (``value`` 订单已到账, or no value and a ``note``)."""
     outcome = Outcome(
         target=target,
         indicator=indicator,
@@ -246,22 +299,38 @@ def outcome_record(
     _set_outcome_value(outcome, value)
     check_date(target.campaign, date, "date")
     outcome = saved(
-        actor, outcome, AuditAction.OUTCOME_RECORD, f"{target.name} {indicator.name} {str(value).strip()}"
+        actor,
+        outcome,
+        AuditAction.OUTCOME_RECORD,
+        f"{target.name} {indicator.name} {outcome.display_value or outcome.note}",
     )
     if others:
         outcome.beneficiaries.set(others)
     return outcome
 
 
-def _set_outcome_value(outcome: Outcome, value: str | Decimal) -> None:
-    """The figure as typed, converted to the indicator's unit, its qualifier (约/余/多) and text kept."""
+def _set_outcome_value(outcome: Outcome, value: str | Decimal | None) -> None:
+    """The figure as typed, converted to the indicator's unit, its qualifier (约/余/多) and text kept. Words
+    with no digit that read as no figure (第一批订单已经到账、陆续发货; at least ``WORDS_MIN`` characters), or
+    nothing beside a ``note``, record an outcome without a figure; a text with digits that cannot be read is
+    refused (a figure mistyped), and so is a word or two (很多)."""
     if outcome.indicator.campaign_id != outcome.target.campaign_id:
         raise ValidationError({"indicator": ["该指标不属于帮扶对象所在行动。"]})
-    as_typed = str(value).strip()
+    as_typed = "" if value is None else str(value).strip()
+    if len(as_typed) > OUTCOME_TEXT_MAX:
+        raise ValidationError({"value": [f"成效最多{OUTCOME_TEXT_MAX}个字。"]})
     try:
         q = parse_quantity(as_typed, default_unit=outcome.indicator.unit).in_unit(outcome.indicator.unit)
     except ValidationError as exc:
-        raise ValidationError({"value": exc.messages}) from None
+        if not as_typed and outcome.note.strip():
+            pass  # the note says it all
+        elif DIGIT.search(as_typed) or len(as_typed) < WORDS_MIN:
+            hint = [] if DIGIT.search(as_typed) or not as_typed else [WORDS_HINT]
+            raise ValidationError({"value": [*exc.messages, *hint]}) from None
+        outcome.value, outcome.qualifier, outcome.value_high = None, "", None
+        outcome.value_before, outcome.qualifier_before, outcome.per, outcome.status = None, "", "", ""
+        outcome.as_typed = as_typed
+        return
     outcome.value, outcome.qualifier, outcome.value_high = q.value, q.qualifier, q.value_high
     outcome.value_before, outcome.qualifier_before = q.value_before, q.qualifier_before
     outcome.per, outcome.status = q.per, q.status
@@ -275,7 +344,7 @@ def outcome_update(
     """Correct an outcome; a new value (or indicator) is read again as typed."""
     outcome = locked(outcome, **fields)
     if value is not None or "indicator" in fields or "target" in fields:
-        _set_outcome_value(outcome, outcome.as_typed or outcome.value if value is None else value)
+        _set_outcome_value(outcome, (outcome.as_typed or outcome.value) if value is None else value)
     if "date" in fields:
         check_date(outcome.target.campaign, outcome.date, "date")
     changed = [*fields, *(["value"] if value is not None else [])]
@@ -421,7 +490,8 @@ def measure_record(
     group: WorkGroup,
     type: MeasureType,
     date: date,
-    times: int = 1,
+    times: int | None = 1,
+    times_qualifier: str = "",
     units: int | None = None,
     people: int | None = None,
     note: str = "",
@@ -432,13 +502,15 @@ def measure_record(
     """Record a measure the group took (召开协调会3次,协调5个部门) on the day it happened.
 
     Only whoever may write the group's case data records it (its leader and members, its unit, an office over
-    it; ``actor=None`` is the system). ``problem`` is a problems.Problem (an app above this one): by id."""
+    it; ``actor=None`` is the system). ``problem`` is a problems.Problem (an app above this one): by id.
+    ``times=None`` records an uncounted 多次 (义诊多次)."""
     _check_group_writer(actor, group)
     measure = Measure(
         group=group,
         type=type,
         date=date,
         times=times,
+        times_qualifier="多" if times is None else times_qualifier,
         units=units,
         people=people,
         note=note,
@@ -452,7 +524,7 @@ def measure_record(
         actor,
         measure,
         MEASURE_RECORD,
-        f"记录帮扶措施 {type.name}{times}{type.unit}",
+        f"记录帮扶措施 {type.name}{measure.times_display}",
         exclude=["created_by"],
         kind="measure",
     )
@@ -508,9 +580,18 @@ class MeasureTotal:
     units_label: str
     people_label: str
     entries: int
-    times: int
+    times: int  # the counted times (entries of 多次 add none)
     units: int | None
     people: int | None
+    uncounted: int = 0  # entries of 多次
+    qualifier: str = ""  # 余 when a counted entry was vague (10余次)
+
+    @property
+    def times_text(self) -> str:
+        """3次; 10余次; 多次 as soon as one entry was not counted (3次 and 多次 are 多次, never “3次”)."""
+        if self.uncounted:
+            return f"多{self.unit}"
+        return f"{self.times}{self.qualifier}{self.unit}"
 
     @property
     def text(self) -> str:
@@ -523,7 +604,7 @@ class MeasureTotal:
             )
             if label and n
         ]
-        return f"{self.name}{self.times}{self.unit}" + (f"({','.join(extras)})" if extras else "")
+        return f"{self.name}{self.times_text}" + (f"({','.join(extras)})" if extras else "")
 
 
 def measure_totals(measures: "models.QuerySet[Measure]") -> list[MeasureTotal]:
@@ -534,7 +615,14 @@ def measure_totals(measures: "models.QuerySet[Measure]") -> list[MeasureTotal]:
         once.values(
             "type_id", "type__name", "type__unit", "type__units_label", "type__people_label", "type__order"
         )
-        .annotate(entries=Count("id"), times=Sum("times"), units=Sum("units"), people=Sum("people"))
+        .annotate(
+            entries=Count("id"),
+            times_sum=Sum("times"),
+            units=Sum("units"),
+            people=Sum("people"),
+            uncounted=Count("id", filter=Q(times__isnull=True)),
+            vague=Count("id", filter=Q(times__isnull=False) & ~Q(times_qualifier="")),
+        )
         .order_by("type__order", "type__name")
     )
     return [
@@ -545,9 +633,11 @@ def measure_totals(measures: "models.QuerySet[Measure]") -> list[MeasureTotal]:
             units_label=row["type__units_label"],
             people_label=row["type__people_label"],
             entries=row["entries"],
-            times=row["times"],
+            times=row["times_sum"] or 0,
             units=row["units"],
             people=row["people"],
+            uncounted=row["uncounted"],
+            qualifier="余" if row["vague"] else "",
         )
         for row in rows
     ]

@@ -7,6 +7,7 @@ How a sum is made, and why:
 - A rate (“约40万元/天”) is not an amount and is left out of the sum; the row counts it in ``n_rate``.
 - A change (“由9000元增至3万元”) adds its value after the change.
 - An outcome shared by or split among several targets is one row, so the total counts it once.
+- An outcome without a figure (订单已到账) is counted in ``n`` (and ``n_text``) but adds nothing.
 """
 
 from collections.abc import Iterable
@@ -19,12 +20,13 @@ from sijin.core.quantities import format_quantity, total_qualifier
 
 from .models import Outcome
 
-AMOUNT = Q(per="")
+AMOUNT = Q(per="", value__isnull=False)
 
 
 def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[str, Any]]:
     """One row per indicator (and ``group_by`` fields): ``total`` (Decimal, indicator unit), ``text`` (as every
-    page writes it), ``n`` outcomes, ``n_vague`` of them vague, ``n_rate`` rates left out of the sum."""
+    page writes it; "" when none has a figure), ``n`` outcomes, ``n_vague`` of them vague, ``n_rate`` rates and
+    ``n_text`` outcomes without a figure, both left out of the sum."""
     rows = (
         outcomes.order_by()
         .values(*group_by, "indicator__name", "indicator__unit", "indicator__order")
@@ -34,7 +36,8 @@ def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[s
             n_about=Count("id", filter=AMOUNT & Q(qualifier="约")),
             n_more=Count("id", filter=AMOUNT & Q(qualifier__in=["余", "多"])),
             n_range=Count("id", filter=AMOUNT & Q(value_high__isnull=False)),
-            n_rate=Count("id", filter=~AMOUNT),
+            n_rate=Count("id", filter=Q(value__isnull=False) & ~Q(per="")),
+            n_text=Count("id", filter=Q(value__isnull=True)),
         )
         .order_by(*group_by, "indicator__order", "indicator__name")
     )
@@ -44,26 +47,29 @@ def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[s
             ["约"] * bool(row["n_about"]) + ["余"] * bool(row["n_more"]), has_range=bool(row["n_range"])
         )
         total = row["total"] or Decimal(0)
+        figures = row["n"] - row["n_text"]
         out.append(
             {
                 **row,
                 "total": total,
                 "qualifier": qualifier,
                 "n_vague": row["n_about"] + row["n_more"] + row["n_range"],
-                "text": format_quantity(total, row["indicator__unit"], qualifier),
+                # Only outcomes without a figure: no sum to write (never “0万元”).
+                "text": format_quantity(total, row["indicator__unit"], qualifier) if figures else "",
             }
         )
     return out
 
 
 def outcomes_total_text(outcomes: Iterable[Outcome]) -> str:
-    """The same sum for outcomes already in memory (all of one indicator); one outcome is written in full."""
-    rows = list(outcomes)
+    """The same sum for outcomes already in memory (all of one indicator); one outcome is written in full;
+    outcomes without a figure are left out ("" when none has one)."""
+    rows = [o for o in outcomes if o.value is not None]  # words without a figure add nothing
     if len(rows) == 1:
         return rows[0].display_value
     amounts = [o for o in rows if not o.per]
     qualifier = total_qualifier(
         (o.qualifier for o in amounts), any(o.value_high is not None for o in amounts)
     )
-    total = sum((o.value for o in amounts), Decimal(0))
+    total = sum((o.value or Decimal(0) for o in amounts), Decimal(0))
     return format_quantity(total, rows[0].indicator.unit, qualifier) if rows else ""

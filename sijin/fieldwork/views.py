@@ -88,7 +88,8 @@ def plan_create_view(request: AuthenticatedRequest, target_pk: int) -> HttpRespo
         else:
             messages.success(
                 request,
-                _("已制定帮扶方案“%(name)s”(%(n)d步)。") % {"name": plan.name, "n": len(plan_steps(steps))},
+                _("已制定帮扶方案“%(name)s”(%(n)d步)。")
+                % {"name": plan.display_name, "n": len(plan_steps(steps))},
             )
             return redirect("fieldwork:plan_list")
     return _page(

@@ -3,6 +3,10 @@ its figures per period, pre-filled from what it itemised; the reported figure is
 
 The reported figure may exceed the itemised (走访120家, three of them described): both are shown, neither is
 forced to match the other.
+
+The office (活动办) may report on a form too, for the whole campaign (全省选派干部13730名) or for one tier of
+groups (其中省直1000名): a report with no group. Its figures are kept apart from the groups' sum (totals.py):
+they count groups that Sijin may not hold, so adding them to the groups' figures would count those twice.
 """
 
 from django.conf import settings
@@ -10,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
-from sijin.campaigns.models import WorkGroup
+from sijin.campaigns.models import GroupTier, WorkGroup
 from sijin.core.choices import ColourChoices
 from sijin.core.quantities import QUALIFIER_CHOICES, format_quantity
 
@@ -97,12 +101,16 @@ class TallyStatus(ColourChoices):
 
 class TallyReportQuerySet(models.QuerySet):
     def visible_to(self, user: access.Viewer) -> "TallyReportQuerySet":
-        """The reports of groups in the user's scope."""
-        return self.filter(access.group_q(user, "group__"))
+        """The reports of groups in the user's scope, and the office's reports of the campaigns in which the
+        user sees a group (campaign-wide figures)."""
+        campaigns = WorkGroup.objects.visible_to(user).values("campaign_id")
+        office = models.Q(group__isnull=True, form__campaign_id__in=campaigns)
+        return self.filter(models.Q(access.group_q(user, "group__"), group__isnull=False) | office)
 
 
 class TallyReport(models.Model):
-    """One group's figures for one period of a form."""
+    """One group's figures for one period of a form; with no group, the office's (活动办) figures for the whole
+    campaign, or with a ``tier`` for the groups of that tier (省直 sub-totals)."""
 
     form = models.ForeignKey(
         TallyForm, verbose_name=_("报送表"), on_delete=models.CASCADE, related_name="reports"
@@ -110,8 +118,18 @@ class TallyReport(models.Model):
     group = models.ForeignKey(
         "campaigns.WorkGroup",
         verbose_name=_("工作组"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="tally_reports",
+        help_text=_("为空时为活动办报送的全行动数字"),
+    )
+    tier = models.CharField(
+        _("派驻层级"),
+        max_length=10,
+        blank=True,
+        choices=GroupTier.choices,
+        help_text=_("活动办按派驻层级报送分项数字时填写;为空时为全行动合计"),
     )
     period_start = models.DateField(_("周期开始"))
     period_end = models.DateField(_("周期结束"))
@@ -138,8 +156,20 @@ class TallyReport(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["form", "group", "period_start"],
+                condition=models.Q(group__isnull=False),
                 name="tallyreport_unique_period",
                 violation_error_message=_("该工作组本周期已有此报表。"),
+            ),
+            models.UniqueConstraint(
+                fields=["form", "tier", "period_start"],
+                condition=models.Q(group__isnull=True),
+                name="tallyreport_unique_office_period",
+                violation_error_message=_("活动办本周期已有此报表。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(group__isnull=True) | models.Q(tier=""),
+                name="tallyreport_tier_office_only",
+                violation_error_message=_("工作组的报送不分派驻层级。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
@@ -151,7 +181,14 @@ class TallyReport(models.Model):
         indexes = [models.Index(fields=["form", "period_start"], name="tallyreport_period_idx")]
 
     def __str__(self) -> str:
-        return f"{self.group} {self.form} {self.period_start}"
+        return f"{self.reporter} {self.form} {self.period_start}"
+
+    @property
+    def reporter(self) -> str:
+        """工作组 name; 活动办 (全行动) or 活动办(省派) for the office's reports."""
+        if self.group is not None:
+            return self.group.name
+        return f"活动办({self.get_tier_display()})" if self.tier else "活动办(全行动)"
 
     @property
     def status_colour(self) -> str:

@@ -1,5 +1,6 @@
 """Writes for 定期报送: the office defines a form, a group opens, fills and submits its report, the office
-returns a submitted one for correction. Each in one transaction, each audited."""
+returns a submitted one for correction. The office may also open, fill and submit its own report (no group)
+with the campaign-wide figures, or one per tier. Each in one transaction, each audited."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from sijin.accounts import access
 from sijin.accounts.models import User
-from sijin.campaigns.models import Campaign, WorkGroup
+from sijin.campaigns.models import Campaign, GroupTier, WorkGroup
 from sijin.campaigns.services import check_date
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
@@ -48,6 +49,23 @@ def may_fill(actor: User | None, group: WorkGroup) -> bool:
 def may_reopen(actor: User | None, group: WorkGroup) -> bool:
     """The command line, the admin, or an office whose subtree holds the group's region."""
     return actor is None or access.can_brief_region(actor, group.region)
+
+
+def may_write(actor: User | None, report: TallyReport) -> bool:
+    """A group's report: its leader and members; the office's report: the office over the campaign."""
+    if report.group is None:
+        return may_define(actor, report.form.campaign)
+    return may_fill(actor, report.group)
+
+
+def _may_reopen_report(actor: User | None, report: TallyReport) -> bool:
+    if report.group is None:
+        return may_define(actor, report.form.campaign)
+    return may_reopen(actor, report.group)
+
+
+def _who(report: TallyReport) -> str:
+    return report.reporter
 
 
 @transaction.atomic
@@ -192,6 +210,38 @@ def tally_report_open(*, actor: User | None, form: TallyForm, group: WorkGroup, 
     return report
 
 
+@transaction.atomic
+def tally_office_report_open(
+    *, actor: User | None, form: TallyForm, day: date, tier: str = ""
+) -> TallyReport:
+    """The office's own report for the period holding ``day``: the campaign-wide figures (全省选派干部13730名),
+    or with ``tier`` the sub-total of that tier's groups (省直1000名). Nothing is pre-filled: the office's
+    figures count groups Sijin may not hold. Found as it is after the first time."""
+    if not may_define(actor, form.campaign):
+        raise PermissionDenied("只有本行动所在区划的活动办可以报送全行动数字。")
+    if tier and tier not in GroupTier.values:
+        raise ValidationError({"tier": ["派驻层级不正确。"]})
+    if not form.active:
+        raise ValidationError("该报送表已停用。")
+    check_date(form.campaign, day, "day")
+    period = period_of(form.period_kind, form.campaign, day)
+    report, created = TallyReport.objects.get_or_create(
+        form=form, group=None, tier=tier, period_start=period.start, defaults={"period_end": period.end}
+    )
+    if not created:
+        return report
+    TallyValue.objects.bulk_create(TallyValue(report=report, field=f, value=None) for f in form.fields.all())
+    audit(
+        actor,
+        AuditAction.TALLY_REPORT_OPEN,
+        report,
+        f"填报 {form.name} {report.reporter} {period.label}",
+        period=period.label,
+        tier=tier,
+    )
+    return report
+
+
 def _draft(report: TallyReport) -> TallyReport:
     report = TallyReport.objects.select_for_update().select_related("form", "group").get(pk=report.pk)
     if report.status != TallyStatus.DRAFT:
@@ -203,7 +253,7 @@ def _draft(report: TallyReport) -> TallyReport:
 def tally_value_set(*, actor: User | None, report: TallyReport, values: dict[str, str]) -> TallyReport:
     """Set the figures as typed (“120”, “30余”, “3.5万”), by field code; an empty text clears one. Any figure
     that cannot be read refuses them all, each error under its field's code."""
-    if not may_fill(actor, report.group):
+    if not may_write(actor, report):
         raise PermissionDenied("只有本工作组的组长和组员可以填报。")
     report = _draft(report)
     fields = {f.code: f for f in report.form.fields.all()}
@@ -231,7 +281,7 @@ def tally_value_set(*, actor: User | None, report: TallyReport, values: dict[str
         actor,
         AuditAction.TALLY_VALUE_SET,
         report,
-        f"修改报送 {report.form.name} {report.group.name} {report.period_start}",
+        f"修改报送 {report.form.name} {_who(report)} {report.period_start}",
         values={r.field.code: r.as_typed or _plain(r.value) for r in changed},
     )
     return report
@@ -257,7 +307,7 @@ def _read(text: str, field: TallyField):
 @transaction.atomic
 def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyReport:
     """报送: every figure must be filled (0 where there is nothing to report); the report is then frozen."""
-    if not may_fill(actor, report.group):
+    if not may_write(actor, report):
         raise PermissionDenied("只有本工作组的组长和组员可以报送。")
     report = _draft(report)
     filled = set(report.values.exclude(value=None).values_list("field_id", flat=True))
@@ -274,7 +324,7 @@ def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyRepo
         actor,
         AuditAction.TALLY_REPORT_SUBMIT,
         report,
-        f"报送 {report.form.name} {report.group.name} {report.period_start}",
+        f"报送 {report.form.name} {_who(report)} {report.period_start}",
     )
     return report
 
@@ -282,7 +332,7 @@ def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyRepo
 @transaction.atomic
 def tally_report_reopen(*, actor: User | None, report: TallyReport, reason: str) -> TallyReport:
     """退回: the office returns a submitted report to the group for correction, saying why."""
-    if not may_reopen(actor, report.group):
+    if not _may_reopen_report(actor, report):
         raise PermissionDenied("只有工作组所在区划的活动办可以退回报送。")
     reason = (reason or "").strip()
     if not reason:
@@ -298,7 +348,7 @@ def tally_report_reopen(*, actor: User | None, report: TallyReport, reason: str)
         actor,
         AuditAction.TALLY_REPORT_REOPEN,
         report,
-        f"退回报送 {report.form.name} {report.group.name} {report.period_start}",
+        f"退回报送 {report.form.name} {_who(report)} {report.period_start}",
         reason=reason,
     )
     return report

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Subquery, Sum
 
 from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.core.quantities import clean_decimal
@@ -46,8 +46,10 @@ def _problems(campaign: Campaign, ids: list[int], start: date, end: date) -> Que
 
 
 def _visits(campaign: Campaign, ids: list[int], start: date, end: date) -> dict[int, Decimal]:
+    """Each entry's count once; a visit that is one of the times of an entry in the period adds nothing."""
     qs = Visit.objects.filter(group__campaign=campaign, group_id__in=ids, date__range=(start, end))
-    return _grouped(qs, "group_id", Sum("occasions"))
+    counted = qs.exclude(part_of__in=Subquery(qs.values("pk")))
+    return _grouped(counted, "group_id", Sum("occasions"))
 
 
 def _targets_visited(campaign: Campaign, ids: list[int], start: date, end: date) -> dict[int, Decimal]:

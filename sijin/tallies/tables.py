@@ -64,6 +64,11 @@ class Table:
     totals: list[FieldTotal]
 
     @property
+    def has_office(self) -> bool:
+        """The office reported figures of its own for the period (shown apart from the groups' sum)."""
+        return any(t.office is not None or t.tiers for t in self.totals)
+
+    @property
     def submitted(self) -> int:
         return sum(1 for r in self.rows if r.report and r.report.status == TallyStatus.SUBMITTED)
 

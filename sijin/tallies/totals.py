@@ -1,11 +1,16 @@
-"""Reported beside itemised, for the dashboard, the ledgers and the briefing: “走访120家(其中37家有记录)”."""
+"""Reported beside itemised, for the dashboard, the ledgers and the briefing: “走访120家(其中37家有记录)”.
+
+The office's own figures (活动办报送: the campaign-wide 13730名, a tier's 其中省派1000名) are a separate line of a
+field's total (``office``, ``tiers``), never added to what the groups reported: the office counts groups Sijin
+may not hold, and the groups it does hold would be counted twice. A reader sets one beside the other.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sijin.campaigns.models import Campaign, WorkGroup
+from sijin.campaigns.models import Campaign, GroupTier, WorkGroup
 from sijin.core.quantities import format_quantity
 
 from . import sources
@@ -23,6 +28,19 @@ class FieldTotal:
     qualifier: str  # 余/多/约 when any figure summed was vague
     itemised: Decimal | None  # None: nothing itemised corresponds (the field has no source)
     reports: int  # submitted reports summed
+    office: Decimal | None = None  # 报送(活动办): the office's campaign-wide figure, None when not reported
+    office_qualifier: str = ""
+    tiers: tuple[tuple[str, Decimal, str], ...] = ()  # (tier label, figure, qualifier): 省派 1000
+
+    @property
+    def office_phrase(self) -> str:
+        """选派干部13730名(其中省派1000名、市派3000名); 其中省派1000名 alone; "" when the office reported nothing."""
+        unit = self.field.unit
+        parts = "、".join(f"{label}{format_quantity(v, unit, q)}" for label, v, q in self.tiers)
+        if self.office is None:
+            return f"{self.field.label}其中{parts}" if parts else ""
+        text = f"{self.field.label}{format_quantity(self.office, unit, self.office_qualifier)}"
+        return f"{text}(其中{parts})" if parts else text
 
     @property
     def phrase(self) -> str:
@@ -50,7 +68,8 @@ def reported_totals(
 ) -> list[FieldTotal]:
     """Per field of the campaign's active forms (or of ``form``): the sum of the figures the ``groups`` reported
     (submitted reports whose period lies within ``period``: a month sums its weeks) and the sum of what they
-    itemised in ``period``. ``groups`` should come from the reader's scope (``WorkGroup.objects.visible_to``)."""
+    itemised in ``period``. ``groups`` should come from the reader's scope (``WorkGroup.objects.visible_to``).
+    Beside them, apart, what the office reported for the campaign and per tier (``office``, ``tiers``)."""
     start, end = (period.start, period.end) if isinstance(period, Period) else period
     ids = [g.pk for g in groups]
     forms = [form] if form is not None else list(TallyForm.objects.filter(campaign=campaign, active=True))
@@ -70,6 +89,7 @@ def reported_totals(
     for field_id, value, qualifier, report_id in values:
         total, vague, reports = sums.get(field_id, (Decimal(0), "", set()))
         sums[field_id] = (total + (value or 0), vague or qualifier, reports | {report_id})
+    office = _office_figures(forms, start, end)
     result = []
     for f in forms:
         for field in f.fields.all():
@@ -79,9 +99,51 @@ def reported_totals(
                 if source
                 else None
             )
+            whole, whole_q = office.get((field.pk, ""), (None, ""))
+            tiers = tuple(
+                (str(label), *office[(field.pk, tier)])
+                for tier, label in GroupTier.choices
+                if (field.pk, tier) in office
+            )
             if field.pk in sums:
                 total, vague, reports = sums[field.pk]
-                result.append(FieldTotal(f, field, total, vague, itemised, len(reports)))
+                ours: tuple[Decimal | None, str, int] = (total, vague, len(reports))
             else:
-                result.append(FieldTotal(f, field, None, "", itemised, 0))
+                ours = (None, "", 0)
+            result.append(
+                FieldTotal(
+                    f,
+                    field,
+                    ours[0],
+                    ours[1],
+                    itemised,
+                    ours[2],
+                    office=whole,
+                    office_qualifier=whole_q,
+                    tiers=tiers,
+                )
+            )
     return result
+
+
+def _office_figures(
+    forms: list[TallyForm], start: date, end: date
+) -> dict[tuple[int, str], tuple[Decimal, str]]:
+    """The office's submitted figures of the period, by (field id, tier): "" is the campaign-wide one. Reports
+    of shorter periods within it are summed (a month's weeks), as the groups' are."""
+    rows = (
+        TallyValue.objects.filter(
+            report__form__in=forms,
+            report__group__isnull=True,
+            report__status=TallyStatus.SUBMITTED,
+            report__period_start__gte=start,
+            report__period_end__lte=end,
+        )
+        .exclude(value=None)
+        .values_list("field_id", "report__tier", "value", "qualifier")
+    )
+    found: dict[tuple[int, str], tuple[Decimal, str]] = {}
+    for field_id, tier, value, qualifier in rows:
+        total, vague = found.get((field_id, tier), (Decimal(0), ""))
+        found[(field_id, tier)] = (total + (value or 0), vague or qualifier)
+    return found

@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sijin.accounts import access
 from sijin.accounts.http import AuthenticatedRequest
-from sijin.campaigns.models import Campaign, WorkGroup
+from sijin.campaigns.models import Campaign, GroupTier, WorkGroup
 from sijin.core.audit import audit_read
 from sijin.core.dates import parse_date
 from sijin.core.models import AuditAction
@@ -57,9 +58,11 @@ def _period(request: AuthenticatedRequest, form: TallyForm) -> Period:
 def _nav(request: AuthenticatedRequest, form: TallyForm, period: Period) -> dict:
     today = timezone.localdate()
     prev, following = period.previous(form.campaign), period.following(form.campaign, today)
+    tier = request.GET.get("tier", "")
+    keep = f"&tier={tier}" if tier in GroupTier.values else ""
     return {
-        "prev_url": f"{request.path}?period={prev.start:%Y-%m-%d}" if prev else "",
-        "next_url": f"{request.path}?period={following.start:%Y-%m-%d}" if following else "",
+        "prev_url": f"{request.path}?period={prev.start:%Y-%m-%d}{keep}" if prev else "",
+        "next_url": f"{request.path}?period={following.start:%Y-%m-%d}{keep}" if following else "",
     }
 
 
@@ -76,11 +79,13 @@ def tally_index(request: AuthenticatedRequest) -> HttpResponse:
         forms, mine = forms.filter(campaign_id=group.campaign_id), WorkGroup.objects.filter(pk=group.pk)
     campaigns = Campaign.objects.filter(groups__in=WorkGroup.objects.visible_to(request.user)).distinct()
     rows = [(f, [g for g in mine if g.campaign_id == f.campaign_id]) for f in forms if f.active]
+    offices = {c.pk for c in campaigns if services.may_define(request.user, c)}
     return render(
         request,
         "tallies/index.html",
         {
             "rows": rows,
+            "offices": offices,
             "inactive": [f for f in forms if not f.active],
             "may_define": any(services.may_define(request.user, c) for c in campaigns),
         },
@@ -94,23 +99,55 @@ def tally_fill(request: AuthenticatedRequest, form_id: int, group_id: int) -> Ht
     form = _form(request, form_id)
     if form.campaign_id != group.campaign_id:
         raise Http404("不存在或无权查看")
+    return _fill_page(request, form, group, "")
+
+
+@login_required
+def tally_office_fill(request: AuthenticatedRequest, form_id: int) -> HttpResponse:
+    """The office's own report (报送(活动办)): the campaign-wide figures, or with ``?tier=`` one tier's sub-total;
+    written by the office over the campaign, read by whoever sees the form."""
+    form = _form(request, form_id)
+    tier = request.GET.get("tier", "")
+    if tier and tier not in GroupTier.values:
+        raise Http404("派驻层级不正确")
+    return _fill_page(request, form, None, tier)
+
+
+def _fill_page(
+    request: AuthenticatedRequest, form: TallyForm, group: WorkGroup | None, tier: str
+) -> HttpResponse:
     period = _period(request, form)
-    here = f"{request.path}?period={period.start:%Y-%m-%d}"
-    report = TallyReport.objects.filter(form=form, group=group, period_start=period.start).first()
-    writable = services.may_fill(request.user, group) and form.active
+    here = f"{request.path}?period={period.start:%Y-%m-%d}" + (f"&tier={tier}" if tier else "")
+    found = TallyReport.objects.filter(form=form, group=group, tier=tier, period_start=period.start)
+    report = found.first()
+    office = group is None
+    if group is None:
+        may_write = services.may_define(request.user, form.campaign)
+    else:
+        may_write = services.may_fill(request.user, group)
+    writable = may_write and form.active
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not writable:
-            raise PermissionDenied(_("只有本工作组的组长和组员可以填报。"))
+            raise PermissionDenied(
+                _("只有本行动所在区划的活动办可以填报。")
+                if office
+                else _("只有本工作组的组长和组员可以填报。")
+            )
         if not form_token_fresh(request):
             messages.warning(request, _(SPENT))
             return redirect(here)
         typed = {f.code: request.POST.get(f"v_{f.code}", "") for f in form.fields.all()}
         try:
             with form_token_spend(request):
-                report = services.tally_report_open(
-                    actor=request.user, form=form, group=group, day=period.start
-                )
+                if group is None:
+                    report = services.tally_office_report_open(
+                        actor=request.user, form=form, day=period.start, tier=tier
+                    )
+                else:
+                    report = services.tally_report_open(
+                        actor=request.user, form=form, group=group, day=period.start
+                    )
                 services.tally_value_set(actor=request.user, report=report, values=typed)
                 if "submit" in request.POST:
                     services.tally_report_submit(actor=request.user, report=report)
@@ -118,7 +155,7 @@ def tally_fill(request: AuthenticatedRequest, form_id: int, group_id: int) -> Ht
             messages.warning(request, _(SPENT))
             return redirect(here)
         except ValidationError as exc:
-            report = TallyReport.objects.filter(form=form, group=group, period_start=period.start).first()
+            report = found.first()
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             messages.error(request, _("未保存:") + error_text(exc))
         else:
@@ -126,7 +163,7 @@ def tally_fill(request: AuthenticatedRequest, form_id: int, group_id: int) -> Ht
             messages.success(request, done)
             return redirect(here)
     values = {v.field_id: v for v in report.values.all()} if report else {}
-    itemised = services.itemised_for(form, group, period)
+    itemised = _itemised(request, form, group, tier, period)
     registry = sources.registry(form.campaign)
     lines = []
     for field in form.fields.all():
@@ -135,8 +172,10 @@ def tally_fill(request: AuthenticatedRequest, form_id: int, group_id: int) -> Ht
             shown = request.POST.get(f"v_{field.code}", "")
         elif value is not None and value.value is not None:  # as typed, or the pre-filled number
             shown = value.as_typed or sources.format_number(value.value) + value.qualifier
-        else:  # not opened yet: what opening it would pre-fill
+        elif not office:  # not opened yet: what opening it would pre-fill
             shown = sources.format_number(itemised[field.pk]) if itemised[field.pk] is not None else ""
+        else:  # the office's figures are never pre-filled
+            shown = ""
         source = registry.get(field.source)
         lines.append(
             {
@@ -152,24 +191,54 @@ def tally_fill(request: AuthenticatedRequest, form_id: int, group_id: int) -> Ht
             }
         )
     frozen = report is not None and report.status == TallyStatus.SUBMITTED
+    if group is None:
+        may_reopen = frozen and services.may_define(request.user, form.campaign)
+    else:
+        may_reopen = frozen and services.may_reopen(request.user, group)
     return render(
         request,
         "tallies/fill.html",
         {
             "form": form,
             "group": group,
+            "tier": tier,
+            "tiers": GroupTier.choices if office else [],
+            "reporter": group.name if group else TallyReport(group=None, tier=tier).reporter,
             "period": period,
             "report": report,
             "lines": lines,
             "frozen": frozen,
             "writable": writable and not frozen,
-            "may_reopen": frozen and services.may_reopen(request.user, group),
+            "may_reopen": may_reopen,
             "general_errors": errors.get("__all__", []),
             "form_token": form_token(request),
             **_nav(request, form, period),
         },
         status=400 if errors else 200,
     )
+
+
+def _itemised(
+    request: AuthenticatedRequest, form: TallyForm, group: WorkGroup | None, tier: str, period: Period
+) -> dict:
+    """What is itemised beside each figure: the group's; for the office, that of the groups of the campaign
+    (and tier) in the reader's scope — a reference, never a pre-fill."""
+    if group is not None:
+        return services.itemised_for(form, group, period)
+    groups = WorkGroup.objects.visible_to(request.user).filter(campaign_id=form.campaign_id)
+    if tier:
+        groups = groups.filter(tier=tier)
+    ids = list(groups.values_list("pk", flat=True))
+    registry = sources.registry(form.campaign)
+    found: dict = {}
+    for field in form.fields.all():
+        source = registry.get(field.source)
+        found[field.pk] = (
+            sum(sources.counts(form.campaign, source, ids, period.start, period.end).values(), Decimal(0))
+            if source
+            else None
+        )
+    return found
 
 
 @login_required
@@ -209,6 +278,10 @@ def tally_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("已退回工作组修改。"))
+    if report.group_id is None:
+        url = reverse("tallies:tally_office_fill", args=[report.form_id])
+        tier = f"&tier={report.tier}" if report.tier else ""
+        return redirect(f"{url}?period={report.period_start:%Y-%m-%d}{tier}")
     url = reverse("tallies:tally_fill", args=[report.form_id, report.group_id])
     return redirect(f"{url}?period={report.period_start:%Y-%m-%d}")
 

@@ -109,8 +109,17 @@ def test_it_serves_a_group_document_only_inside_the_group_scope(world, settings,
     assert not GroupDocument.objects.exists()
 
 
-def test_it_refuses_a_document_without_a_title_in_chinese(world):
+def test_it_accepts_a_document_without_a_title_and_shows_it_by_its_kind(world):
     client = client_for("member")
     client.post(f"/groups/{world.group.pk}/documents/", {"title": "", "kind": "plan"})
-    assert "请填写标题" in client.get(f"/groups/{world.group.pk}/").content.decode()
+    document = GroupDocument.objects.get()
+    assert (document.title, document.display_title, str(document)) == ("", "工作方案", "工作方案")
+    page = client.get(f"/groups/{world.group.pk}/").content.decode()
+    assert "已添加文件“工作方案”" in page and "未注明标题" in page
+
+
+def test_it_refuses_a_document_title_too_long_in_chinese(world):
+    client = client_for("member")
+    client.post(f"/groups/{world.group.pk}/documents/", {"title": "长" * 101, "kind": "plan"})
+    assert "标题不能超过100字" in client.get(f"/groups/{world.group.pk}/").content.decode()
     assert not GroupDocument.objects.exists()

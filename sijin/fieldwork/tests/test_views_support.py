@@ -58,14 +58,13 @@ def test_it_shows_the_step_rows_on_the_plan_form(world):
     assert 'name="steps-0-title"' in r.content.decode()
 
 
-def test_it_rejects_a_plan_without_a_name(world):
+def test_it_accepts_a_plan_without_a_name_and_shows_it_as_a_support_plan(world):
     village = world.village
     data = plan_payload(world, name="")
     r = client_for("member").post(f"/support/targets/{village.pk}/plans/new/", data)
-    assert r.status_code == 400
-    assert r.context["form"].errors["name"] == ["请填写方案名称。"]
-    assert r.context["form"].errors["name"][0] in r.content.decode()
-    assert SupportPlan.objects.filter(target=village).count() == 0
+    assert r.status_code == 302
+    plan = SupportPlan.objects.get(target=village)
+    assert (plan.name, plan.display_name, str(plan)) == ("", "帮扶方案", "帮扶方案")
 
 
 def test_it_creates_a_plan_whose_steps_are_not_known_yet(world):

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sijin.accounts.models import User
+from sijin.fieldwork.forms import VisitForm
 from sijin.fieldwork.models import Visit, visit_count, visit_total
 from sijin.fieldwork.services import visit_record
 from sijin.fieldwork.tests.test_photo_safety import GPS_IFD, stored_image, with_gps
@@ -122,6 +123,68 @@ def test_the_service_refuses_an_end_before_the_start(world):
             mode="individual",
         )
     assert "截止日期不能早于走访日期。" in caught.value.messages
+
+
+# A visit that is one of a counted entry's times
+
+
+def range_and_part(world):
+    member = User.objects.get(username="member")
+    month = visit_record(
+        actor=member,
+        group=world.group,
+        targets=world.targets,
+        date=d(6, 9),
+        end_date=d(6, 30),
+        occasions=21,
+        mode="inspection",
+    )
+    single = visit_record(
+        actor=member, group=world.group, targets=[world.project], date=d(6, 26), mode="onsite", part_of=month
+    )
+    return month, single
+
+
+def test_it_counts_a_visit_that_is_part_of_a_counted_entry_once(world):
+    month, single = range_and_part(world)
+    both = Visit.objects.filter(pk__in=[month.pk, single.pk])
+    assert visit_count(both) == 21 and visit_total(both) == "21次"
+    assert visit_count([month, single]) == 21
+    # Without its entry (a period that holds the visit but not the entry's start) it counts for itself.
+    assert visit_count(Visit.objects.filter(pk=single.pk)) == 1 and visit_count([single]) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"date": d(6, 8)}, "走访日期不在所选汇总走访的时间段"),
+        ({"occasions": 2}, "计入汇总的只能是单次走访"),
+        ({"entry": "single"}, "所选走访不是合并录入的多次走访。"),
+        ({"entry": "part"}, "所选走访本身已计入其他汇总"),
+    ],
+)
+def test_it_refuses_a_part_that_does_not_fit_its_entry(world, change, message):
+    member = User.objects.get(username="member")
+    month, part = range_and_part(world)
+    lone = visit_record(
+        actor=member, group=world.group, targets=[world.village], date=d(6, 12), mode="onsite"
+    )
+    entry = {"single": lone, "part": part}.get(change.pop("entry", ""), month)
+    before = Visit.objects.count()
+    fields = {"date": d(6, 20), "occasions": 1, **change}
+    with pytest.raises(ValidationError) as caught:
+        visit_record(
+            actor=member, group=world.group, targets=[world.village], mode="onsite", part_of=entry, **fields
+        )
+    assert any(message in m for m in caught.value.message_dict["part_of"])
+    assert Visit.objects.count() == before
+
+
+def test_it_offers_only_the_groups_counted_entries_on_the_visit_form(world):
+    month, single = range_and_part(world)
+    form = VisitForm(groups=world.group.__class__.objects.filter(pk=world.group.pk), group=world.group)
+    offered = list(form.fields["part_of"].queryset)
+    assert month in offered and single not in offered
 
 
 # Photos
