@@ -539,7 +539,7 @@ def _record_measure(actor: User | None, problem: Problem, spec: dict[str, Any], 
         target=problem.target,
         problem=problem,
     )
-    return {"measure": {"id": measure.pk, "name": f"{measure.type.name}{measure.times}{measure.type.unit}"}}
+    return {"measure": {"id": measure.pk, "name": f"{measure.type.name}{measure.times_display}"}}
 
 
 def _record_evidence(event: ProblemEvent, files: Iterable[Any]) -> dict:

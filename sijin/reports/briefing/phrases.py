@@ -110,8 +110,9 @@ def person_phrase(person: Person, *, within: Organization | None = None) -> str:
 
 
 def document_title(doc: GroupDocument) -> str:
-    """《…》 around a title (once, even when it was typed with them)."""
-    return f"《{doc.title.strip().strip('《》')}》"
+    """《…》 around a title (once, even when it was typed with them); an untitled one by its kind (工作方案)."""
+    title = doc.title.strip().strip("《》")
+    return f"《{title}》" if title else doc.display_title
 
 
 def documents_phrase(docs: list[GroupDocument]) -> str:

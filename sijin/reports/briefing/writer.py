@@ -575,7 +575,8 @@ class _Writer:
             self.para(
                 f"{name}取得成效:"
                 + "、".join(
-                    f"{o.indicator.name}{o.display_value}" + (f"({o.note})" if o.note else "")
+                    (f"{o.indicator.name}{o.display_value}" if o.value is not None else o.display_value or o.note)
+                    + (f"({o.note})" if o.note and o.value is not None else "")
                     for o in outcomes
                 )
             )
@@ -606,7 +607,8 @@ class _Writer:
 
     def plan(self, target: Target, plan: SupportPlan) -> None:
         steps = list(plan.steps.all())
-        text = f"工作组为{target_phrase(target)}制定了{quote(plan.name)}帮扶方案"
+        named = f"{quote(plan.name)}帮扶方案" if plan.name else "帮扶方案"
+        text = f"工作组为{target_phrase(target)}制定了{named}"
         if plan.goal:
             text += f",{plan.goal}"
         if steps:

@@ -130,6 +130,7 @@ def build() -> dict:
         "onsite",
         "古城开园前两天现场察看防控设施",
         "察看古城网络监控情况,检查报警柱、闸机、隔离室等设施准备情况。",
+        part_of=survey,  # one of the month's 21, not a 22nd
     )
 
     # F7, F9, F15: four problems, taken up by the group itself and being solved step by step.
@@ -278,14 +279,11 @@ def test_it_reproduces_the_taierzhuang_report_fact_by_fact(scenario):
             Fact(
                 "F6",
                 lambda: "累计走访21次" in first,
-                gap="an itemised visit that is one of an aggregate record's 21 is counted again (22次): "
-                "no way to say a visit belongs to a counted range",
             ),
             Fact("F7", lambda: "发现问题4个" in first and all(f"“{p}”" in text for p in PROBLEMS)),
             Fact(
                 "F8",
                 lambda: scenario["made_plan"] and "工作方案" in first,
-                gap="a group document (or support plan) must be named: an unnamed 工作方案 is refused",
             ),
             Fact(
                 "F9",
