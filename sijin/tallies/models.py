@@ -110,7 +110,10 @@ class TallyReportQuerySet(models.QuerySet):
 
 class TallyReport(models.Model):
     """One group's figures for one period of a form; with no group, the office's (活动办) figures for the whole
-    campaign, or with a ``tier`` for the groups of that tier (省直 sub-totals)."""
+    campaign, or with a ``tier`` for the groups of that tier (省直 sub-totals).
+
+    A 行动全程 report's figures are cumulative 截至 a day (``as_of``, set when it is submitted): it counts in any
+    period that holds that day, not only in one reaching the campaign's end. A week's or a month's has none."""
 
     form = models.ForeignKey(
         TallyForm, verbose_name=_("报送表"), on_delete=models.CASCADE, related_name="reports"
@@ -133,6 +136,12 @@ class TallyReport(models.Model):
     )
     period_start = models.DateField(_("周期开始"))
     period_end = models.DateField(_("周期结束"))
+    as_of = models.DateField(
+        _("截至日期"),
+        null=True,
+        blank=True,
+        help_text=_("行动全程的累计数截至哪一天;报送时填写,默认报送当天"),
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=TallyStatus.choices, default=TallyStatus.DRAFT
     )
@@ -172,6 +181,12 @@ class TallyReport(models.Model):
                 violation_error_message=_("工作组的报送不分派驻层级。"),
             ),
             models.CheckConstraint(
+                condition=models.Q(as_of__isnull=True)
+                | models.Q(as_of__gte=models.F("period_start"), as_of__lte=models.F("period_end")),
+                name="tallyreport_as_of_in_period",
+                violation_error_message=_("截至日期应在报送周期内。"),
+            ),
+            models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="tallyreport_end_after_start",
                 violation_error_message=_("周期结束不能早于开始。"),
@@ -182,6 +197,11 @@ class TallyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reporter} {self.form} {self.period_start}"
+
+    @property
+    def stands_at(self):
+        """The day its figures stand at: ``as_of``, else the end of its period."""
+        return self.as_of or self.period_end
 
     @property
     def reporter(self) -> str:

@@ -305,11 +305,14 @@ def _read(text: str, field: TallyField):
 
 
 @transaction.atomic
-def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyReport:
-    """报送: every figure must be filled (0 where there is nothing to report); the report is then frozen."""
+def tally_report_submit(*, actor: User | None, report: TallyReport, as_of: date | None = None) -> TallyReport:
+    """报送: every figure must be filled (0 where there is nothing to report); the report is then frozen.
+    A 行动全程 report's figures stand 截至 ``as_of`` (by default today, or the period's end once it is past),
+    a day within its period; a week's or a month's stand at the end of their period and take none."""
     if not may_write(actor, report):
         raise PermissionDenied("只有本工作组的组长和组员可以报送。")
     report = _draft(report)
+    report.as_of = _as_of(report, as_of)
     filled = set(report.values.exclude(value=None).values_list("field_id", flat=True))
     missing = [f.label for f in report.form.fields.all() if f.pk not in filled]
     if missing:
@@ -319,7 +322,7 @@ def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyRepo
     report.status = TallyStatus.SUBMITTED
     report.submitted_by = recorded_actor(actor)
     report.submitted_at = timezone.now()
-    report.save(update_fields=["status", "submitted_by", "submitted_at"])
+    report.save(update_fields=["status", "submitted_by", "submitted_at", "as_of", "period_end"])
     audit(
         actor,
         AuditAction.TALLY_REPORT_SUBMIT,
@@ -327,6 +330,25 @@ def tally_report_submit(*, actor: User | None, report: TallyReport) -> TallyRepo
         f"报送 {report.form.name} {_who(report)} {report.period_start}",
     )
     return report
+
+
+def _as_of(report: TallyReport, as_of: date | None) -> date | None:
+    """The day a 行动全程 report's figures stand at: ``as_of``, else today (the campaign's end once it ended).
+    While the campaign runs on, its period reaches the end of this year: the report's end follows the day."""
+    campaign = report.form.campaign
+    if report.form.period_kind != PeriodKind.CAMPAIGN:
+        if as_of is not None:
+            raise ValidationError({"as_of": ["只有行动全程的报表填写截至日期。"]})
+        return None
+    today = timezone.localdate()
+    day = as_of or min(today, campaign.end or today)
+    last = min(today, campaign.end or today)
+    if not report.period_start <= day <= last:
+        raise ValidationError(
+            {"as_of": [f"截至日期应在{report.period_start:%Y-%m-%d}至{last:%Y-%m-%d}之间。"]}
+        )
+    report.period_end = max(report.period_end, period_of(PeriodKind.CAMPAIGN, campaign, day).end)
+    return day
 
 
 @transaction.atomic

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
+
 from sijin.campaigns.models import Campaign, GroupTier, WorkGroup
 from sijin.core.quantities import format_quantity
 
@@ -60,6 +62,18 @@ class FieldTotal:
         return f"{text}(系统记录{format_quantity(self.itemised, unit)})"
 
 
+def counted_in(start: date, end: date, prefix: str = "") -> Q:
+    """The reports that count in the period [start, end]: those whose period lies within it (a month sums its
+    weeks), and a 行动全程 report whose figures stand 截至 a day within it (``as_of``), whatever its period's end."""
+    return Q(
+        **{
+            f"{prefix}as_of__isnull": True,
+            f"{prefix}period_start__gte": start,
+            f"{prefix}period_end__lte": end,
+        }
+    ) | Q(**{f"{prefix}as_of__range": (start, end)})
+
+
 def reported_totals(
     campaign: Campaign,
     groups: Iterable[WorkGroup],
@@ -67,7 +81,8 @@ def reported_totals(
     form: TallyForm | None = None,
 ) -> list[FieldTotal]:
     """Per field of the campaign's active forms (or of ``form``): the sum of the figures the ``groups`` reported
-    (submitted reports whose period lies within ``period``: a month sums its weeks) and the sum of what they
+    (submitted reports that count in ``period``, ``counted_in``: a month sums its weeks, a 行动全程 report counts
+    in a period holding its 截至 day) and the sum of what they
     itemised in ``period``. ``groups`` should come from the reader's scope (``WorkGroup.objects.visible_to``).
     Beside them, apart, what the office reported for the campaign and per tier (``office``, ``tiers``)."""
     start, end = (period.start, period.end) if isinstance(period, Period) else period
@@ -79,9 +94,8 @@ def reported_totals(
             report__form__in=forms,
             report__group_id__in=ids,
             report__status=TallyStatus.SUBMITTED,
-            report__period_start__gte=start,
-            report__period_end__lte=end,
         )
+        .filter(counted_in(start, end, "report__"))
         .exclude(value=None)
         .values_list("field_id", "value", "qualifier", "report_id")
     )
@@ -126,6 +140,12 @@ def reported_totals(
     return result
 
 
+def office_totals(campaign: Campaign, period: Period | tuple[date, date]) -> list[FieldTotal]:
+    """The fields of the campaign's active forms the office reported for ``period`` (campaign-wide or per tier),
+    alone: no group's figure is summed beside them."""
+    return [t for t in reported_totals(campaign, [], period) if t.office is not None or t.tiers]
+
+
 def _office_figures(
     forms: list[TallyForm], start: date, end: date
 ) -> dict[tuple[int, str], tuple[Decimal, str]]:
@@ -136,9 +156,8 @@ def _office_figures(
             report__form__in=forms,
             report__group__isnull=True,
             report__status=TallyStatus.SUBMITTED,
-            report__period_start__gte=start,
-            report__period_end__lte=end,
         )
+        .filter(counted_in(start, end, "report__"))
         .exclude(value=None)
         .values_list("field_id", "report__tier", "value", "qualifier")
     )

@@ -28,7 +28,7 @@ from sijin.core.services import error_text
 from . import services, sources
 from .forms import TallyFormDefineForm
 from .models import TallyForm, TallyReport, TallyStatus
-from .periods import Period, period_of
+from .periods import Period, PeriodKind, period_of
 from .tables import tally_table, tally_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -140,6 +140,7 @@ def _fill_page(
         typed = {f.code: request.POST.get(f"v_{f.code}", "") for f in form.fields.all()}
         try:
             with form_token_spend(request):
+                as_of = _as_of(request, form) if "submit" in request.POST else None
                 if group is None:
                     report = services.tally_office_report_open(
                         actor=request.user, form=form, day=period.start, tier=tier
@@ -150,7 +151,7 @@ def _fill_page(
                     )
                 services.tally_value_set(actor=request.user, report=report, values=typed)
                 if "submit" in request.POST:
-                    services.tally_report_submit(actor=request.user, report=report)
+                    services.tally_report_submit(actor=request.user, report=report, as_of=as_of)
         except FormTokenSpent:
             messages.warning(request, _(SPENT))
             return redirect(here)
@@ -211,11 +212,26 @@ def _fill_page(
             "writable": writable and not frozen,
             "may_reopen": may_reopen,
             "general_errors": errors.get("__all__", []),
+            "as_of_field": form.period_kind == PeriodKind.CAMPAIGN,
+            "as_of_shown": request.POST.get("as_of", "")[:20] if request.method == "POST" else "",
+            "as_of_errors": errors.get("as_of", []),
+            "as_of_max": min(timezone.localdate(), form.campaign.end or timezone.localdate()),
             "form_token": form_token(request),
             **_nav(request, form, period),
         },
         status=400 if errors else 200,
     )
+
+
+def _as_of(request: AuthenticatedRequest, form: TallyForm) -> date | None:
+    """The 截至日期 typed on a 行动全程 report (empty: today); other forms have none."""
+    raw = request.POST.get("as_of", "").strip()[:20]
+    if form.period_kind != PeriodKind.CAMPAIGN or not raw:
+        return None
+    try:
+        return parse_date(raw)
+    except ValidationError:
+        raise ValidationError({"as_of": [_("截至日期格式不正确,应如2024-03-20。")]}) from None
 
 
 def _itemised(

@@ -3,11 +3,14 @@
 Each takes the groups the writer already scoped to its reader."""
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from sijin.campaigns.models import (
+    Campaign,
     GroupDocument,
     MemberRole,
     Membership,
@@ -21,7 +24,7 @@ from sijin.campaigns.naming import kind_noun
 from sijin.campaigns.people import cadre_count
 from sijin.directory.models import Person
 from sijin.tallies.models import TallyReport, TallyStatus
-from sijin.tallies.totals import FieldTotal, reported_totals
+from sijin.tallies.totals import FieldTotal, counted_in, office_totals, reported_totals
 
 STEMS = "甲乙丙丁戊己庚辛壬癸"  # several unnamed targets of a kind: 某企业甲, 某企业乙 …
 
@@ -90,22 +93,45 @@ def reported_figures(groups: list[WorkGroup], start: date, end: date) -> list[Fi
     return out
 
 
-def reported_as_of(groups: list[WorkGroup], start: date, end: date) -> date | None:
-    """The day the reported figures stand at (截至…): the end of the latest submitted report's period among those
-    ``reported_figures`` sums (periods within the briefing's); None when no report was submitted."""
-    latest: date | None = (
-        TallyReport.objects.filter(
-            form__active=True,
-            group__in=groups,
-            status=TallyStatus.SUBMITTED,
-            period_start__gte=start,
-            period_end__lte=end,
-        )
-        .order_by("-period_end")
-        .values_list("period_end", flat=True)
-        .first()
+def reported_as_of(groups: list[WorkGroup], start: date, end: date, *, office: bool = False) -> date | None:
+    """The day the reported figures stand at (截至…): the latest among the submitted reports that
+    ``reported_figures`` sums (a 行动全程 report's 截至 day, another's period end); with ``office``, among the
+    office's reports of the groups' campaigns (``office_figures``). None when no report was submitted."""
+    reports = TallyReport.objects.filter(form__active=True, status=TallyStatus.SUBMITTED).filter(
+        counted_in(start, end)
     )
+    if office:
+        reports = reports.filter(group=None, form__campaign_id__in={g.campaign_id for g in groups})
+    else:
+        reports = reports.filter(group__in=groups)
+    latest: date | None = reports.aggregate(day=Max(Coalesce("as_of", "period_end")))["day"]
     return latest
+
+
+def office_figures(campaigns: list[Campaign], start: date, end: date) -> list[FieldTotal]:
+    """The figures the office reported for its campaigns in the period (活动办报送: campaign-wide and per tier),
+    apart from the groups' (never summed with them). A label reported on two forms is given once: the first
+    campaign-wide figure, with the tiers' sub-totals of either (one form for the totals, another for 省直)."""
+    out: list[FieldTotal] = []
+    for campaign in campaigns:
+        seen: dict[str, int] = {}
+        for total in office_totals(campaign, (start, end)):
+            label = total.field.label
+            if label not in seen:
+                seen[label] = len(out)
+                out.append(total)
+                continue
+            first = out[seen[label]]
+            known = {name for name, _, _ in first.tiers}
+            out[seen[label]] = replace(
+                first,
+                office=first.office if first.office is not None else total.office,
+                office_qualifier=first.office_qualifier
+                if first.office is not None
+                else total.office_qualifier,
+                tiers=first.tiers + tuple(t for t in total.tiers if t[0] not in known),
+            )
+    return out
 
 
 def unnamed_headings(targets: list[Target]) -> dict[int, str]:

@@ -42,6 +42,7 @@ from .facts import (
     first_secretaries,
     group_documents,
     group_leaders,
+    office_figures,
     reported_as_of,
     reported_figures,
     unnamed_headings,
@@ -74,6 +75,13 @@ FEW_GROUPS = 5
 SHOWN = 3
 # Reported figures that stand in for the overview's itemised ones (tallies.sources codes).
 VISITS_SOURCE, FOUND_SOURCE = "visits", "problems_found"
+# A region named …省 is the whole of it as 全省 (the office's campaign-wide figures).
+WHOLE_ENDINGS = "省市县区州旗盟"
+
+
+def whole_of(name: str) -> str:
+    """全省 for 山东省, 全市 for 焦作市, 全县, 全区 …; the name itself when it ends otherwise."""
+    return f"全{name[-1]}" if name and name[-1] in WHOLE_ENDINGS else name
 
 
 def first_few(names: list[str], measure: str) -> str:
@@ -253,6 +261,7 @@ class _Writer:
             if as_of is not None:
                 parts.append(f",截至{cn_day(as_of, self.start.year)}")
             parts.append(",据定期报送," + "、".join(t.phrase for t in reported))
+        parts.extend(self.office_reported(after_groups=bool(reported)))
         visits = list(self.visits)
         if visits and VISITS_SOURCE not in sources:
             parts.append(f",累计走访{self.visit_count(visits)}")
@@ -326,6 +335,34 @@ class _Writer:
             documents = documents_phrase(documents_of.get(g.pk, []))
             if documents:
                 parts.append(f",{documents}" if g.approach else f"。工作组{documents}")
+        return parts
+
+    def office_reported(self, *, after_groups: bool) -> list[str]:
+        """What the office reported for a campaign whose region the briefing's region holds (全省选派干部13730名
+        (其中省派1000名)): set after the groups' reported figures, never summed with them; a group's or a unit's
+        briefing does not speak for the whole campaign."""
+        region = self.scope_region
+        if region is None or self.scope_group is not None or self.scope_org is not None:
+            return []
+        campaigns = {g.campaign_id: g.campaign for g in self.groups}
+        held = [c for c in campaigns.values() if c.region_id and c.region_id.startswith(region.prefix)]
+        parts: list[str] = []
+        for campaign in held:
+            figures = office_figures([campaign], self.start, self.end)
+            if not figures:
+                continue
+            lead = ";" if after_groups or parts else ","
+            as_of = reported_as_of(
+                [g for g in self.groups if g.campaign_id == campaign.pk], self.start, self.end, office=True
+            )
+            if as_of is not None:
+                parts.append(f"{lead}截至{cn_day(as_of, self.start.year)}")
+                lead = ","
+            source = "据活动办报送" if after_groups else "据定期报送"
+            parts.append(
+                f"{lead}{source},{whole_of(campaign.region.name)}"
+                + "、".join(t.office_phrase for t in figures)
+            )
         return parts
 
     def groups_summary(self) -> list[str]:
@@ -575,7 +612,11 @@ class _Writer:
             self.para(
                 f"{name}取得成效:"
                 + "、".join(
-                    (f"{o.indicator.name}{o.display_value}" if o.value is not None else o.display_value or o.note)
+                    (
+                        f"{o.indicator.name}{o.display_value}"
+                        if o.value is not None
+                        else o.display_value or o.note
+                    )
                     + (f"({o.note})" if o.note and o.value is not None else "")
                     for o in outcomes
                 )
