@@ -28,5 +28,8 @@ lint: venv
 	$(VENV)/bin/ruff format --check sijin bench
 	$(VENV)/bin/mypy sijin
 
+# A synthetic province (`sijin synth`) through the real views; writes bench/results.md. PROBLEMS=1000000 for the
+# issue's scale; DATABASE_URL=postgres://… (an empty database) for PostgreSQL.
+PROBLEMS ?= 100000
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/run.py --problems $(PROBLEMS)

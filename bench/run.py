@@ -1,130 +1,368 @@
-"""Benchmarks (`make bench`): scoped problem queries against an unscoped baseline, on a synthetic dataset.
+"""Benchmarks (`make bench`): the main pages of a synthetic province (`sijin synth`), through the real views.
 
-Figures are ratios to a baseline measured in the same run: the time of the same query with no scope filter.
-Usage: python bench/run.py [--problems N]
+Every figure is measured in one run, the pages interleaved (run 1 of every page, then run 2 …), so that the
+ratios compare like with like: each page against the bare SQL for its own rows (the same filter, order and
+limit as one SELECT) and against Django admin's changelist on the same filter. Export is compared with the
+openpyxl write-only floor for the same rows; import of 10,000 rows and the sweep are timed. The results go to
+bench/results.md with the machine and the dataset.
+
+Usage: python bench/run.py [--problems N] [--runs K] [--seed S] [--out bench/results.md]
+       DATABASE_URL=postgres://postgres@127.0.0.1:5432/sijin_bench python bench/run.py   (an empty database)
+Default 100,000 problems (SQLite ~2 minutes to load); the issue's scale is --problems 1000000.
 """
 
 import argparse
+import io
 import os
+import platform
+import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def timed(fn, repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+def machine() -> str:
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), {ram:.1f} GB RAM, Python {platform.python_version()}"
+
+
+def engine() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]} (file on local disk)"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--problems", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each page, interleaved")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--import-rows", type=int, default=10_000, help="rows of the timed import")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results.md")))
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         os.environ["SIJIN_SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    os.environ["SIJIN_VAR_DIR"] = os.environ.get("SIJIN_VAR_DIR") or tempfile.mkdtemp()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sijin.settings")
     os.environ["SIJIN_ALLOWED_HOSTS"] = "testserver"
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    from datetime import date
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # logins are not measured
+    call_command("migrate", verbosity=0, skip_checks=True)
 
-    from sijin.accounts.access import visible_problems
-    from sijin.accounts.models import User
-    from sijin.demo import load_demo
-    from sijin.problems.models import Problem
-
-    demo = load_demo()
-    template = Problem.objects.filter(group=demo["group"]).first()
-    n = args.problems - Problem.objects.count()
-    rows = []
-    for i in range(max(n, 0)):
-        rows.append(
-            Problem(
-                campaign_id=template.campaign_id,
-                target_id=template.target_id,
-                group_id=template.group_id,
-                region_id="371621000000" if i % 3 else "370702000000",
-                title=f"合成问题{i}",
-                reported_on=date(2020, 3, 1 + i % 28),
-                status="reported",
-            )
-        )
-    Problem.objects.bulk_create(rows, batch_size=5000)
-    office = User.objects.get(username="office")
-    handler = User.objects.get(username="handler")
-    total = Problem.objects.count()
-    baseline = timed(
-        lambda: list(Problem.objects.order_by("-reported_on", "-id").values_list("id", flat=True)[:50])
-    )
-    scoped = timed(
-        lambda: list(
-            visible_problems(office).order_by("-reported_on", "-id").values_list("id", flat=True)[:50]
-        )
-    )
-    count_base = timed(lambda: Problem.objects.count())
-    count_scoped = timed(lambda: visible_problems(office).count())
-    handler_scoped = timed(lambda: visible_problems(handler).count())
-    print(
-        f"dataset: {total} problems ({Problem.objects.filter(region__code__startswith='3716').count()} in 滨州)"
-    )
-    print(f"first page of 50, office scope vs unscoped: {scoped / baseline:.2f}x")
-    print(f"count, office scope vs unscoped count: {count_scoped / count_base:.2f}x")
-    print(f"count, handler scope vs unscoped count: {handler_scoped / count_base:.2f}x")
-
-    # 问题台账 pages as the office sees them (count, filters, lights), against the raw first-50 query.
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-    client = Client()
-    client.force_login(office)
+    from sijin.accounts.models import User
+    from sijin.problems.models import Problem, ProblemEvent
+    from sijin.synth import PROBLEM_WORDS, synth_load
 
-    def page(url: str) -> None:
-        assert client.get(url).status_code == 200, url
+    lines: list[str] = []
 
-    first_page = timed(lambda: page("/problems/"), repeat=3)
-    deep_page = timed(lambda: page("/problems/?page=1000"), repeat=3)
-    red_filter = timed(lambda: page("/problems/?light=red"), repeat=3)
-    print(
-        f"问题台账 page 1 (office): {first_page / baseline:.1f}x the raw first-50 query; "
-        f"page 1000: {deep_page / baseline:.1f}x; light=red filter: {red_filter / baseline:.1f}x"
+    def out(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    today = timezone.localdate()
+    t = time.perf_counter()
+    result = synth_load(problems=args.problems, seed=args.seed, end=today, password="bench-only")
+    load_time = time.perf_counter() - t
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    users = result.users
+    admin = User.objects.create_superuser("bench-admin", password="bench-only")
+    office, member, handler = users["synth-office"], users["synth-member"], users["synth-handler"]
+    counts = result.counts
+    out("# Benchmark results (`make bench`)")
+    out()
+    out(f"Run {timezone.localtime():%Y-%m-%d %H:%M}. Machine: {machine()}. Database: {engine()}.")
+    out()
+    out(
+        f"Dataset (`sijin synth --problems {args.problems} --seed {args.seed}`, loaded in {ms(load_time)}): "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        + f". Personas: office = 活动办 of {office.grants.get().region.name} "
+        f"({Problem.objects.visible_to(office).count():,} problems), member of one group "
+        f"({Problem.objects.visible_to(member).count():,}), handler of one department "
+        f"({Problem.objects.visible_to(handler).count():,}); admin changelist as a superuser (all rows)."
     )
+    out()
 
-    # 问题清单 export: peak Python memory for all rows vs a tenth of them (streaming keeps the ratio near 1).
-    import tracemalloc
+    clients: dict[str, Client] = {}
+    for user in (office, member, handler, admin):
+        clients[user.username] = Client()
+        clients[user.username].force_login(user)
 
-    from sijin.reports.ledgers import ledger_build, write_xlsx
+    word = PROBLEM_WORDS[0]  # in about one title in fifteen
+    page_size = 50
+    status = "in_progress"
 
-    admin = User.objects.get(username="admin")
+    def bare(qs) -> Callable[[], None]:
+        sql, params = qs.query.sql_with_params()
 
-    def export_peak(limit: int) -> tuple[float, float]:
-        ledger = ledger_build("problems", admin)
-        rows = ledger.rows
-        ledger.rows = (r for i, r in zip(range(limit), rows, strict=False))
-        out = Path(tempfile.mkdtemp()) / "ledger.xlsx"
-        tracemalloc.start()
+        def run() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+        return run
+
+    order = ("-reported_on", "-id")
+    fields = ("id", "title", "status", "reported_on", "deadline", "target__name", "handling_org__name")
+
+    def rows_of(user, **filters):
+        return (
+            Problem.objects.visible_to(user)
+            .filter(**filters)
+            .order_by(*order)
+            .values_list(*fields)[:page_size]
+        )
+
+    # (name, login, url, bare SQL for its rows or None, the admin page on the same filter or None)
+    pages = [
+        ("问题台账 page 1, office", office, "/problems/", rows_of(office), "admin /admin/problems/problem/"),
+        ("问题台账 page 1, member", member, "/problems/", rows_of(member), None),
+        (
+            f"问题台账 status={status}, office",
+            office,
+            f"/problems/?status={status}",
+            rows_of(office, status=status),
+            f"admin /admin/problems/problem/?status__exact={status}",
+        ),
+        (
+            f"问题台账 q={word}, office",
+            office,
+            f"/problems/?q={word}",
+            rows_of(office, title__contains=word),
+            f"admin /admin/problems/problem/?q={word}",
+        ),
+        ("dashboard, office", office, "/reports/dashboard/", None, None),
+        ("工作台, office", office, "/", None, None),
+        ("工作台, handler", handler, "/", None, None),
+        ("督办, office", office, "/problems/supervision/", None, None),
+        ("admin changelist page 1", admin, "/admin/problems/problem/", None, None),
+        (
+            f"admin changelist status={status}",
+            admin,
+            f"/admin/problems/problem/?status__exact={status}",
+            None,
+            None,
+        ),
+        ("admin changelist search", admin, f"/admin/problems/problem/?q={word}", None, None),
+    ]
+    times: dict[str, list[float]] = {name: [] for name, *_ in pages}
+    bare_times: dict[str, list[float]] = {name: [] for name, _, _, qs, _ in pages if qs is not None}
+    queries: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+
+    def get(user, url: str) -> int:
+        return clients[user.username].get(url).status_code
+
+    for name, user, url, _, _ in pages:  # warm up, count queries
+        with CaptureQueriesContext(connection) as captured:
+            statuses[name] = get(user, url)
+        queries[name] = len(captured.captured_queries)
+    for _ in range(args.runs):
+        for name, user, url, qs, _ in pages:
+            t = time.perf_counter()
+            get(user, url)
+            times[name].append(time.perf_counter() - t)
+            if qs is not None:
+                run = bare(qs)
+                t = time.perf_counter()
+                run()
+                bare_times[name].append(time.perf_counter() - t)
+
+    out(f"## Pages ({args.runs} runs each, interleaved; the test Client through the real views)")
+    out()
+    out(
+        "| page | HTTP | p50 | p95 | queries | × bare SQL for its rows (p50) | × admin on the same filter (p50) |"
+    )
+    out("|---|---|---|---|---|---|---|")
+    p50 = {name: statistics.median(v) for name, v in times.items()}
+    for name, _user, url, qs, admin_page in pages:
+        vs_bare = f"{p50[name] / statistics.median(bare_times[name]):.1f}×" if qs is not None else "–"
+        vs_admin = "–"
+        if admin_page:
+            admin_name = next(n for n, _, u, _, _ in pages if f"admin {u}" == admin_page)
+            vs_admin = f"{p50[name] / p50[admin_name]:.2f}× (admin {ms(p50[admin_name])})"
+        out(
+            f"| {name} `{url}` | {statuses[name]} | {ms(p50[name])} | {ms(pct(times[name], 0.95))} | "
+            f"{queries[name]} | {vs_bare} | {vs_admin} |"
+        )
+    out()
+    out(
+        "“× bare SQL”: the page's time over one SELECT of the same 50 rows (same scope filter, order and limit, "
+        "with the target's and the unit's names joined). “× admin”: below 1 the page is faster than the admin's "
+        "changelist on the same filter (the admin sees every row, the office one city)."
+    )
+    out()
+
+    # Export: the office's 问题清单 against the openpyxl write-only floor for the same rows.
+    from openpyxl import Workbook
+
+    from sijin.reports.ledgers import ledger_export
+
+    export_rows = Problem.objects.visible_to(office).count()
+
+    def export() -> None:
+        ledger_export("problems", office, io.BytesIO())
+
+    def floor() -> None:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("问题")
+        qs = Problem.objects.visible_to(office).order_by(*order)
+        columns = (
+            "id",
+            "target__name",
+            "target__kind__name",
+            "title",
+            "category__name",
+            "region__name",
+            "group__name",
+            "handling_org__name",
+            "level",
+            "reported_on",
+            "assigned_on",
+            "deadline",
+            "status",
+            "resolved_on",
+            "closed_on",
+            "resolution",
+        )
+        for row in qs.values_list(*columns).iterator(chunk_size=2000):
+            ws.append(row)
+        wb.save(io.BytesIO())
+
+    def measured(fn: Callable[[], None]) -> tuple[float, float]:
         t = time.perf_counter()
-        write_xlsx(ledger, str(out), "bench")
+        fn()
         elapsed = time.perf_counter() - t
+        tracemalloc.start()
+        fn()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        return peak, elapsed
+        return elapsed, peak / 2**20
 
-    small_peak, small_time = export_peak(total // 10)
-    full_peak, full_time = export_peak(total)
-    print(
-        f"问题清单 export of {total} rows vs {total // 10}: peak memory {full_peak / small_peak:.2f}x, "
-        f"time {full_time / small_time:.2f}x (baseline: the {total // 10}-row export)"
+    export_time, export_peak = measured(export)
+    floor_time, floor_peak = measured(floor)
+    out("## Export, import, sweep")
+    out()
+    out(
+        f"- 问题清单 export for the office ({export_rows:,} rows): {ms(export_time)}, peak Python memory "
+        f"{export_peak:,.0f} MB (tracemalloc) — {export_time / floor_time:.1f}× the openpyxl write-only floor "
+        f"for the same rows and 16 columns ({ms(floor_time)}, {floor_peak:,.0f} MB)."
     )
+
+    # Import of 10,000 problems (the import template, filled with the synthetic targets).
+    from openpyxl import load_workbook
+
+    from sijin.campaigns.models import Target
+    from sijin.reports.imports import problem_template, problems_import
+    from sijin.reports.ledgers import Header
+
+    template = io.BytesIO()
+    problem_template(template)
+    wb = load_workbook(io.BytesIO(template.getvalue()))
+    ws = wb.worksheets[0]
+    header_row = next(r for r in ws.iter_rows(max_row=5) if any(c.value == Header.PROBLEM for c in r))
+    col = {c.value: c.column for c in header_row}
+    targets = list(
+        Target.objects.filter(campaign=result.campaign).order_by("id").values_list("name", flat=True)
+    )
+    n_import = min(args.import_rows, args.problems)
+    start_row = header_row[0].row + 1
+    for i in range(n_import):
+        ws.cell(start_row + i, col[Header.TARGET], targets[i % len(targets)])
+        ws.cell(start_row + i, col[Header.PROBLEM], f"导入问题{i}")
+        ws.cell(start_row + i, col[Header.REPORTED_ON], today.isoformat())
+    filled = io.BytesIO()
+    wb.save(filled)
+    importer = users["synth-province"]
+    before = Problem.objects.count()
+    t = time.perf_counter()
+    executed = [0]
+
+    def count(execute, sql, params, many, context):
+        executed[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        imported = problems_import(
+            actor=importer, campaign=result.campaign, source=io.BytesIO(filled.getvalue())
+        )
+    import_time = time.perf_counter() - t
+    made = Problem.objects.count() - before
+    if imported.ok:
+        out(
+            f"- `import problems` of {n_import:,} rows: {ms(import_time)} = {made / import_time:,.0f} rows/s, "
+            f"{executed[0] / max(made, 1):.1f} queries a row."
+        )
+    else:
+        out(f"- `import problems` of {n_import:,} rows refused in {ms(import_time)}: {imported.errors[:3]}")
+
+    from sijin.problems.supervision import supervision_sweep
+
+    events_before = ProblemEvent.objects.count()
+    t = time.perf_counter()
+    first = supervision_sweep(today=today)
+    first_time = time.perf_counter() - t
+    t = time.perf_counter()
+    second = supervision_sweep(today=today)
+    second_time = time.perf_counter() - t
+    out(
+        f"- sweep over {Problem.objects.count():,} problems: first {ms(first_time)} (催办 {first.urged:,}, 督办 "
+        f"{first.supervised:,}, {ProblemEvent.objects.count() - events_before:,} events), second "
+        f"{ms(second_time)} (催办 {second.urged}, 督办 {second.supervised}: idempotent)."
+    )
+    out()
+    out(
+        f"_{today:%Y-%m-%d}: figures from one run; rerun with `make bench` (see the README, Running at province scale)._"
+    )
+    # One section per engine: a SQLite run keeps the PostgreSQL figures in the file, and the other way round.
+    target = Path(args.out)
+    tag = "<!-- engine: "
+    sections = {}
+    if target.exists():
+        for part in target.read_text().split(tag)[1:]:
+            sections[part.split(" ", 1)[0]] = tag + part
+    name = engine().split()[0]
+    sections[name] = f"{tag}{name} -->\n" + "\n".join(lines) + "\n\n"
+    target.write_text("".join(sections[k] for k in sorted(sections)))
+    print(f"\nwritten to {target}")
 
 
 if __name__ == "__main__":
