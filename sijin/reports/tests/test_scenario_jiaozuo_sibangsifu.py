@@ -179,7 +179,9 @@ def build() -> dict:
     )
     report = tallies.tally_office_report_open(actor=office, form=form, day=AS_OF)
     tallies.tally_value_set(
-        actor=office, report=report, values={"visits": "4000余", "projects": "27", "disputes": "60余", "funds": "200余万元"}
+        actor=office,
+        report=report,
+        values={"visits": "4000余", "projects": "27", "disputes": "60余", "funds": "200余万元"},
     )
     tallies.tally_report_submit(actor=office, report=report, as_of=AS_OF)
     html = briefing_text(office, region=city, period_start=START, period_end=AS_OF).body
