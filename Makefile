@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench venv
+.PHONY: run test test-all test-fast lint bench venv
 
 venv: $(STAMP)
 
@@ -20,7 +20,12 @@ run: venv
 	$(VENV)/bin/sijin serve
 
 # The suite over both cores of the CI machine (pytest-xdist); `pytest path` alone runs in one process.
+# `make test` leaves out the real-Chromium tests (marker `browser`, about a minute and a half); `make test-all`
+# and CI's PostgreSQL run take them too.
 test: venv
+	$(PY) -m pytest -n 2 -m "not browser"
+
+test-all: venv
 	$(PY) -m pytest -n 2
 
 lint: venv
