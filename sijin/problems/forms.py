@@ -79,8 +79,13 @@ class ProblemFilterForm(forms.Form):
     kind = forms.ModelChoiceField(
         label=_("对象类型"), queryset=TargetKind.objects.none(), required=False, empty_label=_("全部对象类型")
     )
+    # Cascading 省→市→县 selects with static/sijin/region-picker.js, a plain indented select without it.
     region = RegionChoiceField(
-        label=_("区划"), queryset=Region.objects.none(), required=False, empty_label=_("全部区划")
+        label=_("区划"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("全部区划"),
+        widget=forms.Select(attrs={"data-region-picker": ""}),
     )
     reported_from = forms.DateField(
         label=_("发现日期自"),
