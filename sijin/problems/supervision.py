@@ -238,7 +238,7 @@ def problem_urge(*, actor: User | None, problem: Problem, comment: str = "") -> 
     if not access.acting_roles(actor, problem) & URGERS:
         raise PermissionDenied("只有活动办可以催办。")
     problem = (
-        Problem.objects.select_for_update()
+        Problem.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable outer-joined row
         .select_related("target", "handling_org", "handler", "campaign", "group")
         .get(pk=problem.pk)
     )

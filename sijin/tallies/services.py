@@ -243,7 +243,9 @@ def tally_office_report_open(
 
 
 def _draft(report: TallyReport) -> TallyReport:
-    report = TallyReport.objects.select_for_update().select_related("form", "group").get(pk=report.pk)
+    report = (
+        TallyReport.objects.select_for_update(of=("self",)).select_related("form", "group").get(pk=report.pk)
+    )
     if report.status != TallyStatus.DRAFT:
         raise ValidationError("本期已报送,如需修改请联系活动办退回。")
     return report
@@ -361,7 +363,9 @@ def tally_report_reopen(*, actor: User | None, report: TallyReport, reason: str)
         raise ValidationError({"reason": ["请填写退回原因。"]})
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": [f"退回原因不能超过{REASON_MAX}字。"]})
-    report = TallyReport.objects.select_for_update().select_related("form", "group").get(pk=report.pk)
+    report = (
+        TallyReport.objects.select_for_update(of=("self",)).select_related("form", "group").get(pk=report.pk)
+    )
     if report.status != TallyStatus.SUBMITTED:
         raise ValidationError("本期尚未报送,无需退回。")
     report.status = TallyStatus.DRAFT

@@ -172,8 +172,11 @@ def test_it_carries_a_problem_from_the_field_to_closure(live_server, browser, me
     expect(handler.locator("#problem-outcomes")).to_contain_text("解决用工 12人")
     expect(handler.locator("#timeline")).to_contain_text("site.png")
     # The handler sees the photos of the visit the problem came from, served through the problem (none broken).
-    expect(handler.locator("img.sj-thumb").first).to_be_visible()
-    assert handler.evaluate("[...document.querySelectorAll('img.sj-thumb')].every(i => i.naturalWidth > 0)")
+    thumbs = handler.locator("img.sj-thumb")
+    thumbs.first.scroll_into_view_if_needed()  # they load lazily
+    handler.wait_for_function(
+        "[...document.querySelectorAll('img.sj-thumb')].every(i => i.complete && i.naturalWidth > 0)"
+    )
 
     # 4. The member does the 回访: satisfied, and it is 销号.
     member.goto(f"{url}/problems/{problem.pk}/")
