@@ -174,9 +174,12 @@ def test_it_carries_a_problem_from_the_field_to_closure(live_server, browser, me
     # The handler sees the photos of the visit the problem came from, served through the problem (none broken).
     thumbs = handler.locator("img.sj-thumb")
     thumbs.first.scroll_into_view_if_needed()  # they load lazily
-    handler.wait_for_function(
-        "[...document.querySelectorAll('img.sj-thumb')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    loaded = "[...document.querySelectorAll('img.sj-thumb')].every(i => i.complete && i.naturalWidth > 0)"
+    for _ in range(50):  # polled from here: wait_for_function evaluates in the page, which the CSP forbids
+        if handler.evaluate(loaded):
+            break
+        handler.wait_for_timeout(100)
+    assert handler.evaluate(loaded)
 
     # 4. The member does the 回访: satisfied, and it is 销号.
     member.goto(f"{url}/problems/{problem.pk}/")
