@@ -1,6 +1,7 @@
 """Writes for visits, plans, outcomes, feedback and checklists."""
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -610,34 +611,56 @@ class MeasureTotal:
 def measure_totals(measures: "models.QuerySet[Measure]") -> list[MeasureTotal]:
     """Per measure type, in the campaign's order: entries, times, units and people summed in the database (each
     measure once, even when the query joins something). Units and people are None where no entry gave them."""
+    return [total for _, total in _measure_rows(measures)]
+
+
+def measure_totals_by_target(measures: "models.QuerySet[Measure]") -> dict[int, list[MeasureTotal]]:
+    """``measure_totals`` for each target, in one grouped query (measures on no target are left out)."""
+    by_target: dict[int, list[MeasureTotal]] = defaultdict(list)
+    for target_id, total in _measure_rows(measures.exclude(target=None), by="target_id"):
+        by_target[target_id].append(total)
+    return by_target
+
+
+def _measure_rows(measures: "models.QuerySet[Measure]", by: str = "") -> list[tuple[Any, MeasureTotal]]:
     once = Measure.objects.filter(pk__in=measures.values("pk"))
+    keys = [by] if by else []
     rows = (
         once.values(
-            "type_id", "type__name", "type__unit", "type__units_label", "type__people_label", "type__order"
+            *keys,
+            "type_id",
+            "type__name",
+            "type__unit",
+            "type__units_label",
+            "type__people_label",
+            "type__order",
         )
         .annotate(
             entries=Count("id"),
             times_sum=Sum("times"),
-            units=Sum("units"),
-            people=Sum("people"),
+            units_sum=Sum("units"),
+            people_sum=Sum("people"),
             uncounted=Count("id", filter=Q(times__isnull=True)),
             vague=Count("id", filter=Q(times__isnull=False) & ~Q(times_qualifier="")),
         )
-        .order_by("type__order", "type__name")
+        .order_by(*keys, "type__order", "type__name")
     )
     return [
-        MeasureTotal(
-            type_id=row["type_id"],
-            name=row["type__name"],
-            unit=row["type__unit"],
-            units_label=row["type__units_label"],
-            people_label=row["type__people_label"],
-            entries=row["entries"],
-            times=row["times_sum"] or 0,
-            units=row["units"],
-            people=row["people"],
-            uncounted=row["uncounted"],
-            qualifier="余" if row["vague"] else "",
+        (
+            row[by] if by else None,
+            MeasureTotal(
+                type_id=row["type_id"],
+                name=row["type__name"],
+                unit=row["type__unit"],
+                units_label=row["type__units_label"],
+                people_label=row["type__people_label"],
+                entries=row["entries"],
+                times=row["times_sum"] or 0,
+                units=row["units_sum"],
+                people=row["people_sum"],
+                uncounted=row["uncounted"],
+                qualifier="余" if row["vague"] else "",
+            ),
         )
         for row in rows
     ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import cn2an
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -30,7 +30,7 @@ from sijin.campaigns.naming import target_phrase
 from sijin.core.workdays import workdays_between
 from sijin.directory.models import Organization, Region
 from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
-from sijin.fieldwork.services import MeasureTotal, measure_totals
+from sijin.fieldwork.services import measure_totals, measure_totals_by_target
 from sijin.fieldwork.totals import outcomes_total_text
 from sijin.problems.models import SOLVED_STATUSES, Action, Light, Problem
 from sijin.problems.rates import compute_rates
@@ -523,45 +523,7 @@ class _Writer:
         for target_id, type_id, note in on_targets.values_list("target_id", "type_id", "note"):
             if note.strip():
                 self.measure_notes[(target_id, type_id)].append(re.sub("[。;;]+$", "", note.strip()))
-        self.measures_of: dict[int, list[MeasureTotal]] = defaultdict(list)
-        # measure_totals per target in one grouped query (each measure once, as there).
-        once = Measure.objects.filter(pk__in=on_targets.values("pk"))
-        rows = (
-            once.values(
-                "target_id",
-                "type_id",
-                "type__name",
-                "type__unit",
-                "type__units_label",
-                "type__people_label",
-                "type__order",
-            )
-            .annotate(
-                n=Count("id"),
-                sum_times=Sum("times"),
-                sum_units=Sum("units"),
-                sum_people=Sum("people"),
-                uncounted=Count("id", filter=Q(times__isnull=True)),
-                vague=Count("id", filter=Q(times__isnull=False) & ~Q(times_qualifier="")),
-            )
-            .order_by("target_id", "type__order", "type__name")
-        )
-        for row in rows:
-            self.measures_of[row["target_id"]].append(
-                MeasureTotal(
-                    type_id=row["type_id"],
-                    name=row["type__name"],
-                    unit=row["type__unit"],
-                    units_label=row["type__units_label"],
-                    people_label=row["type__people_label"],
-                    entries=row["n"],
-                    times=row["sum_times"] or 0,
-                    units=row["sum_units"],
-                    people=row["sum_people"],
-                    uncounted=row["uncounted"],
-                    qualifier="余" if row["vague"] else "",
-                )
-            )
+        self.measures_of = measure_totals_by_target(on_targets)
 
     def has_news(self, target: Target) -> bool:
         """Whether anything is told of the target in the period besides its profile."""
