@@ -264,6 +264,21 @@ def get_export_job_for(user: Viewer, pk) -> Any:
     return _get(_model("reports.ExportJob").objects.filter(user_id=getattr(user, "pk", None)), pk)
 
 
+def get_import_job_for(user: Viewer, pk) -> Any:
+    """An import job is its maker's alone, as an export job is (it keeps the uploaded workbook)."""
+    jobs = _model("reports.ImportJob").objects.filter(user_id=getattr(user, "pk", None))
+    return _get(jobs.select_related("campaign"), pk)
+
+
+def may_assign_cadres(user: Viewer, group: Any) -> bool:
+    """包保 is decided by the group's leader, an office covering the group, or the admin (not by members)."""
+    if group is None or not can_write(user, group.pk):
+        return False
+    if roles(user) & {Role.ADMIN, Role.OFFICE}:
+        return True
+    return any(g.role == Role.GROUP_LEADER and g.work_group_id == group.pk for g in grants(user))
+
+
 # --- what the pages offer: menus and buttons ask the same rules as the views -----------------------------------
 
 CASE_ROLES = BUSINESS_ROLES | {Role.ADMIN}

@@ -10,8 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from sijin.accounts import access
-from sijin.accounts.models import Role, User
+from sijin.accounts.models import User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
 from sijin.core.services import locked, saved
@@ -20,15 +19,6 @@ from sijin.directory.models import Person, Region
 from .models import CadreRole, Campaign, Posting, Target, TargetCadre, TargetKind, WorkGroup
 from .naming import count_phrase
 from .services import check_date
-
-
-def may_assign_cadres(user: access.Viewer, group: WorkGroup | None) -> bool:
-    """包保 is decided by the group's leader, an office covering the group, or the admin (not by members)."""
-    if group is None or not access.can_write(user, group.pk):
-        return False
-    if access.roles(user) & {Role.ADMIN, Role.OFFICE}:
-        return True
-    return any(g.role == Role.GROUP_LEADER and g.work_group_id == group.pk for g in access.grants(user))
 
 
 # ---- 包保干部 --------------------------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def _bulk_kind(request: AuthenticatedRequest, group: WorkGroup, code: str) -> Ta
 # ---- 包保干部 --------------------------------------------------------------------------------------------------
 def _cadre_target(request: AuthenticatedRequest, pk: int) -> Target:
     target = access.get_target_for(request.user, pk, write=True)
-    if not people.may_assign_cadres(request.user, target.group):
+    if not access.may_assign_cadres(request.user, target.group):
         raise PermissionDenied(_("包保干部由组长或活动办安排。"))
     return target
 

@@ -21,7 +21,7 @@ from sijin.accounts.http import AuthenticatedRequest
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.forms import BulkTargetForm, CadreForm, GroupDocumentForm
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
-from sijin.campaigns.people import cadre_people, group_cadre_count, may_assign_cadres
+from sijin.campaigns.people import cadre_people, group_cadre_count
 from sijin.core.converters import query_id
 from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
 from sijin.core.pagination import paginate
@@ -213,7 +213,7 @@ def target_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_write": bool(target.group_id) and access.can_write(request.user, target.group_id),
         "cadres": target.cadres.select_related("person", "person__organization") if full else [],
         "cadre_form": CadreForm(people=cadre_people(target))
-        if full and may_assign_cadres(request.user, target.group)
+        if full and access.may_assign_cadres(request.user, target.group)
         else None,
     }
     return render(request, "desk/target_detail.html", context)

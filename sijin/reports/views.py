@@ -252,18 +252,10 @@ def import_page(request):
     )
 
 
-def _import_job_for(user, pk: int) -> ImportJob:
-    """The user's own import job, else 404 (like access.get_export_job_for)."""
-    job = ImportJob.objects.filter(user_id=user.pk, pk=pk).select_related("campaign").first()
-    if job is None:
-        raise Http404("不存在或无权查看")
-    return job
-
-
 @login_required
 @vary_on_headers("HX-Request")
 def import_job_detail(request, pk: int):
-    job = _import_job_for(request.user, pk)
+    job = access.get_import_job_for(request.user, pk)
     if request.method == "POST":  # 重试
         try:
             services.import_job_retry(actor=request.user, job=job)
