@@ -118,6 +118,23 @@ def _without_location(
 
 
 @transaction.atomic
+def photo_prepared(uploaded_file: File, keep_location: bool = False) -> tuple[File, str]:
+    """Any uploaded photo (a visit's, a problem's) checked (``photo_check``) and made ready to store: upright,
+    without its GPS location unless ``keep_location``, a HEIC as a JPEG. Returns the file and its content type."""
+    content_type = photo_check(uploaded_file)
+    if keep_location and content_type not in STORED_AS:
+        return uploaded_file, content_type
+    name = getattr(uploaded_file, "name", "") or "照片"
+    return _without_location(uploaded_file, name, content_type, keep_location), STORED_AS.get(
+        content_type, content_type
+    )
+
+
+def stored_name(content_type: str) -> str:
+    """A random file name, so that a photo's address cannot be guessed from the upload."""
+    return f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
+
+
 def visit_photo_add(
     *, actor: User | None, visit: Visit, uploaded_file: File, keep_location: bool = False
 ) -> VisitPhoto:
@@ -127,14 +144,9 @@ def visit_photo_add(
     decoded (same pixel limit) and stored as a JPEG either way."""
     if not access.can_write(actor, visit.group_id):
         raise PermissionDenied("只读权限,不能修改")
-    content_type = photo_check(uploaded_file)
-    stored: File = uploaded_file
-    name = getattr(uploaded_file, "name", "") or "照片"
-    if not keep_location or content_type in STORED_AS:
-        stored = _without_location(uploaded_file, name, content_type, keep_location)
-        content_type = STORED_AS.get(content_type, content_type)
+    stored, content_type = photo_prepared(uploaded_file, keep_location)
     photo = VisitPhoto(visit=visit, content_type=content_type, size=stored.size)
-    photo.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", stored, save=False)
+    photo.file.save(stored_name(content_type), stored, save=False)
     photo.save()
     audit(
         actor, AuditAction.VISIT_PHOTO_ADD, photo, f"上传走访照片 {uploaded_file.name}"[:500], visit=visit.pk

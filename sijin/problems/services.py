@@ -1,7 +1,6 @@
 """Creating problems, their photos, and acting on many at once. Every change of a problem's state goes through
 workflow.problem_transition()."""
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,7 @@ from sijin.core.models import AuditAction
 from sijin.core.services import recorded_actor, validated
 from sijin.directory.models import Organization, Person
 from sijin.fieldwork.models import Visit
-from sijin.fieldwork.photos import EXTENSIONS, STORED_AS, _without_location, photo_check, visit_photo_add
+from sijin.fieldwork.photos import photo_prepared, stored_name, visit_photo_add
 from sijin.fieldwork.services import visit_record
 
 from .models import VOID_STATUSES, Action, Level, Problem, ProblemAttachment, ProblemEvent, Status
@@ -153,9 +152,7 @@ def problem_photo_add(
     if taken >= MAX_PROBLEM_PHOTOS:
         raise ValidationError(f"每个问题最多{MAX_PROBLEM_PHOTOS}张照片。")
     name = getattr(uploaded_file, "name", "") or "照片"
-    content_type = photo_check(uploaded_file)
-    stored = _without_location(uploaded_file, name, content_type)
-    content_type = STORED_AS.get(content_type, content_type)
+    stored, content_type = photo_prepared(uploaded_file)
     event = ProblemEvent.objects.create(
         problem=problem,
         actor=recorded_actor(actor),
@@ -167,7 +164,7 @@ def problem_photo_add(
         on_date=timezone.localdate(),
     )
     attachment = ProblemAttachment(event=event, name=name[:200], content_type=content_type, size=stored.size)
-    attachment.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", stored, save=False)
+    attachment.file.save(stored_name(content_type), stored, save=False)
     attachment.save()
     audit(
         actor, AuditAction.PROBLEM_EVENT, problem, f"添加照片:{problem.title}", event=event.pk, step="photo"
