@@ -30,10 +30,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.http import HttpRequest
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from .models import AuditAction, AuditLog
+from .xlsx import header_cells, text_cell
 
 GENESIS = "0" * 64  # the prev_hash of the first row ever written
 # pg_advisory_xact_lock key of the chain: any constant no other code uses ("SIJINAU" in ASCII).
@@ -279,7 +279,6 @@ EXPORT_COLUMNS = [
     ("详情", 50),
     ("哈希", 20),
 ]
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def audit_export_xlsx(rows: models.QuerySet[AuditLog], out: IO[bytes]) -> int:
@@ -290,7 +289,7 @@ def audit_export_xlsx(rows: models.QuerySet[AuditLog], out: IO[bytes]) -> int:
     sheet.freeze_panes = "A2"
     for index, (_title, width) in enumerate(EXPORT_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([title for title, _width in EXPORT_COLUMNS])
+    sheet.append(header_cells(sheet, [title for title, _width in EXPORT_COLUMNS]))
     count = 0
     for row in rows.select_related("actor").iterator(chunk_size=2000):
         values = [
@@ -311,10 +310,7 @@ def audit_export_xlsx(rows: models.QuerySet[AuditLog], out: IO[bytes]) -> int:
 
 
 def _text_cell(sheet: Any, value: Any) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"  # openpyxl would make “=…” a formula
-        cell.quotePrefix = True
-    elif isinstance(value, datetime):
+    cell = text_cell(sheet, value)
+    if isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
     return cell

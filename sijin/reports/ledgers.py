@@ -20,14 +20,14 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.core.xlsx import header_cells, print_setup, quantity_format, text_cell
 from sijin.fieldwork.models import Visit
 from sijin.problems.forms import ProblemFilterForm, filter_problems
 from sijin.problems.models import Light, Problem, ProblemEvent
@@ -35,7 +35,6 @@ from sijin.problems.supervision import annotate_light
 
 CHUNK = 2000
 DATE_FORMAT = "yyyy-mm-dd"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -493,25 +492,13 @@ def ledger_title(
 TITLE_COLUMN = Column("标题")
 
 
-def _qty_format(unit: str, qualifier: str = "") -> str:
-    """An Excel number format that shows a quantity as offices write it: 3次, 10余次, 约3次."""
-    if qualifier == "约":
-        return f'"约"General"{unit}"'
-    return f'General"{qualifier}{unit}"' if unit or qualifier else "General"
-
-
 def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
     if column.kind == "qty":
         number, qualifier = value if isinstance(value, tuple) else (value, "")
         cell = WriteOnlyCell(ws, value=number)
-        cell.number_format = _qty_format(column.unit, qualifier)
+        cell.number_format = quantity_format(column.unit, qualifier)
         return cell
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # openpyxl would make “=…” a formula
-        cell.quotePrefix = True
-        return cell
-    cell = WriteOnlyCell(ws, value=value)
+    cell = text_cell(ws, value)
     if column.kind == "date" and value is not None:
         cell.number_format = DATE_FORMAT
     return cell
@@ -535,20 +522,13 @@ def write_xlsx(
     wb.properties.title = title[:255]  # what the file says it is, with its filters (the sheet keeps the name)
     ws = wb.create_sheet(ledger.name[:31])
     ws.freeze_panes = "A3"
-    _print_setup(ws)
+    print_setup(ws)
     for i, column in enumerate(ledger.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
     title_cell = _cell(ws, title, TITLE_COLUMN)  # a group's name is user data: never a formula either
     title_cell.font = Font(bold=True, size=14)
     ws.append([title_cell])
-    header = []
-    for column in ledger.columns:
-        cell = WriteOnlyCell(ws, value=column.header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
+    ws.append(header_cells(ws, [column.header for column in ledger.columns]))
     n = 0
     for n, row in enumerate(ledger.rows, 1):
         ws.append([_cell(ws, value, column) for value, column in zip(row, ledger.columns, strict=False)])
@@ -565,16 +545,6 @@ def write_xlsx(
     return n
 
 
-def _print_setup(ws) -> None:
-    """A4 landscape, all columns on the page's width, the title and header rows repeated on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = "1:2"
-
-
 def _sum_row(ws, columns: list[Column], n: int) -> None:
     """合计 under the data when a column is a quantity: SUBTOTAL(109, …) sums the rows the filter shows."""
     if n == 0 or not any(c.kind == "qty" for c in columns):
@@ -584,7 +554,7 @@ def _sum_row(ws, columns: list[Column], n: int) -> None:
         if column.kind == "qty":
             letter = get_column_letter(i)
             cell = WriteOnlyCell(ws, value=f"=SUBTOTAL(109,{letter}3:{letter}{n + 2})")
-            cell.number_format = _qty_format(column.unit)
+            cell.number_format = quantity_format(column.unit)
         else:
             cell = WriteOnlyCell(ws, value="合计" if i == 1 else None)
         cell.font = Font(bold=True)

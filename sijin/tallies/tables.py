@@ -8,18 +8,17 @@ from typing import IO
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from sijin.campaigns.models import WorkGroup
 from sijin.core.quantities import format_quantity
+from sijin.core.xlsx import header_cells, print_setup, quantity_format, text_cell
 
 from . import sources
 from .models import TallyField, TallyForm, TallyReport, TallyStatus, TallyValue
 from .periods import Period
 from .totals import FieldTotal, reported_totals
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # text kept as text in a cell, never a formula
 
 
 @dataclass(frozen=True)
@@ -107,19 +106,9 @@ def tally_table(form: TallyForm, scope: QuerySet[WorkGroup], period: Period) -> 
     return Table(form, period, fields, rows, totals)
 
 
-def _text(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
 def _number(ws, value: Decimal | None, unit: str, qualifier: str = "") -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=None if value is None else float(value) if value % 1 else int(value))
-    suffix = f"{qualifier}{unit}".replace('"', "")
-    if suffix:
-        cell.number_format = f'0.####"{suffix}"' if value is not None and value % 1 else f'0"{suffix}"'
+    cell.number_format = quantity_format(unit, qualifier)
     return cell
 
 
@@ -129,29 +118,26 @@ def tally_xlsx(table: Table, out: IO[bytes]) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table.form.name[:31] or "报送")
     ws.freeze_panes = "C3"
+    print_setup(ws)
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 10
     for i in range(len(table.fields) * 2):
         ws.column_dimensions[get_column_letter(i + 3)].width = 12
-    title = _text(ws, f"{table.form.campaign.name} {table.form.name} {table.period.label}")
+    title = text_cell(ws, f"{table.form.campaign.name} {table.form.name} {table.period.label}")
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    header = [_text(ws, "工作组"), _text(ws, "状态")]
+    headers = ["工作组", "状态"]
     for field in table.fields:
-        header += [_text(ws, f"{field.label}(报送)"), _text(ws, "其中录入明细")]
-    for cell in header:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.append(header)
+        headers += [f"{field.label}(报送)", "其中录入明细"]
+    ws.append(header_cells(ws, headers))
     for row in table.rows:
-        line = [_text(ws, row.group.name), _text(ws, row.status_label)]
+        line = [text_cell(ws, row.group.name), text_cell(ws, row.status_label)]
         for field, c in zip(table.fields, row.cells, strict=True):
             v = c.value
             line.append(_number(ws, v.value if v else None, field.unit, v.qualifier if v else ""))
             line.append(_number(ws, c.itemised, field.unit))
         ws.append(line)
-    total = [_text(ws, "合计(已报送)"), _text(ws, f"{table.submitted}/{len(table.rows)}")]
+    total = [text_cell(ws, "合计(已报送)"), text_cell(ws, f"{table.submitted}/{len(table.rows)}")]
     for t in table.totals:
         total += [_number(ws, t.reported, t.field.unit, t.qualifier), _number(ws, t.itemised, t.field.unit)]
     for cell in total:
