@@ -231,6 +231,9 @@ class Problem(models.Model):
     measures = models.TextField(_("办理措施"), blank=True, validators=[text_cap()])
     resolution = models.TextField(_("办理结果"), blank=True, validators=[text_cap()])
     coordinated_with = models.CharField(_("协调对象"), max_length=200, blank=True)
+    # Where the problem was seen (the phone's GPS, offered on the visit form; optional, WGS 84).
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self",
