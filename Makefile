@@ -38,3 +38,13 @@ lint: venv
 PROBLEMS ?= 100000
 bench: venv
 	$(PY) bench/run.py --problems $(PROBLEMS)
+
+# Scale-out on one machine: nginx (Debian's) in front of two `sijin serve`, two `sijin worker`, one PostgreSQL;
+# a bounded load of logged-in users, two sweeps at once, then checks for lost or doubled work. Writes
+# bench/scaleout.md. DATABASE_URL names a PostgreSQL database it drops and creates again (default sijin_scaleout;
+# one holding tables it did not make is refused, never dropped).
+SCALEOUT_PROBLEMS ?= 20000
+SCALEOUT_SECONDS ?= 60
+.PHONY: scaleout
+scaleout: venv
+	$(PY) bench/scaleout.py --problems $(SCALEOUT_PROBLEMS) --seconds $(SCALEOUT_SECONDS)

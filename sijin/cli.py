@@ -16,11 +16,13 @@ COMMANDS = {
     "check": "检查配置与数据库连接",
     "workdays": "工作日计算:add 日期 N / between 日期A 日期B",
     "sweep": "督办巡检:临期催办、超期督办(可重复运行)",
+    "digest": "通知每日汇总:向选择每日汇总的用户发送前一天的未读通知(可重复运行)",
     "import": "从 Excel 导入帮扶对象或问题",
     "export": "导出 Excel 台账/清单",
     "briefing": "生成工作简报(.docx)",
     "backup": "备份数据库、上传文件和密钥到一个 .tar.gz 文件(网站可继续运行)",
     "restore": "从备份文件恢复(先校验;已有数据时需加 --force)",
+    "open311": "Open311 接入系统:add 新增(打印一次密钥)/ revoke 停用 / list 列出",
     "audit": "安全审计:verify 校验审计日志哈希链 / prune 清理超过保留期的记录",
     "manage": "运行 Django 管理命令,如 sijin manage migrate",
 }

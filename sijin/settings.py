@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "sijin.problems",
     "sijin.tallies",
     "sijin.reports",
+    "sijin.open311",
     "sijin.desk",
 ]
 
@@ -265,6 +266,17 @@ EMAIL_BACKEND = os.environ.get("SIJIN_EMAIL_BACKEND", "django.core.mail.backends
 EMAIL_HOST = os.environ.get("SIJIN_EMAIL_HOST", "localhost")
 EMAIL_PORT = _env_int("SIJIN_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("SIJIN_FROM_EMAIL", "sijin@localhost")
+# Notifications by mail link to the site at this address (https://sijin.example.gov.cn); unset: bare paths.
+SIJIN_SITE_URL = os.environ.get("SIJIN_SITE_URL", "").strip().rstrip("/")
+
+
+# Web Push (VAPID): the server's key pair. SIJIN_VAPID_PRIVATE_KEY_FILE (a PEM file) with its
+# SIJIN_VAPID_PUBLIC_KEY (base64url, as browsers take it); with neither set, a pair is generated into var/ the first
+# time one is needed (sijin.core.webpush.vapid_keys), not at start-up.
+SIJIN_VAPID_PRIVATE_KEY_FILE = os.environ.get("SIJIN_VAPID_PRIVATE_KEY_FILE", "").strip()
+SIJIN_VAPID_PUBLIC_KEY = os.environ.get("SIJIN_VAPID_PUBLIC_KEY", "").strip()
+# Who runs the push sender, for the push services to write to: a mailto: or https: address.
+SIJIN_VAPID_SUBJECT = os.environ.get("SIJIN_VAPID_SUBJECT", "").strip() or f"mailto:{DEFAULT_FROM_EMAIL}"
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -308,3 +320,18 @@ if 0 < SIJIN_AUDIT_RETENTION_DAYS < 180:
     )
 
 SIJIN_APP_NAME = _("四进")
+
+# The JSON API (/api/v1/): requests per personal token per fixed window, "<count>/<second|minute|hour|day>".
+_RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _api_rate(value: str) -> tuple[int, int]:
+    count, _sep, unit = value.strip().partition("/")
+    if not (count.strip().isdigit() and int(count) > 0 and unit.strip() in _RATE_UNITS):
+        raise ImproperlyConfigured(
+            f"环境变量 SIJIN_API_RATE={value!r} 应形如 600/minute(单位 second、minute、hour 或 day)。"
+        )
+    return int(count), _RATE_UNITS[unit.strip()]
+
+
+SIJIN_API_RATE = _api_rate(os.environ.get("SIJIN_API_RATE", "") or "600/minute")

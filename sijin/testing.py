@@ -30,6 +30,7 @@ from sijin.accounts.services import user_role_ensure
 from sijin.campaigns import services as campaigns
 from sijin.campaigns.models import Campaign, Category, Indicator, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import IndicatorSpec, KindSpec
+from sijin.core.models import Notification
 from sijin.directory.models import Organization, Person, Region
 from sijin.directory.services import organization_ensure, person_ensure, regions_load
 from sijin.fieldwork import services as fieldwork
@@ -319,6 +320,9 @@ def build_world() -> World:
         status="submitted",
         summary="问题在一线发现、在一线协调、在一线解决。",
     )
+    # The world's steps told their people (交办 to the handler, 回访 to the group): each test starts from an
+    # empty inbox, and counts only the notifications it caused.
+    Notification.objects.all().delete()
     return World(
         city=city,
         county=county,

@@ -9,6 +9,14 @@ from sijin.desk import pwa
 # Registered before the apps' URLconfs below are imported.
 register_converter(IdConverter, "id")
 
+
+def api_urls():
+    """The JSON API's URLconf (sijin/api.py), imported after the converter is registered."""
+    from sijin.api import api
+
+    return api.urls
+
+
 # One namespace per app. desk, campaigns and fieldwork are included at the root with their full paths
 # (/, /groups/, /targets/, /visits/, /support/); the others under their own prefix.
 urlpatterns = [
@@ -24,4 +32,6 @@ urlpatterns = [
     path("problems/", include("sijin.problems.urls")),
     path("tallies/", include("sijin.tallies.urls")),
     path("reports/", include("sijin.reports.urls")),
+    path("open311/v2/", include("sijin.open311.urls")),
+    path("api/v1/", api_urls()),
 ]

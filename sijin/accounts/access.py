@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.http import Http404
 
 from .models import ADMIN_ROLES, BUSINESS_ROLES, SECOND_FACTOR_ROLES, Role, RoleGrant, User
@@ -80,10 +81,47 @@ def _prefixes(user: Viewer, role_set: set[str] | set[Role]) -> list[str]:
     return [g.region.prefix for g in grants(user) if g.role in role_set and g.region is not None]
 
 
+class _Likely:
+    """A region bound that SQLite is told holds for most rows (``likelihood(…, 0.9)``; elsewhere unchanged).
+
+    SQLite keeps no statistics on ranges, so it takes any range for a handful of rows: for a city's subtree
+    (a quarter of the problems) it would read the subtree through the region index and sort it, where reading
+    the (reported_on, id) index in order and skipping other regions fills a page after a few hundred rows.
+    The hint does not stop a count from using the region index."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection)  # type: ignore[attr-defined]
+        return f"likelihood({sql}, 0.9)", params
+
+
+class _RegionFrom(_Likely, GreaterThanOrEqual):
+    pass
+
+
+class _RegionBefore(_Likely, LessThan):
+    pass
+
+
+def region_within_q(field: str, prefix: str) -> Q:
+    """Condition "``field`` (a region code) lies in the subtree of ``prefix``", as a range of codes:
+    ``field >= '3716' AND field < '3717'``.
+
+    It means exactly ``field LIKE '3716%'`` — a region code is ASCII digits, so the codes that start with the
+    prefix are those from the prefix up to (not including) the prefix with its last digit raised; a trailing 9
+    carries (``'3719'`` → ``'372'``), and a prefix of nines only has no upper end. Unlike Django's
+    ``__startswith`` (``LIKE '3716%' ESCAPE '\\'``) a range can use an ordinary index on SQLite as well as on
+    PostgreSQL, under any collation. Every region-subtree filter is built here.
+    """
+    q = Q(_RegionFrom(F(field), prefix))
+    if head := prefix.rstrip("9"):
+        q &= Q(_RegionBefore(F(field), head[:-1] + chr(ord(head[-1]) + 1)))
+    return q
+
+
 def _region_q(field: str, prefixes: list[str]) -> Q:
     q = Q()
     for p in prefixes:
-        q |= Q(**{f"{field}__startswith": p})
+        q |= region_within_q(field, p)
     return q
 
 
@@ -177,8 +215,8 @@ def briefing_q(user: Viewer) -> Q:
     if orgs := _ids(user, {Role.UNIT}, "organization_id"):
         q |= Q(scope="unit", organization_id__in=orgs)
     for p in _prefixes(user, REGION_ROLES):
-        q |= Q(scope="unit", organization__region__code__startswith=p)
-        q |= Q(scope="region", region__code__startswith=p)
+        q |= Q(scope="unit") & region_within_q("organization__region__code", p)
+        q |= Q(scope="region") & region_within_q("region__code", p)
     return q
 
 
@@ -331,6 +369,7 @@ def menu_for(user: Viewer) -> dict[str, bool]:
         "import": writes_groups,
         "briefing_new": may_draft_briefing(user),
         "campaign_new": may_create_campaign(user),
+        "common": may_view_common(user),
         "admin": bool(getattr(user, "is_staff", False)),
     }
 
@@ -338,9 +377,27 @@ def menu_for(user: Viewer) -> dict[str, bool]:
 # --- acting on one problem, and who is told about it ---------------------------------------------------------
 
 
+def may_view_common(user: Viewer) -> bool:
+    """共性问题 (similar problems across groups) is the office's view (and its leaders'); others see their own."""
+    return bool(roles(user) & {Role.OFFICE, Role.LEADER, Role.ADMIN})
+
+
+def may_make_common_checklist(user: Viewer) -> bool:
+    """A 共性问题清单 is made by the office (leaders only read)."""
+    return bool(roles(user) & {Role.OFFICE, Role.ADMIN}) and can_write(user)
+
+
 def may_issue_notice(user: Viewer) -> bool:
     """督办通知单 are issued by the campaign office (and the admin)."""
     return bool(roles(user) & {Role.OFFICE, Role.ADMIN})
+
+
+def may_see_requester_contact(user: Viewer, problem: ProblemRow) -> bool:
+    """A requester's name and phone, handed over with a demand (Open311), are shown in full to those who call
+    back: the office over the problem's region and the handler of its unit. Everyone else sees them masked."""
+    if any(problem.region_id.startswith(p) for p in _prefixes(user, {Role.OFFICE})):
+        return True
+    return problem.handling_org_id is not None and problem.handling_org_id in handler_org_ids(user)
 
 
 def acting_roles(user: Viewer, problem: ProblemRow) -> set[str]:
@@ -409,6 +466,15 @@ def problem_handlers(problem: ProblemRow) -> list[User]:
     )
 
 
+def problem_group_users(problem: ProblemRow) -> list[User]:
+    """The problem's work group: its leaders' and members' active logins (told when a 回访 is due)."""
+    return list(
+        User.objects.filter(
+            is_active=True, grants__role__in=GROUP_ROLES, grants__work_group_id=problem.group_id
+        ).distinct()
+    )
+
+
 def problem_unit_users(problem: ProblemRow) -> list[User]:
     """The handling unit: its handlers, and the named handler's login."""
     users = {u.pk: u for u in problem_handlers(problem)}
@@ -418,6 +484,68 @@ def problem_unit_users(problem: ProblemRow) -> list[User]:
         ):
             users[u.pk] = u
     return list(users.values())
+
+
+def problems_handlers(problems: "list[ProblemRow]") -> dict[Any, list[User]]:
+    """``problem_handlers`` of many problems at once (the sweep's batch), by problem pk: three queries
+    however many problems."""
+    return {pk: handlers for pk, (handlers, _unit) in _people_of(problems).items()}
+
+
+def problems_unit_users(problems: "list[ProblemRow]") -> dict[Any, list[User]]:
+    """``problem_unit_users`` of many problems at once, by problem pk (its handlers, then the unit's)."""
+    found = {}
+    for pk, (handlers, unit) in _people_of(problems).items():
+        users = {u.pk: u for u in handlers}
+        for u in unit:
+            users.setdefault(u.pk, u)
+        found[pk] = list(users.values())
+    return found
+
+
+def _people_of(problems: "list[ProblemRow]") -> dict[Any, tuple[list[User], list[User]]]:
+    """By problem pk: (its handlers as ``problem_handlers`` decides, its handling unit's handlers)."""
+    by_person = _users_by(
+        User.objects.filter(is_active=True, person_id__in=_keys(problems, "handler_id")), "person_id"
+    )
+    by_org = _grantees(
+        Q(role=Role.HANDLER, organization_id__in=_keys(problems, "handling_org_id")), "organization_id"
+    )
+    by_group = _grantees(
+        Q(role__in=GROUP_ROLES, work_group_id__in=_keys(problems, "group_id")), "work_group_id"
+    )
+    found = {}
+    for p in problems:
+        unit = by_org.get(p.handling_org_id, []) if p.handling_org_id else []
+        if p.handler_id and by_person.get(p.handler_id):
+            found[p.pk] = (by_person[p.handler_id], unit)
+        elif p.handling_org_id:
+            found[p.pk] = (unit, unit)
+        else:
+            found[p.pk] = (by_group.get(p.group_id, []), unit)
+    return found
+
+
+def _keys(problems: "list[ProblemRow]", attr: str) -> set:
+    return {key for p in problems if (key := getattr(p, attr)) is not None}
+
+
+def _users_by(users: QuerySet[User], attr: str) -> dict[Any, list[User]]:
+    found: dict[Any, list[User]] = {}
+    for u in users.order_by("pk"):
+        found.setdefault(getattr(u, attr), []).append(u)
+    return found
+
+
+def _grantees(condition: Q, attr: str) -> dict[Any, list[User]]:
+    """The active users holding a grant of ``condition``, each once, by the grant's ``attr``."""
+    found: dict[Any, dict[Any, User]] = {}
+    grants = (
+        RoleGrant.objects.filter(condition, user__is_active=True).select_related("user").order_by("user_id")
+    )
+    for g in grants:
+        found.setdefault(getattr(g, attr), {})[g.user_id] = g.user
+    return {key: list(users.values()) for key, users in found.items()}
 
 
 # --- 三员分立: who manages which login and grants which role -------------------------------------------------

@@ -123,3 +123,43 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         scope = self.region or self.organization or self.work_group or ""
         return f"{self.user} · {self.get_role_display()} {scope}".strip()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now) -> "ApiTokenQuerySet":
+        """Tokens that still open the API: not revoked, not expired, of an active login."""
+        return self.filter(revoked_at=None, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token (个人 API 令牌): the JSON API acts as its user, in that user's scope and roles.
+
+    Only a SHA-256 of the token is stored (``digest``); the token itself is shown once, when it is made
+    (accounts.services.api_token_create). ``prefix`` is its first characters, shown in the list so that its
+    owner can tell tokens apart. ``window_start``/``window_count`` are the rate limit's fixed window
+    (accounts.apiauth), counted in the row itself so that every app server counts the same requests.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    prefix = models.CharField(_("令牌前缀"), max_length=16)
+    digest = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True, editable=False)
+    window_start = models.DateTimeField(_("限流窗口开始"), null=True, blank=True, editable=False)
+    window_count = models.PositiveIntegerField(_("窗口内请求数"), default=0, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+        # ``digest`` (unique) serves the lookup of every API request; ``user`` the owner's list.
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.prefix}…)"

@@ -13,7 +13,10 @@ against AUTH_PASSWORD_VALIDATORS, and one set for somebody else must be changed 
 command line sets what it is given (the demo's ``sijin-demo`` is too simple for the validators).
 """
 
+import hashlib
+import secrets
 from binascii import unhexlify
+from datetime import timedelta
 from typing import Any
 
 from axes.utils import reset as axes_reset
@@ -30,7 +33,7 @@ from sijin.core.services import locked, saved
 from sijin.directory.models import Organization, Person, Region
 
 from .access import manages_logins, may_manage_login, roles_granted_by, second_factor_offered
-from .models import ADMIN_ROLES, RoleGrant, User
+from .models import ADMIN_ROLES, ApiToken, RoleGrant, User
 
 # What user_update changes; the rest of a login follows from elsewhere (see REFUSED_FIELDS).
 LOGIN_FIELDS = {"username", "first_name", "last_name", "email", "is_active", "person", "password_must_change"}
@@ -266,3 +269,60 @@ def user_second_factor_reset(*, actor: User | None, user: User) -> User:
         actor, AuditAction.USER_SECOND_FACTOR_RESET, user, f"重置 {user.username} 的双因素认证", devices=count
     )
     return user
+
+
+# --- personal API tokens (the JSON API) ---------------------------------------------------------------------
+
+# ``sijin_`` tells a leaked token apart in logs and secret scanners; then 43 random URL-safe characters.
+TOKEN_PREFIX = "sijin_"
+TOKEN_SHOWN = 12  # characters kept as the visible prefix (sijin_ and 6 random ones)
+TOKEN_DAYS = (30, 90, 180, 365)
+MAX_LIVE_TOKENS = 10
+
+
+def api_token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256 (a random 256-bit secret needs no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str, days: int) -> tuple[ApiToken, str]:
+    """A new token of the actor's own, valid ``days`` days; returns the row and the token, which is shown this
+    once and never stored. A token acts as its user, in the user's scope and roles."""
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["请填写令牌名称。"]
+    elif len(name) > 50:
+        errors["name"] = ["令牌名称不能超过50字。"]
+    if days not in TOKEN_DAYS:
+        errors["days"] = [f"有效期应为 {'、'.join(map(str, TOKEN_DAYS))} 天之一。"]
+    if errors:
+        raise ValidationError(errors)
+    User.objects.select_for_update().filter(pk=actor.pk).first()  # two creations at once count each other's
+    now = timezone.now()
+    if actor.api_tokens.usable(now).count() >= MAX_LIVE_TOKENS:
+        raise ValidationError(f"有效的令牌最多 {MAX_LIVE_TOKENS} 个,请先撤销不用的令牌。")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        prefix=token[:TOKEN_SHOWN],
+        digest=api_token_digest(token),
+        expires_at=now + timedelta(days=days),
+    )
+    audit(actor, AuditAction.API_TOKEN_CREATE, row, f"{actor.username} 创建API令牌“{name}”", days=days)
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token: from now on it opens nothing. Its owner revokes it, or whoever manages the login."""
+    if token.user_id != actor.pk and not may_manage_login(actor, token.user):
+        raise ValidationError(NOT_MANAGED)
+    token = locked(token)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit(actor, AuditAction.API_TOKEN_REVOKE, token, f"撤销API令牌“{token.name}”", owner=token.user_id)
+    return token

@@ -1,4 +1,5 @@
-"""One's own account: the password, and the second factor (enrolment, and the step after the password)."""
+"""One's own account: the password, the second factor (enrolment, and the step after the password), and the
+personal API tokens."""
 
 from base64 import b32encode
 from binascii import unhexlify
@@ -12,9 +13,11 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -22,10 +25,16 @@ from django_otp.util import random_hex
 from sijin.core.admin import show_refusal
 
 from .access import second_factor_offered
-from .forms import TokenForm
+from .forms import ApiTokenForm, TokenForm
 from .http import AuthenticatedRequest
 from .models import User
-from .services import user_password_set, user_second_factor_enrol, user_second_factor_verify
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    user_password_set,
+    user_second_factor_enrol,
+    user_second_factor_verify,
+)
 
 # The secret of an enrolment under way: in the session (server side) until the user proves it with a code.
 ENROLMENT_KEY = "sijin_totp_key"
@@ -104,3 +113,34 @@ def second_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
             return redirect(_next(request))
         form.add_error("token", "验证码不正确或已使用过;多次错误后须等待片刻再试。")
     return render(request, "accounts/second_factor_verify.html", {"form": form, "next": _next(request)})
+
+
+@login_required
+def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
+    """API 令牌: one's own tokens, a new one (shown this once, never again), and revocation."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            row, secret = api_token_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as refusal:
+            show_refusal(form, refusal)
+        else:
+            created = {"row": row, "token": secret}
+            form = ApiTokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": request.user.api_tokens.all(),
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/api_tokens.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.api_tokens, pk=pk)  # one's own only; another's is a 404
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"已撤销令牌“{token.name}”,使用它的程序将无法再访问。")
+    return redirect("accounts:api_tokens")

@@ -103,6 +103,17 @@ class AuditAction(ColourChoices):
     PERSONAL_DATA_VIEW = "personal_data_view", _("查看个人信息")
     AUDIT_EXPORT = "audit_export", _("导出审计日志")
     AUDIT_PRUNE = "audit_prune", _("清理过期审计日志")
+    # Where a user's notifications go beyond the site (an address outside it, a device's push service).
+    NOTIFICATION_EMAIL_SET = "notification_email_set", _("设置通知邮件")
+    PUSH_SUBSCRIPTION_ADD = "push_subscription_add", _("开启本机推送")
+    PUSH_SUBSCRIPTION_REMOVE = "push_subscription_remove", _("关闭本机推送")
+    # Personal API tokens (the JSON API).
+    API_TOKEN_CREATE = "api_token_create", _("创建API令牌")
+    API_TOKEN_REVOKE = "api_token_revoke", _("撤销API令牌")
+    # Open311 intake (client systems and the demands they hand over).
+    OPEN311_CLIENT_CREATE = "open311_client_create", _("新增Open311接入系统")
+    OPEN311_CLIENT_REVOKE = "open311_client_revoke", _("停用Open311接入系统")
+    OPEN311_REQUEST_RECEIVE = "open311_request_receive", _("受理Open311诉求")
 
     __colours__ = {
         "admin_add": "success",
@@ -134,6 +145,11 @@ class AuditAction(ColourChoices):
         "posting_delete": "danger",
         "tally_report_submit": "success",
         "tally_report_reopen": "warning",
+        "api_token_create": "info",
+        "api_token_revoke": "warning",
+        "open311_client_create": "info",
+        "open311_client_revoke": "warning",
+        "open311_request_receive": "primary",
     }
 
 
@@ -193,7 +209,9 @@ class HolidayOverride(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one user (催办, 督办, 交办 …)."""
+    """An in-app message to one user (催办, 督办, 交办 …), written by ``core.notifications.notification_send``;
+    ``kind`` is the problem action that caused it. Read when its user opens it (or marks all read); mailed and
+    pushed as the user's ``NotificationPreference`` and ``PushSubscription`` rows say."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -207,11 +225,73 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-at"]
-        # Serves the unread badge on every page.
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            # Serves the unread badge on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            # Serves one user's list, newest first, and the digest's day of one user.
+            models.Index(fields=["user", "-at"], name="notification_user_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class EmailMode(models.TextChoices):
+    """How a user's notifications come by email."""
+
+    INSTANT = "instant", _("即时")
+    DIGEST = "digest", _("每日汇总")
+    NONE = "none", _("不发邮件")
+
+
+class NotificationPreference(models.Model):
+    """One user's choice of email for their notifications (no row: 即时), and the digest's claim: ``digest_for``
+    is the last day whose 每日汇总 was claimed for them (``sijin digest`` sets it with a conditional update, so
+    the day's mail goes once however often the command runs)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email = models.CharField(
+        _("邮件通知"), max_length=16, choices=EmailMode.choices, default=EmailMode.INSTANT
+    )
+    digest_for = models.DateField(_("已汇总至"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.get_email_display()}"
+
+
+class PushSubscription(models.Model):
+    """A browser on one device that receives its user's notifications as Web Push messages (VAPID): the push
+    service's address and the browser's keys. Removed when its user turns it off or the push service answers
+    that it is gone (404/410)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
+    # One browser subscription belongs to one user: a shared phone's next user takes it over.
+    endpoint = models.URLField(_("推送地址"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("公钥"), max_length=200)
+    auth = models.CharField(_("认证密钥"), max_length=100)
+    created_at = models.DateTimeField(_("开启时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("推送订阅")
+        verbose_name_plural = _("推送订阅")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:60]}"
 
 
 class SpentToken(models.Model):

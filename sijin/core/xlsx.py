@@ -20,6 +20,15 @@ def text_cell(ws: Any, value: Any) -> WriteOnlyCell:
     return cell
 
 
+def text_value(ws: Any, value: Any) -> Any:
+    """``value`` as ``ws.append`` takes it, made safe once: text starting like a formula as a text cell, anything
+    else as it is (openpyxl then writes it through one reused cell, which is what makes a streamed sheet fast).
+    For the rows of a large sheet; ``text_cell`` when the cell is styled anyway."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return text_cell(ws, value)
+    return value
+
+
 def header_cells(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
     """A header row: bold, shaded, centred and wrapped."""
     cells = []

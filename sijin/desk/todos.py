@@ -77,7 +77,7 @@ def _office_routes(region) -> Q:
     )
 
 
-def _conditions(user: access.Viewer) -> list[tuple[str, Q]]:
+def _conditions(user: access.Viewer, lights: dict[Light, Q] | None = None) -> list[tuple[str, Q]]:
     """(kind, condition) in order of precedence: the first that holds names the row."""
     admin = access.is_admin(user)
     offices = [g.region for g in access.grants(user) if g.role == Role.OFFICE and g.region is not None]
@@ -104,16 +104,17 @@ def _conditions(user: access.Viewer) -> list[tuple[str, Q]]:
         found.append(("close", mine & Q(handling_org=None)))
         found.append((Action.VERIFY, mine))
     if office:
-        overdue = office_scope & light_q(Light.RED)
+        overdue = office_scope & (lights[Light.RED] if lights else light_q(Light.RED))
         found.append((Action.ACCEPT, overdue & Q(status=Status.ASSIGNED)))
         found.append((Action.RESOLVE, overdue & working))
         found.append((Action.TRIAGE, overdue & Q(status__in=ROUTING_STATUSES)))
     return [(kind, q) for kind, q in found if q != NOTHING]
 
 
-def todos(user: access.Viewer) -> QuerySet[Any]:
-    """The user's to-dos, each with ``waiting`` (a key of ``KINDS``)."""
-    conditions = _conditions(user)
+def todos(user: access.Viewer, lights: dict[Light, Q] | None = None) -> QuerySet[Any]:
+    """The user's to-dos, each with ``waiting`` (a key of ``KINDS``); ``lights``: the page's
+    ``light_conditions``, so that the deadline clock is read once."""
+    conditions = _conditions(user, lights)
     if not conditions:
         return Problem.objects.none().annotate(waiting=Value("", output_field=CharField()))
     waiting = Case(*(When(q, then=Value(kind)) for kind, q in conditions), output_field=CharField())
@@ -134,11 +135,18 @@ def counts(rows: QuerySet[Any]) -> list[dict]:
     ]
 
 
+ORDER = (F("deadline").asc(nulls_last=True), "reported_on", "pk")
+
+
 def shown(rows: QuerySet[Any], kind: str = "") -> QuerySet[Any]:
-    """The rows the workbench lists (of one kind, if given): the nearest deadline first, the oldest first."""
+    """The rows the workbench lists (of one kind, if given): the nearest deadline first, the oldest first.
+
+    Their ids first, then the rows: the to-dos of a province office are thousands of rows, and only the
+    ``LIMIT`` shown need their target and unit joined."""
     if kind:
         rows = rows.filter(waiting=kind)
-    return rows.order_by(F("deadline").asc(nulls_last=True), "reported_on", "pk")[:LIMIT]
+    ids = list(rows.order_by(*ORDER).values_list("pk", flat=True)[:LIMIT])
+    return rows.filter(pk__in=ids).order_by(*ORDER)
 
 
 def ledger_query(kind: str) -> dict[str, str]:

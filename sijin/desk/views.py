@@ -20,22 +20,23 @@ from sijin.accounts import access
 from sijin.accounts.http import AuthenticatedRequest
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.forms import BulkTargetForm, CadreForm, GroupDocumentForm
-from sijin.campaigns.models import Target, TargetKind, WorkGroup
+from sijin.campaigns.models import Category, Target, TargetKind, WorkGroup
 from sijin.campaigns.people import cadre_people, group_cadre_count
 from sijin.core.converters import query_id
 from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_token_spend
 from sijin.core.pagination import paginate
 from sijin.directory.models import Person, Region
-from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm
+from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm, problems_found
 from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
-from sijin.fieldwork.totals import outcome_totals
+from sijin.fieldwork.totals import outcome_totals, scope_visit_total
 from sijin.problems.models import (
     SOLVED_STATUSES,
+    VOID_STATUSES,
     Problem,
 )
-from sijin.problems.rates import compute_rates
+from sijin.problems.rates import Rates, compute_rates, rate_counts
 from sijin.problems.services import visit_report
-from sijin.problems.supervision import annotate_light, light_q
+from sijin.problems.supervision import annotate_light, light_conditions, light_q
 from sijin.reports.models import WorkMethod
 
 from . import todos
@@ -45,14 +46,21 @@ from .timeline import target_timeline
 # ---- 工作台 ----------------------------------------------------------------------------------------------------
 @login_required
 def workbench(request: AuthenticatedRequest) -> HttpResponse:
+    """My to-dos and my numbers. A fixed number of queries whatever the scope: the deadline clock once, the
+    to-dos counted in one grouped query and listed in one, the problems counted by status in one grouped
+    query (the totals and the rates add up from it), and the visits summed by the database."""
     user = request.user
-    problems = Problem.objects.visible_to(user).select_related("target", "handling_org")
-    mine = todos.todos(user)
+    today = timezone.localdate()
+    lights = light_conditions(today)
+    problems = Problem.objects.visible_to(user)
+    mine = todos.todos(user, lights)
     kind = request.GET.get("todo", "")
     kind = kind if kind in todos.KINDS else ""
     counts = todos.counts(mine)
     total = sum(c["n"] for c in counts if not kind or c["kind"] == kind)
-    my_problems = list(annotate_light(todos.shown(mine.select_related("target", "handling_org"), kind)))
+    my_problems = list(
+        annotate_light(todos.shown(mine.select_related("target", "handling_org"), kind), today, lights)
+    )
     for p in my_problems:
         p.waiting_label = todos.KINDS[p.waiting][0]  # type: ignore[attr-defined]
     targets = Target.objects.visible_to(user)
@@ -70,12 +78,15 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
         {"name": row["indicator__name"], "total": row["text"]}
         for row in outcome_totals(Outcome.objects.filter(target__in=targets))
     ]
+    # By status: every problem once, so the rows add up to the count, the solved and (without the void
+    # ones, as the rates count) the rates.
+    by_status = list(problems.order_by().values("status").annotate(**rate_counts(today)))
     numbers = {
         "groups": WorkGroup.objects.visible_to(user).count(),
         "targets": targets.count(),
-        "visits": visit_total(visits.only("occasions", "occasions_qualifier")),
-        "problems": problems.count(),
-        "solved": problems.filter(status__in=SOLVED_STATUSES).count(),
+        "visits": scope_visit_total(visits),
+        "problems": sum(row["total"] for row in by_status),
+        "solved": sum(row["total"] for row in by_status if row["status"] in SOLVED_STATUSES),
     }
     return render(
         request,
@@ -91,10 +102,11 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
             "todo_limit": todos.LIMIT,
             "steps": steps,
             "numbers": numbers,
-            "rates": compute_rates(problems),
+            "rates": Rates.summed(row for row in by_status if row["status"] not in VOID_STATUSES),
             "outcomes": outcomes,
-            "today": timezone.localdate(),
-            "recent": problems.order_by("-updated_at")[:10],
+            "today": today,
+            # 最近动态: read newest first from the updated_at index (problems 0009_list_indexes).
+            "recent": problems.order_by("-updated_at").only("id", "title", "status", "updated_at")[:10],
         },
     )
 
@@ -247,7 +259,9 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
                         mode=cleaned["mode"],
                         participants=list(cleaned["participants"]),
                         notes=cleaned["notes"],
-                        problems=[row for row in problems.cleaned_data if row.get("title")],
+                        latitude=cleaned["latitude"],
+                        longitude=cleaned["longitude"],
+                        problems=problems_found(problems, cleaned["latitude"], cleaned["longitude"]),
                         photos=cleaned["photos"],
                         keep_location=cleaned["keep_location"],
                     )
@@ -271,6 +285,7 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
             "problems": problems,
             "group": group,
             "groups": groups,
+            "has_categories": Category.objects.filter(campaign_id=group.campaign_id).exists(),
             "saved": request.GET.get("saved"),
         },
         status=400 if form.is_bound else 200,

@@ -1,6 +1,7 @@
 """Forms of the field pages (走访, 帮扶方案, 成效, 评价, 清单): input checks only; every write goes through the
 services."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sijin.campaigns.models import Indicator, MeasureType, Target, WorkGroup
+from sijin.campaigns.models import Category, Indicator, MeasureType, Target, WorkGroup
 from sijin.core.forms import MultipleFileField
 from sijin.directory.models import Person
 
@@ -46,6 +47,35 @@ class MultiplePhotoField(MultipleFileField):
 
     def check(self, uploaded_file: UploadedFile) -> None:
         photo_check(uploaded_file)
+
+
+def coordinate_field(label: Any, limit: int) -> forms.DecimalField:
+    """A latitude or longitude as the phone gives it (WGS 84, degrees, at most 6 decimals: about 0.1 m)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=-limit,
+        max_value=limit,
+        max_digits=9,
+        decimal_places=6,
+        localize=False,
+        widget=forms.TextInput(
+            attrs={
+                "readonly": True,
+                "inputmode": "decimal",
+                "autocomplete": "off",
+                "class": "bg-body-tertiary",
+            }
+        ),
+        error_messages={
+            "invalid": format_lazy(_("{}应为数字。"), label),
+            "min_value": format_lazy(_("{}应在-{}到{}之间。"), label, limit, limit),
+            "max_value": format_lazy(_("{}应在-{}到{}之间。"), label, limit, limit),
+            "max_decimal_places": format_lazy(_("{}最多保留6位小数。"), label),
+            "max_digits": format_lazy(_("{}应在-{}到{}之间。"), label, limit, limit),
+            "max_whole_digits": format_lazy(_("{}应在-{}到{}之间。"), label, limit, limit),
+        },
+    )
 
 
 class VisitForm(forms.Form):
@@ -115,6 +145,9 @@ class VisitForm(forms.Form):
         required=False,
         help_text=_("默认删除照片中的GPS位置;勾选后照片保留拍摄地点。"),
     )
+    # Filled by the page's 获取当前位置 button (visit-location.js); both or neither.
+    latitude = coordinate_field(_("纬度"), 90)
+    longitude = coordinate_field(_("经度"), 180)
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, groups, group, **kwargs):
@@ -152,6 +185,12 @@ class VisitForm(forms.Form):
         entry = data.get("part_of")
         if entry is not None and start and not entry.date <= start <= (entry.end_date or entry.date):
             self.add_error("part_of", _("走访日期不在所选汇总走访的时间段内。"))
+        if (
+            "latitude" in data
+            and "longitude" in data
+            and (data["latitude"] is None) != (data["longitude"] is None)
+        ):
+            self.add_error("latitude", _("位置须同时有纬度和经度,请重新获取位置或清除。"))
         return data
 
 
@@ -165,33 +204,58 @@ def counted_entries(group: Any) -> Any:
 
 
 class ProblemFoundForm(forms.Form):
-    """One problem found on the visit; a row without a title is ignored."""
+    """One problem found on the visit; a row without a title is ignored. Its category is one of the group's
+    campaign (blank: 未分类); ``at_visit`` puts it where the visit was recorded, when a location was taken."""
 
     target: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("帮扶对象"), queryset=Target.objects.none(), required=False
     )
     title = forms.CharField(label=_("问题"), max_length=200, required=False)
+    category: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("类别"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("未分类"),
+        error_messages={"invalid_choice": _("所选类别不属于本工作组所在的行动。")},
+    )
     description = forms.CharField(
         label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    at_visit = forms.BooleanField(label=_("问题位置同走访位置"), required=False, initial=True)
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
         if group is not None:
             targets = group.targets.order_by("kind__order", "name")
             self.fields["target"].queryset = targets  # type: ignore[attr-defined]
+            categories = Category.objects.filter(campaign_id=group.campaign_id).order_by("order", "name")
+            self.fields["category"].queryset = categories  # type: ignore[attr-defined]
         self.fields["target"].error_messages["invalid_choice"] = _("所选帮扶对象无效。")
 
     def clean(self):
         data = super().clean() or {}
         if data.get("title") and not data.get("target"):
             self.add_error("target", _("请选择问题所在的帮扶对象。"))
-        if not data.get("title") and (data.get("target") or data.get("description")):
+        if not data.get("title") and (data.get("target") or data.get("description") or data.get("category")):
             self.add_error("title", _("请填写问题。"))
         return data
 
 
 ProblemFoundFormSet = forms.formset_factory(ProblemFoundForm, extra=3, max_num=10)
+
+
+def problems_found(
+    formset: forms.BaseFormSet, latitude: Decimal | None, longitude: Decimal | None
+) -> list[dict[str, Any]]:
+    """The filled problem rows, as visit_report takes them: those marked 同走访位置 carry the visit's location."""
+    return [
+        {
+            **{k: row.get(k) for k in ("target", "title", "description", "category")},
+            **({"latitude": latitude, "longitude": longitude} if row.get("at_visit") else {}),
+        }
+        for row in formset.cleaned_data
+        if row.get("title")
+    ]
 
 
 # ---- 帮扶方案, 成效, 评价, 清单 ----------------------------------------------------------------------------------

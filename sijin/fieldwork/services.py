@@ -40,6 +40,32 @@ WORDS_MIN = 4
 WORDS_HINT = "没有具体数字的成效请写明情况,如“订单已到账、陆续发货”。"
 
 
+COORDINATE_LIMITS = {"latitude": ("纬度", 90), "longitude": ("经度", 180)}
+COORDINATE_PLACES = Decimal("0.000001")  # 6 decimals, as the models store them (about 0.1 m)
+
+
+def location_checked(
+    latitude: Decimal | float | str | None, longitude: Decimal | float | str | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """Where a visit or a problem was (WGS 84 degrees, from the phone): both or neither, each in its range,
+    rounded to 6 decimals. Raises ValidationError with Chinese messages keyed by the field."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        raise ValidationError({"latitude": ["位置须同时有纬度和经度。"]})
+    values = []
+    for name, raw in (("latitude", latitude), ("longitude", longitude)):
+        label, limit = COORDINATE_LIMITS[name]
+        try:
+            value = Decimal(str(raw).strip())
+        except ArithmeticError:  # InvalidOperation: not a number
+            raise ValidationError({name: [f"{label}应为数字。"]}) from None
+        if not value.is_finite() or not -limit <= value <= limit:
+            raise ValidationError({name: [f"{label}应在-{limit}到{limit}之间。"]})
+        values.append(value.quantize(COORDINATE_PLACES))
+    return values[0], values[1]
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -61,8 +87,10 @@ def visit_record(
 ) -> Visit:
     """Record a visit. The problems found on it are reported by the caller in the same transaction (the
     走访 page in sijin.desk): problems sit above fieldwork, so this module does not reach up to them.
-    ``part_of`` is the counted entry (3月共走访21次) this single visit is one of: it is not counted again."""
+    ``part_of`` is the counted entry (3月共走访21次) this single visit is one of: it is not counted again.
+    ``latitude``/``longitude``: where it was recorded (optional, both or neither; see location_checked)."""
     _check_visit_targets(group, targets)
+    latitude, longitude = location_checked(latitude, longitude)
     check_date(group.campaign, date, "date")
     check_date(group.campaign, end_date, "end_date")
     visit = Visit(

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from sijin.core.quantities import format_quantity, total_qualifier
 
-from .models import Outcome
+from .models import Outcome, Visit
 
 AMOUNT = Q(per="", value__isnull=False)
 
@@ -73,3 +73,25 @@ def outcomes_total_text(outcomes: Iterable[Outcome]) -> str:
     )
     total = sum((o.value or Decimal(0) for o in amounts), Decimal(0))
     return format_quantity(total, rows[0].indicator.unit, qualifier) if rows else ""
+
+
+def scope_visit_total(visits: "QuerySet[Visit]") -> str:
+    """``visit_total`` of a scope's visits (the 工作台's 走访次数), summed by the database in three light queries:
+    each entry counts its ``occasions`` once, a visit ``part_of`` an entry that is also in ``visits`` adds
+    nothing, and the total is vague when the latest vague entry says so — the same numbers as ``visit_total``.
+
+    ``visits`` must hold each visit once: a filter on the visit or its group (``Visit.objects.visible_to``), not
+    across its targets (``visit_total`` takes any query)."""
+    rows = visits.order_by()
+    # Every visit, less the few that are one of the times of an entry also in the scope: two cheap sums (one
+    # sum of the visits whose entry is not in the scope reads every visit against a subquery).
+    n = rows.aggregate(n=Sum("occasions"))["n"] or 0
+    counted_twice = rows.filter(part_of__isnull=False, part_of__in=rows.values("pk"))
+    n -= counted_twice.aggregate(n=Sum("occasions"))["n"] or 0
+    qualifier = (
+        rows.exclude(occasions_qualifier="")
+        .order_by("-date", "-id")
+        .values_list("occasions_qualifier", flat=True)
+        .first()
+    )
+    return format_quantity(n, "次", qualifier or "")

@@ -7,12 +7,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIteratorValue
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
-from sijin.campaigns.models import Category, Indicator, MeasureType, TargetKind
+from sijin.campaigns.models import Campaign, Category, Indicator, MeasureType, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import check_date
 from sijin.core.forms import MultipleFileField
 from sijin.core.quantities import parse_quantity
@@ -22,6 +25,7 @@ from sijin.fieldwork.photos import photo_check, sniff_image_type
 
 from .models import Action, Level, Problem, Status
 from .services import BULK_LIMIT
+from .similar import title_filter
 from .supervision import light_q
 from .workflow import FIELD_LABELS, MEASURE_ACTIONS, ReturnReason, Transition, routing_orgs
 
@@ -47,6 +51,42 @@ SORTS = {
 DEFAULT_SORT = "-reported_on"
 
 
+class PlainSelect(forms.Select):
+    """A <select> whose options are written out here rather than through a template include each.
+
+    The same HTML as Django's ``select.html`` and ``select_option.html`` (without optgroups, unused here). The
+    问题台账 shows some hundreds of options (承办单位, the bulk bar's units and handlers), and one include per
+    option was most of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(option["value"]), flatatt(option["attrs"]), option["label"])
+                for _group, choices, _index in widget["optgroups"]
+                for option in choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
+def offer(field: Any, queryset: QuerySet) -> None:
+    """Give a ModelChoiceField its ``queryset`` and its options read once from it, in one plain query.
+
+    Django re-reads a ModelChoiceField's queryset each time it renders, through ``iterator()`` (on PostgreSQL a
+    server-side cursor: three round trips). The queryset still validates a submitted value."""
+    field.queryset = queryset
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [
+        (ModelChoiceIteratorValue(field.prepare_value(obj), obj), field.label_from_instance(obj))
+        for obj in queryset
+    ]
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     """Regions as an indented tree (a full-width space per level below the top one offered)."""
 
@@ -61,23 +101,32 @@ class ProblemFilterForm(forms.Form):
 
     q = forms.CharField(label=_("关键词"), required=False)
     status = forms.ChoiceField(
-        label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False
+        label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False, widget=PlainSelect
     )
-    light = forms.ChoiceField(label=_("亮灯"), choices=LIGHT_CHOICES, required=False)
+    light = forms.ChoiceField(label=_("亮灯"), choices=LIGHT_CHOICES, required=False, widget=PlainSelect)
     level = forms.ChoiceField(
-        label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False
+        label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False, widget=PlainSelect
     )
     category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.none(), required=False, empty_label=_("全部类别")
+        label=_("类别"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("全部类别"),
+        widget=PlainSelect,
     )
     handling_org = forms.ModelChoiceField(
         label=_("承办单位"),
         queryset=Organization.objects.none(),
         required=False,
         empty_label=_("全部承办单位"),
+        widget=PlainSelect,
     )
     kind = forms.ModelChoiceField(
-        label=_("对象类型"), queryset=TargetKind.objects.none(), required=False, empty_label=_("全部对象类型")
+        label=_("对象类型"),
+        queryset=TargetKind.objects.none(),
+        required=False,
+        empty_label=_("全部对象类型"),
+        widget=PlainSelect,
     )
     # Cascading 省→市→县 selects with static/sijin/region-picker.js, a plain indented select without it.
     region = RegionChoiceField(
@@ -85,7 +134,7 @@ class ProblemFilterForm(forms.Form):
         queryset=Region.objects.none(),
         required=False,
         empty_label=_("全部区划"),
-        widget=forms.Select(attrs={"data-region-picker": ""}),
+        widget=PlainSelect(attrs={"data-region-picker": ""}),
     )
     reported_from = forms.DateField(
         label=_("发现日期自"),
@@ -97,24 +146,148 @@ class ProblemFilterForm(forms.Form):
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, problems, **kwargs):
+    def __init__(self, *args, user: access.Viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        campaigns = problems.values("campaign_id")
-        categories = Category.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order")
-        kinds = TargetKind.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order")
-        units = Organization.objects.filter(
-            pk__in=problems.exclude(handling_org=None).values("handling_org_id")
+        scope = LedgerScope(user)
+        campaigns = scope.campaigns()
+        offer(
+            self.fields["category"],
+            Category.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order"),
         )
-        self.fields["category"].queryset = categories  # type: ignore[attr-defined]
-        self.fields["kind"].queryset = kinds  # type: ignore[attr-defined]
-        self.fields["handling_org"].queryset = units.order_by("name")  # type: ignore[attr-defined]
+        offer(
+            self.fields["kind"],
+            TargetKind.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order"),
+        )
+        offer(self.fields["handling_org"], scope.units().order_by("name").only("id", "name"))
         region_field: Any = self.fields["region"]
-        region_field.queryset = ledger_regions(problems)
-        region_field.top_level = min((r.level for r in region_field.queryset), default=RegionLevel.PROVINCE)
+        region_field.queryset = scope.regions()
+        shown = scope.regions_shown(self.data.get("region") if self.is_bound else None)
+        region_field.top_level = min((r.level for r in shown), default=RegionLevel.PROVINCE)
+        region_field.choices = [("", region_field.empty_label)] + [
+            (r.code, region_field.label_from_instance(r)) for r in shown
+        ]
 
     def ordering(self) -> str:
         sort = getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT
         return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+
+    def order_by(self) -> tuple[str, str]:
+        """The list's order as columns, for ``order_by``: the sort's column, then the id the same way round —
+        a stable order that an index on (column, id) gives read forwards or backwards, which keyset pages
+        seek in; the export's order too when the list was sorted."""
+        sort = self.ordering()
+        sign = "-" if sort.startswith("-") else ""
+        return f"{sign}{SORTS[sort.lstrip('-')]}", f"{sign}id"
+
+
+def _ancestors(code: str, level: int) -> set[str]:
+    """The codes of the regions above one (its prefix at each level above, padded with zeros)."""
+    return {code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv < level}
+
+
+class LedgerScope:
+    """What the 问题台账's drop-downs offer a user, read from the scope's own small tables — the user's region
+    grants, groups, units and campaigns — never by scanning the problems in scope (a million for a province).
+
+    The scope's *roots* are region subtrees: an office's or leader's region, the regions of the groups of a
+    group leader, member or dispatching unit (a group's targets, so its problems, lie in its region). A
+    problem of a root is routed to a unit of its region line or to its group's sending unit
+    (``problems.workflow.routing_orgs``), and belongs to a campaign organised in that line. A handler sees
+    only their units' problems: those few are read directly (an index on the unit).
+    """
+
+    def __init__(self, user: access.Viewer):
+        self.admin = access.is_admin(user)
+        groups = WorkGroup.objects.filter(
+            Q(dispatching_org_id__in=access.unit_ids(user)) | Q(id__in=access.group_ids(user))
+        )  # no query at all for an office: Django sees that the condition holds nothing
+        self.groups = list(
+            groups.select_related("region").only("campaign_id", "dispatching_org_id", "region")
+        )
+        roots = {
+            g.region.code: g.region for g in access.grants(user) if g.role in access.REGION_ROLES and g.region
+        }
+        roots |= {g.region.code: g.region for g in self.groups}
+        self.roots = list(roots.values())
+        self.handler_orgs = access.handler_org_ids(user)
+        self.handled = (
+            Problem.objects.filter(handling_org_id__in=self.handler_orgs) if self.handler_orgs else None
+        )
+
+    def _within(self, field: str) -> Q:
+        q = Q(pk__in=[])
+        for root in self.roots:
+            q |= access.region_within_q(field, root.prefix)
+        return q
+
+    def _line_codes(self) -> set[str]:
+        """The roots and the regions above them."""
+        codes: set[str] = set()
+        for root in self.roots:
+            codes |= _ancestors(root.code, root.level) | {root.code}
+        return codes
+
+    def campaigns(self) -> QuerySet[Campaign]:
+        if self.admin:
+            return Campaign.objects.all()
+        q = Q(pk__in={g.campaign_id for g in self.groups}) | self._within("region_id")
+        if self.roots:
+            q |= Q(region_id__in=self._line_codes())
+        if self.handled is not None:
+            q |= Q(pk__in=self.handled.values("campaign_id"))
+        return Campaign.objects.filter(q)
+
+    def units(self) -> QuerySet[Organization]:
+        if self.admin:
+            return Organization.objects.all()
+        q = Q(pk__in=self.handler_orgs) | self._within("region_id")
+        if self.roots:
+            senders = WorkGroup.objects.filter(
+                self._within("region_id") | Q(pk__in=[g.pk for g in self.groups])
+            )
+            q |= Q(region_id__in=self._line_codes()) | Q(pk__in=senders.values("dispatching_org_id"))
+        return Organization.objects.filter(q)
+
+    def _handled_codes(self) -> set[str]:
+        """A handler's: the regions of their units' problems and the regions above (as the list had them)."""
+        if self.handled is None:
+            return set()
+        if not hasattr(self, "_handled"):
+            self._handled = set(ledger_regions(self.handled).values_list("code", flat=True))
+        return self._handled
+
+    def regions(self) -> QuerySet[Region]:
+        """Every region a filter may name: any level of the roots' subtrees, and a handler's regions."""
+        if self.admin:
+            return Region.objects.all()
+        return Region.objects.filter(self._within("code") | Q(code__in=self._handled_codes()))
+
+    def regions_shown(self, chosen: str | None = None) -> list[Region]:
+        """The regions the drop-down lists: the roots' subtrees down to the counties (a town or village that a
+        dashboard link filters by is listed when chosen), without the common trunk above the first branch
+        (滨州市 when everything is in 滨州市: choosing it changes nothing)."""
+        counties = Q(level__lte=RegionLevel.COUNTY) & (Q() if self.admin else self._within("code"))
+        q = counties | Q(code__in=self._handled_codes())
+        if chosen:
+            q |= Q(code=chosen[:12])
+        found = list(self.regions().filter(q).only("code", "name", "level").order_by("code"))
+        regions = [r for r in found if r.code != chosen or r.level <= RegionLevel.COUNTY]
+        levels = sorted({r.level for r in regions})
+        while len(levels) > 1 and sum(r.level == levels[0] for r in regions) == 1:
+            levels.pop(0)
+        return [r for r in found if r not in regions or r.level >= levels[0]]
+
+
+def keyword_filter(problems: QuerySet[Problem], q: str) -> QuerySet[Problem]:
+    """The 关键词 filter (``?q=``): the problems whose title or target's name contains ``q``.
+
+    The one place the list's (and the export's) keyword search is decided; ``LIKE '%…%'`` reads every row in
+    scope; the title goes through the trigram index instead (``problems.similar.title_filter``)."""
+    titles = title_filter(Problem.objects.all(), q).values("pk")  # the trigram index (pg_trgm / FTS5)
+    targets = Target.objects.filter(name__contains=q).values(
+        "pk"
+    )  # a few hundred thousand short names at most
+    return problems.filter(Q(pk__in=titles) | Q(target__in=targets))
 
 
 def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> QuerySet[Problem]:
@@ -125,12 +298,12 @@ def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> Que
     form.is_valid()
     data = form.cleaned_data
     if q := data.get("q"):
-        problems = problems.filter(Q(title__contains=q) | Q(target__name__contains=q))
+        problems = keyword_filter(problems, q)
     for name in ("status", "level", "category", "handling_org"):
         if value := data.get(name):
             problems = problems.filter(**{name: value})
     if region := data.get("region"):
-        problems = problems.filter(region__code__startswith=region.prefix)
+        problems = problems.filter(access.region_within_q("region_id", region.prefix))
     if kind := data.get("kind"):
         problems = problems.filter(target__kind=kind)
     if light := data.get("light"):
@@ -163,7 +336,7 @@ def ledger_regions(problems) -> QuerySet[Region]:
     )
 
 
-class HandlerSelect(forms.Select):
+class HandlerSelect(PlainSelect):
     """承办人 options carry their unit (``data-org``): problem-routing.js offers only the chosen unit's people.
 
     The server refuses a handler of another unit anyway (ActionForm.clean, workflow._routing)."""
@@ -544,6 +717,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(
         label=_("批量操作"),
         choices=[(Action.TRIAGE, _("批量交办")), (Action.URGE, _("批量催办"))],
+        widget=PlainSelect,
         error_messages={"required": _("请选择批量操作。"), "invalid_choice": _("批量操作选择无效。")},
     )
     problems = IdListField(error_messages={"required": _("请先勾选问题。")})
@@ -552,6 +726,7 @@ class BulkForm(forms.Form):
         choices=[("", _("办理层级")), *Level.choices],
         required=False,
         error_messages={"invalid_choice": _("办理层级选择无效。")},
+        widget=PlainSelect,
     )
     handling_org = forms.ModelChoiceField(
         label=_("承办单位"),
@@ -559,6 +734,7 @@ class BulkForm(forms.Form):
         required=False,
         empty_label=_("承办单位"),
         error_messages={"invalid_choice": _("承办单位选择无效。")},
+        widget=PlainSelect,
     )
     handler = forms.ModelChoiceField(
         label=_("承办人"),
@@ -592,10 +768,13 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         action: Any = self.fields["action"]
         action.choices = [c for c in action.choices if c[0] in actions]
-        org: Any = self.fields["handling_org"]
-        org.queryset = orgs
-        handler: Any = self.fields["handler"]
-        handler.queryset = Person.objects.filter(organization__in=orgs).order_by("name")
+        handlers = Person.objects.filter(organization__in=orgs).order_by("name")
+        if self.is_bound:  # a submitted form is only checked: the querysets check the values sent
+            self.fields["handling_org"].queryset = orgs  # type: ignore[attr-defined]
+            self.fields["handler"].queryset = handlers  # type: ignore[attr-defined]
+        else:
+            offer(self.fields["handling_org"], orgs)
+            offer(self.fields["handler"], handlers)
 
     def clean_problems(self):
         ids = self.cleaned_data["problems"]

@@ -281,6 +281,31 @@ class Problem(models.Model):
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
             models.Index(fields=["target"], name="problem_target_idx"),  # target timeline
+            # ---- the 问题台账 at province scale (problems.views.problem_list, core.pagination.keyset_paginate):
+            # a page is read in its order from an index, and a keyset page seeks into it, instead of sorting
+            # every row of the scope. Sorts: 发现日期 (reported_on, id), the default, and 办结期限 (deadline, id),
+            # each read forwards or backwards. Scopes (accounts.access.problem_q): a group and a handling unit
+            # are an equality, so (scope, sort, id) gives the page in order; an office's region subtree is a
+            # range of codes (region_id >= '3713' AND region_id < '3714') spanning many regions, so the
+            # planner either reads (sort, id) in order skipping other regions (a city: a quarter of the rows)
+            # or reads (region, sort, id) for the subtree and sorts it (a county). Other filters (status,
+            # light, category …) are checked on the rows as they are read.
+            # Unscoped (the admin), and an office whose subtree holds a good share of the rows:
+            models.Index(fields=["reported_on", "id"], name="problem_reported_idx"),
+            models.Index(fields=["deadline", "id"], name="problem_deadline_idx"),
+            # An office or leader whose subtree is a small share of the rows (a county):
+            models.Index(fields=["region", "reported_on", "id"], name="problem_region_reported_idx"),
+            models.Index(fields=["region", "deadline", "id"], name="problem_region_deadline_idx"),
+            # A group leader or member (a group), a dispatching unit (its groups, one index read per group):
+            models.Index(fields=["group", "reported_on", "id"], name="problem_group_reported_idx"),
+            models.Index(fields=["group", "deadline", "id"], name="problem_group_deadline_idx"),
+            # A handler (a handling unit):
+            models.Index(fields=["handling_org", "reported_on", "id"], name="problem_org_reported_idx"),
+            models.Index(fields=["handling_org", "deadline", "id"], name="problem_org_deadline_idx"),
+            # A status filter (办理中 …, the dashboard's click-throughs), newest first, in any scope:
+            models.Index(fields=["status", "reported_on", "id"], name="problem_status_reported_idx"),
+            # 工作台's 最近动态: the problems changed last.
+            models.Index(fields=["updated_at"], name="problem_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -324,7 +349,13 @@ class ProblemEvent(models.Model):
         verbose_name = _("问题事件")
         verbose_name_plural = _("问题事件")
         ordering = ["problem", "at", "id"]
-        indexes = [models.Index(fields=["problem", "at"], name="problemevent_timeline_idx")]
+        indexes = [
+            models.Index(fields=["problem", "at"], name="problemevent_timeline_idx"),
+            # ---- supervision at province scale (migration 0010_supervision_indexes): the 工作台's 待审批延期
+            # (desk.todos: a 申请延期 with no 批准/驳回 after it) reads the few events of these actions from
+            # here, with their problem and id, instead of scanning every event of every problem.
+            models.Index(fields=["action", "problem", "id"], name="problemevent_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status}→{self.to_status}"

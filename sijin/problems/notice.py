@@ -48,7 +48,7 @@ from sijin.core.officedoc import (
     set_fonts,
     set_widths,
 )
-from sijin.core.workdays import add_workdays, workdays_between
+from sijin.core.workdays import add_workdays, workdays_between, workdays_since
 from sijin.directory.models import Organization
 
 from .models import OPEN_STATUSES, NoticeCounter, Problem
@@ -101,16 +101,19 @@ def notice_issue(
     return notice
 
 
-def overdue_workdays(problem: Problem, today: date) -> int | None:
+def overdue_workdays(problem: Problem, today: date, late: dict[date, int] | None = None) -> int | None:
     """Working days past the deadline as of ``today``, while the problem is open; None otherwise (a problem
-    closed in 2020 is not 1,660 days overdue)."""
+    closed in 2020 is not 1,660 days overdue). ``late``: the counts by deadline (``workdays_since``) when the
+    caller has them for many problems."""
     if problem.status not in OPEN_STATUSES or problem.deadline is None or problem.deadline >= today:
         return None
+    if late is not None and problem.deadline in late:
+        return late[problem.deadline]
     return workdays_between(problem.deadline, today)
 
 
-def overdue_text(problem: Problem, today: date) -> str:
-    days = overdue_workdays(problem, today)
+def overdue_text(problem: Problem, today: date, late: dict[date, int] | None = None) -> str:
+    days = overdue_workdays(problem, today, late)
     if days is not None and days > 0:
         return f"超期{days}个工作日"
     return "临期" if problem.status in OPEN_STATUSES and problem.deadline is not None else ""
@@ -131,7 +134,9 @@ def notice_docx(notice: Notice, problems: Sequence[Problem]) -> bytes:
     red_rule(reference)
     _para(doc, TITLE, TITLE_FONT, TITLE_SIZE, WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.space_after = LINE
     _para(doc, f"{notice.org.name}:", BODY_FONT, BODY_SIZE, body=True, indent=False)
-    overdue = sum(1 for p in problems if (overdue_workdays(p, today) or 0) > 0)
+    # Counted once per distinct deadline (one query for the holiday overrides), not once per problem.
+    late = workdays_since((p.deadline for p in problems if p.deadline), today)
+    overdue = sum(1 for p in problems if (overdue_workdays(p, today, late) or 0) > 0)
     report_by = add_workdays(today, REPLY_WORKDAYS)
     _para(
         doc,
@@ -142,7 +147,7 @@ def notice_docx(notice: Notice, problems: Sequence[Problem]) -> bytes:
         BODY_SIZE,
         body=True,
     )
-    _problems_table(doc, problems, today)
+    _problems_table(doc, problems, today, late)
     # 落款 and 成文日期: 右空四字, one blank line below the body.
     _para(doc, "", BODY_FONT, BODY_SIZE, body=True)
     for text in (notice.issuer, chinese_date(today)):
@@ -183,7 +188,9 @@ def _para(
     return p
 
 
-def _problems_table(doc: DocxDocument, problems: Sequence[Problem], today: date) -> None:
+def _problems_table(
+    doc: DocxDocument, problems: Sequence[Problem], today: date, late: dict[date, int]
+) -> None:
     rows = [list(HEADERS)]
     for i, p in enumerate(problems, 1):
         rows.append(
@@ -193,7 +200,7 @@ def _problems_table(doc: DocxDocument, problems: Sequence[Problem], today: date)
                 p.title,
                 f"{p.assigned_on:%Y-%m-%d}" if p.assigned_on else "",
                 f"{p.deadline:%Y-%m-%d}" if p.deadline else "",
-                overdue_text(p, today),
+                overdue_text(p, today, late),
             ]
         )
     table = doc.add_table(rows=len(rows), cols=len(HEADERS))

@@ -6,9 +6,11 @@
 Cancelled and merged problems are not counted at all.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -50,6 +52,17 @@ class Rates:
     def satisfaction_rate(self) -> Decimal | None:
         return self._pct(self.satisfied, self.verified)
 
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> "Rates":
+        """The rates of one row of a grouped query annotated with ``rate_counts``."""
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    @classmethod
+    def summed(cls, rows: Iterable[Mapping[str, Any]]) -> "Rates":
+        """The rates of all the groups together: every count adds up."""
+        rows = list(rows)
+        return cls(**{f.name: sum(row[f.name] for row in rows) for f in fields(cls)})
+
     def as_list(self) -> list[tuple[str, Decimal | None]]:
         return [
             (gettext_noop("响应率"), self.response_rate),
@@ -64,18 +77,29 @@ def compute_rates(problems: QuerySet[Problem], today: date | None = None) -> Rat
 
     ``today`` (default: the local date) decides which unsigned problems are already late for 响应率.
     """
+    return Rates(**counted(problems).aggregate(**rate_counts(today)))
+
+
+def counted(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The problems the rates count (cancelled and merged ones are not counted at all)."""
+    return problems.exclude(status__in=VOID_STATUSES)
+
+
+def rate_counts(today: date | None = None) -> dict[str, Count]:
+    """The counts behind the rates as aggregates over ``counted`` problems: for a grouped query that wants
+    each group's rates beside counts of its own (``Rates.of`` each row, ``Rates.summed`` all of them)."""
     today = today or timezone.localdate()
-    counted = problems.exclude(status__in=VOID_STATUSES)
     solved = Q(status__in=SOLVED_STATUSES)
     due = Q(accepted_on__isnull=False) | Q(accept_by__lt=today)
-    row = counted.aggregate(
-        total=Count("id"),
-        solved=Count("id", filter=solved),
-        due_to_accept=Count("id", filter=Q(assigned_on__isnull=False) & due),
-        accepted_in_time=Count("id", filter=Q(accepted_on__isnull=False, accepted_on__lte=F("accept_by"))),
-        solved_with_deadline=Count("id", filter=solved & Q(deadline__isnull=False)),
-        solved_on_time=Count("id", filter=solved & Q(deadline__isnull=False, resolved_on__lte=F("deadline"))),
-        verified=Count("id", filter=~Q(satisfaction="")),
-        satisfied=Count("id", filter=Q(satisfaction__in=("satisfied", "basic"))),
-    )
-    return Rates(**row)
+    return {
+        "total": Count("id"),
+        "solved": Count("id", filter=solved),
+        "due_to_accept": Count("id", filter=Q(assigned_on__isnull=False) & due),
+        "accepted_in_time": Count("id", filter=Q(accepted_on__isnull=False, accepted_on__lte=F("accept_by"))),
+        "solved_with_deadline": Count("id", filter=solved & Q(deadline__isnull=False)),
+        "solved_on_time": Count(
+            "id", filter=solved & Q(deadline__isnull=False, resolved_on__lte=F("deadline"))
+        ),
+        "verified": Count("id", filter=~Q(satisfaction="")),
+        "satisfied": Count("id", filter=Q(satisfaction__in=("satisfied", "basic"))),
+    }

@@ -4,6 +4,7 @@ workflow.problem_transition()."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from sijin.core.services import recorded_actor, validated
 from sijin.directory.models import Organization, Person
 from sijin.fieldwork.models import Visit
 from sijin.fieldwork.photos import photo_prepared, stored_name, visit_photo_add
-from sijin.fieldwork.services import visit_record
+from sijin.fieldwork.services import location_checked, visit_record
 
 from .models import VOID_STATUSES, Action, Level, Problem, ProblemAttachment, ProblemEvent, Status
 from .supervision import problem_urge
@@ -39,13 +40,17 @@ def problem_report(
     category: Category | None = None,
     description: str = "",
     responsible: Person | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Problem:
-    """上报: a problem found at a target, optionally on a visit. Starts as 已上报 with one event."""
+    """上报: a problem found at a target, optionally on a visit, optionally where it was seen (``latitude``,
+    ``longitude``: both or neither). Starts as 已上报 with one event."""
     if target.group_id is None:
         raise ValidationError({"target": ["该帮扶对象尚未分配工作组,不能上报问题。"]})
     if category is not None and category.campaign_id != target.campaign_id:
         raise ValidationError({"category": ["问题类别不属于该行动。"]})
     check_date(target.campaign, reported_on, "reported_on")
+    latitude, longitude = location_checked(latitude, longitude)
     problem = Problem(
         campaign_id=target.campaign_id,
         target=target,
@@ -57,6 +62,8 @@ def problem_report(
         description=description,
         reported_on=reported_on,
         responsible=responsible,
+        latitude=latitude,
+        longitude=longitude,
         created_by=recorded_actor(actor),
     )
     validated(problem, exclude=["created_by"])
@@ -97,13 +104,16 @@ def visit_report(
     problems: Iterable[dict[str, Any]] = (),
     photos: Iterable[File] = (),
     keep_location: bool = False,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Visit:
     """A visit with the problems found on it and its photos, as the field entry sends them: all saved or none.
 
     One entry may cover several targets and a date range with a count (3月共走访21次: ``date`` … ``end_date``,
     ``occasions=21``); it is counted once. Each problem is a dict with ``target``, ``title`` and optionally
-    ``description``; it is reported on the visit's date. The photos lose their GPS location unless
-    ``keep_location``.
+    ``description``, ``category`` (of the group's campaign) and ``latitude``/``longitude``; it is reported on the
+    visit's date. ``latitude``/``longitude`` are where the visit was recorded (both or neither). The photos lose
+    their GPS location unless ``keep_location``.
     """
     visit = visit_record(
         actor=actor,
@@ -115,6 +125,8 @@ def visit_report(
         mode=mode,
         participants=participants,
         notes=notes,
+        latitude=latitude,
+        longitude=longitude,
     )
     for row in problems:
         problem_report(
@@ -122,8 +134,11 @@ def visit_report(
             visit=visit,
             target=row["target"],
             title=row["title"],
-            description=row.get("description", ""),
+            description=row.get("description") or "",
+            category=row.get("category"),
             reported_on=date,
+            latitude=row.get("latitude"),
+            longitude=row.get("longitude"),
         )
     for uploaded in photos:
         visit_photo_add(actor=actor, visit=visit, uploaded_file=uploaded, keep_location=keep_location)

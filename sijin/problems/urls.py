@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_similar
 
 app_name = "problems"
 urlpatterns = [
@@ -13,5 +13,9 @@ urlpatterns = [
     path("bulk/", views.problem_bulk, name="problem_bulk"),
     path("attachments/<id:pk>/", views.problem_attachment, name="problem_attachment"),
     path("supervision/", views.supervision, name="supervision"),
+    path("similar/", views_similar.problem_similar, name="problem_similar"),
+    path("<id:pk>/similar/", views_similar.problem_similar_panel, name="problem_similar_panel"),
+    path("common/", views_similar.common_list, name="common_list"),
+    path("common/checklist/", views_similar.common_checklist, name="common_checklist"),
     path("supervision/<id:org_id>/notice.docx", views.supervision_notice, name="supervision_notice"),
 ]

@@ -2,17 +2,17 @@
 unit, with the printable 督办通知单 .docx). Thin: access, form, service, render."""
 
 from datetime import date
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -22,8 +22,8 @@ from sijin.accounts.models import Role
 from sijin.core.audit import audit_read
 from sijin.core.models import AuditAction
 from sijin.core.once import FormTokenSpent, form_token, form_token_spend
-from sijin.core.pagination import paginate
-from sijin.core.workdays import workdays_left
+from sijin.core.pagination import count_total, keyset_paginate, paginate
+from sijin.core.workdays import workdays_left, workdays_since
 from sijin.directory.models import Organization
 from sijin.fieldwork.models import VisitPhoto
 
@@ -36,23 +36,39 @@ from .forms import (
     bulk_orgs,
     filter_problems,
 )
-from .models import RUNNING_STATUSES, VOID_STATUSES, Action, Problem, ProblemAttachment, Status
+from .models import (
+    RUNNING_STATUSES,
+    VOID_STATUSES,
+    WORKING_STATUSES,
+    Action,
+    Light,
+    Problem,
+    ProblemAttachment,
+    Status,
+)
 from .notice import notice_docx, notice_issue
-from .rates import compute_rates
+from .rates import Rates, counted, rate_counts
 from .services import BULK_LIMIT, BulkResult, problem_bulk_act, problem_photo_add
 from .supervision import (
     URGERS,
     annotate_light,
-    days_overdue,
-    light_q,
+    light_conditions,
     may_urge,
     problem_light,
     problem_urge,
 )
-from .workflow import TRANSITIONS, TRIAGERS, StaleProblem, allowed_actions, problem_transition
+from .workflow import (
+    TRANSITIONS,
+    TRIAGERS,
+    StaleProblem,
+    allowed_actions,
+    pending_extension,
+    problem_transition,
+)
 
 PAGE_SIZE = 50
-SUPERVISION_LIMIT = 1000  # rows shown on the 督办 page; the ledger export has all of them
+SUPERVISION_UNITS = 10  # handling units on one 督办 page
+SUPERVISION_ROWS = 5  # rows shown per unit, most overdue first; the 问题台账 has the rest
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LIST_COLUMNS = (
     "id", "title", "status", "level", "reported_on", "deadline", "resolved_on", "campaign_id",
@@ -62,18 +78,19 @@ LIST_COLUMNS = (
 
 @login_required
 def problem_list(request):
-    visible = Problem.objects.visible_to(request.user)
-    form = ProblemFilterForm(request.GET or None, problems=visible)
-    problems = filter_problems(visible, form)
-    problems = (
+    """问题台账: the user's problems, filtered and sorted, a keyset page at a time (core.pagination), with the
+    total exact when cheap and estimated when not. A fixed number of queries whatever the rows."""
+    form = ProblemFilterForm(request.GET or None, user=request.user)
+    problems = filter_problems(Problem.objects.visible_to(request.user), form)
+    rows = (
         annotate_light(problems)
         .select_related("target", "handling_org", "category", "group")
         .only(*LIST_COLUMNS, "region_id", "group__dispatching_org_id")
     )
-    ordering = form.ordering()
-    page = paginate(request, problems.order_by(ordering, "-id"), PAGE_SIZE)
+    page = keyset_paginate(request, rows, form.order_by(), PAGE_SIZE, total=lambda: count_total(problems))
     export_query = request.GET.copy()  # 导出当前筛选: every filter, applied by the export with the same code
-    export_query.pop("page", None)
+    for name in ("page", "after", "before"):
+        export_query.pop(name, None)
     actions = _bulk_actions(request.user)
     bulk = (
         BulkForm(actions=actions, orgs=bulk_orgs(list(page)), auto_id="bulk-%s")
@@ -86,7 +103,7 @@ def problem_list(request):
         {
             "form": form,
             "page_obj": page,
-            "sort": ordering,
+            "sort": form.ordering(),
             "sorts": SORTS,
             "bulk": bulk,
             "bulk_limit": BULK_LIMIT,
@@ -229,6 +246,14 @@ def deadline_note(problem: Problem, today: date) -> str:
     return ""
 
 
+def extension_note(problem: Problem) -> str:
+    """A 申请延期 waiting for the office, said next to the deadline it would move."""
+    request = pending_extension(problem) if problem.status in WORKING_STATUSES else None
+    if request is None:
+        return ""
+    return _("延期申请待审批:申请延至%(day)s") % {"day": request.data.get("new_deadline", "—")}
+
+
 def _action_notice(problem: Problem, action: str) -> str:
     """What the action did, in words; 回访 says plainly whether it closed the problem (销号) or reopened it."""
     if action == Action.VERIFY and problem.status == Status.CLOSED:
@@ -292,6 +317,7 @@ def _render_detail(
         "problem": problem,
         "light": problem_light(problem, today),
         "deadline_note": deadline_note(problem, today),
+        "extension_note": extension_note(problem),
         # Newest first: by the day it happened, then as entered.
         "events": problem.events.select_related("actor")
         .prefetch_related("attachments")
@@ -414,48 +440,116 @@ def problem_urge_view(request, pk):
 
 
 # ---- 督办 ------------------------------------------------------------------------------------------------------
-def _attention(user, today: date):
-    """The user's visible near-due (yellow) and overdue (red) problems, most overdue first."""
-    problems = Problem.objects.visible_to(user).filter(light_q("yellow", today) | light_q("red", today))
-    return (
-        annotate_light(problems, today)
-        .select_related("handling_org", "target", "group", "campaign")
-        .order_by("handling_org__name", "handling_org_id", "deadline", "id")
-    )
+def _attention(user, today: date, lights: dict[Light, Q] | None = None):
+    """The user's visible near-due (yellow) and overdue (red) problems."""
+    lights = lights or light_conditions(today)
+    return Problem.objects.visible_to(user).filter(lights[Light.YELLOW] | lights[Light.RED])
+
+
+def _unit_q(org_ids: list) -> Q:
+    """Problems of these handling units (``None``: the ones the group handles itself, 工作组自办)."""
+    q = Q(handling_org_id__in=[pk for pk in org_ids if pk is not None])
+    return q | Q(handling_org=None) if None in org_ids else q
 
 
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
+    """Near-due and overdue problems by handling unit, the units with most overdue first, a page of units at a
+    time with the most overdue rows of each (the rest in the 问题台账, filtered by unit and light).
+
+    A fixed number of queries whatever the rows: the deadline clock (two), every unit's red and yellow counts
+    and rates (one grouped query, whose sum is the rates overall), the rows shown (their ids ranked per unit
+    by a window, then the rows), and their working days overdue (one query for the holiday overrides,
+    counted once per distinct deadline)."""
     today = timezone.localdate()
-    rows = list(_attention(request.user, today)[:SUPERVISION_LIMIT])
-    for p in rows:
-        p.days_overdue = days_overdue(p, today)
-        p.may_urge = may_urge(request.user, p)
+    lights = light_conditions(today)
     visible = Problem.objects.visible_to(request.user)
-    units = []
-    for org_id, items in groupby(rows, key=lambda p: p.handling_org_id):
-        problems = list(items)
-        units.append(
-            {
-                "org": problems[0].handling_org,
-                "problems": problems,
-                "red": sum(p.light == "red" for p in problems),
-                "yellow": sum(p.light == "yellow" for p in problems),
-                "rates": compute_rates(visible.filter(handling_org_id=org_id)).as_list(),
-            }
+    grouped = list(
+        counted(visible)
+        .order_by()
+        .values("handling_org_id", "handling_org__name")
+        .annotate(
+            **rate_counts(today),
+            red=Count("id", filter=lights[Light.RED]),
+            yellow=Count("id", filter=lights[Light.YELLOW]),
         )
+    )
+    chased = sorted(
+        (u for u in grouped if u["red"] or u["yellow"]),
+        key=lambda u: (-u["red"], -u["yellow"], u["handling_org__name"] or "", u["handling_org_id"] or 0),
+    )
+    page = paginate(request, chased, SUPERVISION_UNITS)
+    org_ids = [u["handling_org_id"] for u in page]
+    by_unit: dict[int | None, list[Problem]] = {pk: [] for pk in org_ids}
+    if org_ids:
+        ranked = (
+            _attention(request.user, today, lights)
+            .filter(_unit_q(org_ids))
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("handling_org_id")],
+                    order_by=[F("deadline").asc(), F("id").asc()],
+                )
+            )
+            .filter(rank__lte=SUPERVISION_ROWS)
+            .values_list("pk", flat=True)
+        )
+        # The ids first, as a list: as a subquery the planner cannot tell it is a few rows.
+        rows = (
+            Problem.objects.filter(pk__in=list(ranked))
+            .annotate(light=Case(When(lights[Light.RED], then=Value("red")), default=Value("yellow")))
+            .select_related("handling_org", "target", "group")
+            .order_by("deadline", "id")
+        )
+        for row in rows:
+            by_unit[row.handling_org_id].append(row)
+    late = workdays_since((p.deadline for ps in by_unit.values() for p in ps if p.deadline), today)
+    for ps in by_unit.values():
+        for p in ps:
+            overdue = p.deadline is not None and p.light == Light.RED  # type: ignore[attr-defined]
+            p.days_overdue = late[p.deadline] if overdue else 0  # type: ignore[attr-defined,index]
+            p.may_urge = may_urge(request.user, p)  # type: ignore[attr-defined]
+    ledger = reverse("problems:problem_list")
+    units = [
+        {
+            "org": by_unit[u["handling_org_id"]][0].handling_org if by_unit[u["handling_org_id"]] else None,
+            "name": u["handling_org__name"],
+            "problems": by_unit[u["handling_org_id"]],
+            "red": u["red"],
+            "yellow": u["yellow"],
+            "more": u["red"] + u["yellow"] - len(by_unit[u["handling_org_id"]]),
+            "rates": Rates.of(u).as_list(),
+            # The unit's whole list, by light, in the ledger (which has no filter for 工作组自办).
+            "red_url": _ledger_url(ledger, u["handling_org_id"], Light.RED),
+            "yellow_url": _ledger_url(ledger, u["handling_org_id"], Light.YELLOW),
+        }
+        for u in page
+    ]
     return render(
         request,
         "problems/supervision.html",
         {
             "units": units,
+            "page_obj": page,
+            "totals": {
+                "units": len(chased),
+                "red": sum(u["red"] for u in chased),
+                "yellow": sum(u["yellow"] for u in chased),
+            },
+            "rows_per_unit": SUPERVISION_ROWS,
             "today": today,
-            "rates": compute_rates(visible).as_list(),
-            "truncated": len(rows) == SUPERVISION_LIMIT,
+            "rates": Rates.summed(grouped).as_list(),
             "can_issue": access.may_issue_notice(request.user),
             "here": request.get_full_path(),
         },
     )
+
+
+def _ledger_url(ledger: str, org_id: int | None, light: str) -> str:
+    if org_id is None:
+        return ""
+    return f"{ledger}?{urlencode({'handling_org': str(org_id), 'light': light, 'sort': 'deadline'})}"
 
 
 @login_required
@@ -464,7 +558,8 @@ def supervision_notice(request: HttpRequest, org_id: int) -> HttpResponse:
     problems = list(
         _attention(request.user, today)
         .filter(handling_org_id=org_id)
-        .select_related("campaign", "group__dispatching_org")
+        .select_related("handling_org", "target", "campaign", "group__dispatching_org")
+        .order_by("deadline", "id")
     )
     if not problems:
         raise Http404("不存在或无权查看")

@@ -25,7 +25,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -51,6 +50,7 @@ from .models import (
     ProblemEvent,
     Status,
 )
+from .notify import notify_step
 
 S = Status
 A = Action
@@ -284,8 +284,7 @@ def problem_transition(
     if extra:
         event.data = event.data | extra
         event.save(update_fields=["data"])
-    if action == A.ESCALATE:
-        _notify_escalation(problem)
+    notify_step(actor=actor, problem=problem, event=event)
     audit(actor, AuditAction.PROBLEM_EVENT, problem, f"{label}:{problem.title}", event=event.pk, step=action)
     return problem
 
@@ -555,23 +554,6 @@ def _record_evidence(event: ProblemEvent, files: Iterable[Any]) -> dict:
         )
         names.append(name)
     return {"evidence": names} if names else {}
-
-
-def _notify_escalation(problem: Problem) -> None:
-    """Tell the office that now holds an escalated problem (in-app)."""
-    from sijin.core.models import Notification
-
-    users = [u for u, _region in access.offices_over(problem.region_id, problem.office_level)]
-    Notification.objects.bulk_create(
-        Notification(
-            user=u,
-            kind=A.ESCALATE,
-            title=f"提级问题待交办:{problem.title}"[:200],
-            body=f"{problem.target.name} 的问题提级至{problem.get_level_display()},请分级交办。",
-            url=reverse("problems:problem_detail", args=[problem.pk]),
-        )
-        for u in users
-    )
 
 
 def _plain(value: Any) -> Any:

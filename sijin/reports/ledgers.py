@@ -12,10 +12,12 @@ a quote prefix, never as a formula (formula injection).
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import IO, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from openpyxl import Workbook
@@ -27,10 +29,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sijin.accounts import access
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import Target, TargetKind, WorkGroup
-from sijin.core.xlsx import header_cells, print_setup, quantity_format, text_cell
+from sijin.core.xlsx import header_cells, print_setup, quantity_format, text_cell, text_value
 from sijin.fieldwork.models import Visit
 from sijin.problems.forms import ProblemFilterForm, filter_problems
-from sijin.problems.models import Light, Problem, ProblemEvent
+from sijin.problems.models import Level, Light, Problem, ProblemEvent, Status
 from sijin.problems.supervision import annotate_light
 
 CHUNK = 2000
@@ -216,7 +218,7 @@ def problem_filter_form(user: access.Viewer, query: Mapping[str, str]) -> Proble
     """The 问题台账's filter form bound to ``query``, on the user's visible problems as on the list (so a value
     is valid here exactly when the list offers it). A value the form refuses — out of the user's scope, no
     longer there, not a date — is refused in Chinese: an export must never quietly widen what was asked."""
-    form = ProblemFilterForm(dict(query), problems=Problem.objects.visible_to(user))
+    form = ProblemFilterForm(dict(query), user=user)
     if not form.is_valid():
         raise ValidationError(
             [
@@ -273,7 +275,7 @@ def _problems(
         return qs.order_by("reported_on", "id"), ""
     form = problem_filter_form(user, query)
     qs = filter_problems(qs, form)
-    ordering = (form.ordering(), "-id") if form.cleaned_data.get("sort") else ("reported_on", "id")
+    ordering = form.order_by() if form.cleaned_data.get("sort") else ("reported_on", "id")
     return qs.order_by(*ordering), problem_filters_text(form)
 
 
@@ -291,32 +293,57 @@ def _date_filtered_visits(
 
 
 def problem_ledger(user: access.Viewer, **filters: Any) -> Ledger:
-    """问题清单; ``filters``: the 清单 page's ``group``, ``start``, ``end`` and the 问题台账's ``query``."""
+    """问题清单; ``filters``: the 清单 page's ``group``, ``start``, ``end`` and the 问题台账's ``query``.
+
+    Its rows are tuples from one SELECT (the names joined in SQL), streamed (``iterator``: a server-side cursor
+    on PostgreSQL), with the coded columns turned into words by a dict made once: no model instance per row."""
     problems, described = _problems(user, **filters)
-    qs = problems.select_related("target__kind", "group", "region", "category", "handling_org")
+    qs = problems.values_list(
+        "id",
+        "target__name",
+        "target__kind__name",
+        "group__name",
+        "region__name",
+        "title",
+        "description",
+        "category__name",
+        "reported_on",
+        "level",
+        "handling_org__name",
+        "status",
+    )
 
     def rows() -> Iterator[list[Any]]:
-        for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
+        levels, statuses = _labels(Level), _labels(Status)  # in the language the file is written in
+        for n, (pk, target, kind, group, region, title, text, category, day, level, org, status) in enumerate(
+            qs.iterator(chunk_size=CHUNK), 1
+        ):
             yield [
                 n,
-                p.id,
-                p.target.name,
-                p.target.kind.name,
-                p.group.name,
-                p.region.name,
-                p.title,
-                p.description,
-                p.category.name if p.category else "",
-                p.reported_on,
-                p.get_level_display() if p.level else "",
-                p.handling_org.name if p.handling_org else "",
-                p.get_status_display(),
+                pk,
+                target,
+                kind,
+                group,
+                region,
+                title,
+                text,
+                category or "",
+                day,
+                levels.get(level, level),
+                org or "",
+                statuses.get(status, status),
             ]
 
-    return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), qs.count(), described)
+    return Ledger("problems", KINDS["problems"], PROBLEM_COLUMNS, rows(), problems.count(), described)
+
+
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """The Chinese label of each value ("" for none), for a column of codes."""
+    return {"": "", **{value: str(label) for value, label in choices.choices}}
 
 
 def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
+    """办理清单, as the 问题清单 is read: tuples from one SELECT, the last 进展 a subquery in it."""
     last_progress = (
         ProblemEvent.objects.filter(problem=OuterRef("pk"), action="progress")
         .order_by("-at", "-id")
@@ -324,30 +351,52 @@ def handling_ledger(user: access.Viewer, **filters: Any) -> Ledger:
     )
     problems, described = _problems(user, **filters)
     # The light is computed by the database (problems.supervision), the same rule as the 督办 pages.
-    qs = annotate_light(
-        problems.select_related("target", "handling_org", "handler").annotate(
-            last_progress=Subquery(last_progress)
-        )
+    annotated: QuerySet[Any] = annotate_light(problems.annotate(last_progress=Subquery(last_progress)))
+    qs = annotated.values_list(
+        "id",
+        "title",
+        "target__name",
+        "handling_org__name",
+        "handler__name",
+        "assigned_on",
+        "deadline",
+        "measures",
+        "last_progress",
+        "status",
+        "light",
     )
 
     def rows() -> Iterator[list[Any]]:
-        for n, p in enumerate(qs.iterator(chunk_size=CHUNK), 1):
+        statuses, lights = _labels(Status), {value: light_label(value) for value in Light.values}
+        for n, (
+            pk,
+            title,
+            target,
+            org,
+            handler,
+            assigned,
+            deadline,
+            measures,
+            progress,
+            status,
+            light,
+        ) in enumerate(qs.iterator(chunk_size=CHUNK), 1):
             yield [
                 n,
-                p.id,
-                p.title,
-                p.target.name,
-                p.handling_org.name if p.handling_org else "",
-                p.handler.name if p.handler else "",
-                p.assigned_on,
-                p.deadline,
-                p.measures,
-                getattr(p, "last_progress", "") or "",
-                p.get_status_display(),
-                light_label(getattr(p, "light", "none")),
+                pk,
+                title,
+                target,
+                org or "",
+                handler or "",
+                assigned,
+                deadline,
+                measures,
+                progress or "",
+                statuses.get(status, status),
+                lights.get(light, ""),
             ]
 
-    return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), qs.count(), described)
+    return Ledger("handling", KINDS["handling"], HANDLING_COLUMNS, rows(), problems.count(), described)
 
 
 def effect_ledger(user: access.Viewer, **filters: Any) -> Ledger:
@@ -504,6 +553,18 @@ def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
     return cell
 
 
+def _column_writer(ws, column: Column) -> Callable[[Any], Any]:
+    """What ``ws.append`` is given for a value of ``column``. A plain value where one is enough — openpyxl writes
+    those through one reused cell, the write-only floor — and a cell of its own only where the value needs one:
+    a quantity (its number format), text that would read as a formula (``core.xlsx.text_value``), a date column
+    holding anything but a date (a date is given yyyy-mm-dd, DATE_FORMAT, by openpyxl itself)."""
+    if column.kind == "qty":
+        return partial(_cell, ws, column=column)
+    if column.kind == "date":
+        return lambda value: value if value is None or value.__class__ is date else _cell(ws, value, column)
+    return partial(text_value, ws)
+
+
 @translation.override("zh-hans")
 def write_xlsx(
     ledger: Ledger,
@@ -530,8 +591,10 @@ def write_xlsx(
     ws.append([title_cell])
     ws.append(header_cells(ws, [column.header for column in ledger.columns]))
     n = 0
+    # How each column's values are written is decided here, once, not for every cell.
+    writers = [_column_writer(ws, column) for column in ledger.columns]
     for n, row in enumerate(ledger.rows, 1):
-        ws.append([_cell(ws, value, column) for value, column in zip(row, ledger.columns, strict=False)])
+        ws.append([write(value) for write, value in zip(writers, row, strict=False)])
         if progress and n % every == 0:
             progress(n)
     last = get_column_letter(len(ledger.columns))

@@ -76,9 +76,11 @@ def briefing_generate(
     group: WorkGroup | None = None,
     organization: Organization | None = None,
     region: Region | None = None,
+    list_targets: bool | None = None,
 ) -> Briefing:
     """Write a draft briefing from the data the actor may see (see reports.briefing), with the 编发单位 and
-    报 / 送 / 发 suggested from the scope; it is kept as version 1."""
+    报 / 送 / 发 suggested from the scope; it is kept as version 1. ``list_targets``: a section per target (a
+    region's briefing summarises by area and group unless asked; see ``briefing_text``)."""
     from .briefing import briefing_distribution, briefing_text, clean_body
 
     scope = (
@@ -95,6 +97,7 @@ def briefing_generate(
         group=group,
         organization=organization,
         region=region,
+        list_targets=list_targets,
     )
     lines = briefing_distribution(group=group, organization=organization, region=region)
     briefing = Briefing(

@@ -168,7 +168,7 @@ def import_task(job_id: int) -> int:
         if checked.errors:
             return refuse(checked.errors)
         lease.beat(stage=ImportStage.WRITE, rows_done=0)
-        errors = write_in_batches(checked, batch_size=IMPORT_BATCH, on_batch=record)
+        errors = write_in_batches(checked, batch_size=checked.batch_size or IMPORT_BATCH, on_batch=record)
         if errors:
             return refuse(errors)
     except LeaseLost:

@@ -338,6 +338,7 @@ def briefing_new(request):
                     region=data["region"],
                     period_start=data["start"],
                     period_end=data["end"],
+                    list_targets=True if data["list_targets"] else None,
                 )
         except FormTokenSpent:
             messages.warning(request, _("该表单已提交,请勿重复提交。"))

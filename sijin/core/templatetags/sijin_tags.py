@@ -35,12 +35,12 @@ def page_numbers(page_obj: Page) -> Iterator[int | None]:
 
 
 @register.simple_tag(takes_context=True)
-def nav_active(context: template.Context, prefix: str, exclude: str = "") -> str:
-    """' active' when the current path is under `prefix` ("/" matches only itself)."""
+def nav_active(context: template.Context, prefix: str, *excluded: str) -> str:
+    """' active' when the current path is under `prefix` but none of `excluded` ("/" matches only itself)."""
     request = context.get("request")
     path = request.path if request else ""
     if prefix == "/":
         hit = path == "/"
     else:
-        hit = path.startswith(prefix) and not (exclude and path.startswith(exclude))
+        hit = path.startswith(prefix) and not any(path.startswith(e) for e in excluded if e)
     return " active" if hit else ""

@@ -50,7 +50,12 @@ def sqlite_rows(path: Path) -> dict[str, list[tuple]]:
         tables = [
             t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         ]
-        return {t: db.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+        # WITHOUT ROWID tables (the title search's FTS5 shadow tables) in key order, the others by rowid.
+        keyed = {t for (t,) in db.execute("SELECT name FROM pragma_table_list WHERE wr = 1")}
+        return {
+            t: db.execute(f'SELECT * FROM "{t}" ORDER BY {"1, 2" if t in keyed else "rowid"}').fetchall()
+            for t in tables
+        }
 
 
 def assert_same_but_the_restore_row(before: dict[str, list], after: dict[str, list]) -> None:

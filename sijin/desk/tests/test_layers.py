@@ -10,7 +10,18 @@ from pathlib import Path
 
 import sijin
 
-LAYERS = ["core", "directory", "accounts", "campaigns", "fieldwork", "problems", "tallies", "reports", "desk"]
+LAYERS = [
+    "core",
+    "directory",
+    "accounts",
+    "campaigns",
+    "fieldwork",
+    "problems",
+    "tallies",
+    "reports",
+    "open311",
+    "desk",
+]
 ROOT = Path(sijin.__file__).parent
 SKIPPED = {"tests", "migrations"}
 

@@ -145,3 +145,82 @@ def test_it_serves_a_photo_only_to_people_who_see_the_visit(world):
     assert client_for("office").get(f"/visits/photos/{photo.pk}/").status_code == 200
     assert client_for("outsider").get(f"/visits/photos/{photo.pk}/").status_code == 404
     assert client_for("outsider").get("/visits/photos/999999/").status_code == 404
+
+
+# ---- a category per problem, and where the visit and its problems were (issue 11) ---------------------------
+def test_it_saves_the_category_chosen_for_each_problem(world):
+    client = client_for("member")
+    r, token = open_form(client)
+    safety = world.categories["安全生产"]
+    assert 'name="problems-0-category"' in r.content.decode() and safety.name in r.content.decode()
+    r = client.post("/visits/new/", payload(world, token, **{"problems-0-category": safety.pk}))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    visit = Visit.objects.order_by("-id").first()
+    categories = dict(visit.problems.values_list("title", "category"))
+    assert categories == {"泵站消防通道堵塞": safety.pk, "缺少测温设备": None}  # blank: 未分类
+
+
+def test_it_refuses_a_category_of_another_campaign_and_saves_nothing(world):
+    from sijin.campaigns import services as campaigns
+    from sijin.testing import d
+
+    admin = world.users["admin"]
+    other = campaigns.campaign_ensure(
+        actor=admin, name="另一行动", level="city", region=world.city, start=d(1, 1)
+    )
+    foreign = campaigns.category_ensure(actor=admin, campaign=other, name="外来类别")
+    client = client_for("member")
+    _, token = open_form(client)
+    counts = (Visit.objects.count(), Problem.objects.count())
+    r = client.post("/visits/new/", payload(world, token, **{"problems-1-category": foreign.pk}))
+    assert r.status_code == 400
+    assert "所选类别不属于本工作组所在的行动。" in r.content.decode()
+    assert (Visit.objects.count(), Problem.objects.count()) == counts
+
+
+def test_it_saves_where_the_visit_and_its_problems_were(world):
+    client = client_for("member")
+    r, token = open_form(client)
+    page = r.content.decode()
+    assert "获取当前位置" in page and '<script src="/static/sijin/visit-location.js"></script>' in page
+    data = payload(
+        world, token, latitude="37.380000", longitude="117.970000", **{"problems-0-at_visit": "on"}
+    )
+    r = client.post("/visits/new/", data)  # problems-1 unticked: no location of its own
+    assert r.status_code == 302, r.content.decode()[:2000]
+    visit = Visit.objects.order_by("-id").first()
+    assert (str(visit.latitude), str(visit.longitude)) == ("37.380000", "117.970000")
+    where = {p.title: (p.latitude, p.longitude) for p in visit.problems.all()}
+    assert where["泵站消防通道堵塞"] == (visit.latitude, visit.longitude)
+    assert where["缺少测温设备"] == (None, None)
+
+
+def test_it_keeps_a_problem_without_location_when_the_visit_has_none(world):
+    client = client_for("member")
+    _, token = open_form(client)
+    r = client.post("/visits/new/", payload(world, token, **{"problems-0-at_visit": "on"}))
+    assert r.status_code == 302
+    visit = Visit.objects.order_by("-id").first()
+    assert visit.latitude is None
+    assert set(visit.problems.values_list("latitude", "longitude")) == {(None, None)}
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ({"latitude": "37.38"}, "位置须同时有纬度和经度"),
+        ({"longitude": "117.97"}, "位置须同时有纬度和经度"),
+        ({"latitude": "91", "longitude": "117.97"}, "纬度应在-90到90之间。"),
+        ({"latitude": "37.38", "longitude": "-180.5"}, "经度应在-180到180之间。"),
+        ({"latitude": "北纬37度", "longitude": "117.97"}, "纬度应为数字。"),
+        ({"latitude": "37.3800001", "longitude": "117.97"}, "纬度最多保留6位小数。"),
+    ],
+)
+def test_it_refuses_a_bad_location_and_saves_nothing(world, location, message):
+    client = client_for("member")
+    _, token = open_form(client)
+    counts = (Visit.objects.count(), Problem.objects.count())
+    r = client.post("/visits/new/", payload(world, token, **location, **{"problems-0-at_visit": "on"}))
+    assert r.status_code == 400
+    assert message in r.content.decode()
+    assert (Visit.objects.count(), Problem.objects.count()) == counts

@@ -1,16 +1,21 @@
 """`sijin sweep`: 催办 at yellow to the handler, 督办 at red to the unit and the office — once per deadline."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
+from sijin.accounts import access
 from sijin.accounts.models import User
-from sijin.core.models import Notification
+from sijin.core.audit import audit_verify
+from sijin.core.models import AuditLog, Notification
 from sijin.directory.models import Organization
-from sijin.problems.models import ProblemEvent
+from sijin.problems.models import Problem, ProblemEvent
 from sijin.problems.supervision import supervision_sweep
 from sijin.problems.workflow import problem_transition
 from sijin.testing import needs_postgresql
@@ -58,7 +63,13 @@ def test_it_supervises_the_unit_and_the_office_at_red_once(mailboxes):
     assert kinds_for("handler") == ["supervise", "urge"]
     assert kinds_for("office") == ["supervise"]
     assert kinds_for("member") == kinds_for("leader") == kinds_for("unit") == []
-    assert sorted(mail.outbox[0].to) == ["handler@jx.example.cn", "office@jn.example.cn", "swj@jx.example.cn"]
+    # One message per address (each lists all of its problems), to the handler, the office and the unit.
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "handler@jx.example.cn",
+        "office@jn.example.cn",
+        "swj@jx.example.cn",
+    ]
+    assert all(len(m.to) == 1 and m.subject == "【督办】雨污管道接驳点未定" for m in mail.outbox)
     assert supervision_sweep(today=RED_DAY).supervised == 0
     assert supervision_sweep(today=date(2025, 6, 20)).supervised == 0
     assert ProblemEvent.objects.filter(action="supervise").count() == 1
@@ -118,6 +129,7 @@ def test_it_rejects_a_malformed_date(db):
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
+    overdue(world, 39)  # 40 overdue on RED_DAY, claimed in batches of 3 by both sweeps at once
     barrier = threading.Barrier(2)
     results = []
 
@@ -126,7 +138,7 @@ def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
 
         try:
             barrier.wait(timeout=10)
-            results.append(supervision_sweep(today=RED_DAY))
+            results.append(supervision_sweep(today=RED_DAY, batch=3))
         finally:
             own.close()
 
@@ -135,6 +147,102 @@ def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
         t.start()
     for t in threads:
         t.join()
-    assert sum(r.supervised for r in results) == 1
-    assert ProblemEvent.objects.filter(action="supervise").count() == 1
-    assert Notification.objects.filter(kind="supervise", user__username="office").count() == 1
+    assert len(results) == 2 and sum(r.supervised for r in results) == 40
+    events = ProblemEvent.objects.filter(action="supervise")
+    assert events.count() == 40 and events.values("problem").distinct().count() == 40
+    assert Notification.objects.filter(kind="supervise", user__username="office").count() == 40
+    assert audit_verify().intact
+
+
+# ---- at scale: batches, not a transaction per problem -----------------------------------------------------------
+
+
+def overdue(world, n: int) -> list[Problem]:
+    """``n`` more problems like the world's overdue one (办理中 at 嘉祥县水务局), due a day apart in June 2025."""
+    model = Problem.objects.get(pk=world.overdue.pk)
+    copies = []
+    for i in range(n):
+        copy = Problem.objects.get(pk=model.pk)
+        copy.pk = None
+        copy.title = f"{model.title}{i}"
+        copy.deadline = model.deadline - timedelta(days=i % 5)
+        copy.urged_for = copy.supervised_for = None
+        copies.append(copy)
+    return Problem.objects.bulk_create(copies)
+
+
+def test_it_mails_each_address_once_with_all_of_its_problems(mailboxes):
+    overdue(mailboxes, 4)
+    result = supervision_sweep(today=RED_DAY)
+    assert (result.urged, result.supervised, result.emails) == (0, 5, 3)
+    letters = {m.to[0]: m for m in mail.outbox}
+    assert sorted(letters) == ["handler@jx.example.cn", "office@jn.example.cn", "swj@jx.example.cn"]
+    letter = letters["handler@jx.example.cn"]
+    assert letter.subject == "【督办】5件问题已超过办结期限"
+    assert letter.body.count("【督办】") == 5 and "雨污管道接驳点未定3" in letter.body
+    assert f"/problems/{mailboxes.overdue.pk}/" in letter.body
+
+
+def test_it_names_both_kinds_in_one_mail(mailboxes):
+    result = supervision_sweep(today=date(2025, 6, 23))  # 06-18 overdue, 06-25 two working days away
+    assert (result.urged, result.supervised, result.emails) == (1, 1, 3)
+    handler = next(m for m in mail.outbox if m.to == ["handler@jx.example.cn"])
+    assert handler.subject == "【督办】1件问题已超期,1件临近办结期限"
+    assert handler.body.index("【督办】") < handler.body.index("【催办】")
+
+
+def test_it_records_one_event_audit_row_and_notice_per_reminder(mailboxes):
+    made = overdue(mailboxes, 6)
+    result = supervision_sweep(today=RED_DAY, batch=4)  # two batches
+    assert result.supervised == 7
+    events = ProblemEvent.objects.filter(action="supervise")
+    assert sorted(events.values_list("problem_id", flat=True)) == sorted(
+        [mailboxes.overdue.pk, *(p.pk for p in made)]
+    )
+    event = events.get(problem=made[0])
+    assert event.on_date == RED_DAY and event.data["deadline"] == made[0].deadline.isoformat()
+    recipients = set(event.data["recipients"])
+    assert recipients == set(
+        User.objects.filter(username__in=["handler", "office"]).values_list("pk", flat=True)
+    )
+    assert AuditLog.objects.filter(object_type="problems.problem", object_id=str(made[0].pk)).count() == 1
+    assert audit_verify().intact
+    notes = Notification.objects.filter(kind="supervise", url=f"/problems/{made[0].pk}/")
+    assert sorted(n.user.username for n in notes) == ["handler", "office"]
+    assert all(n.title == f"【督办】{made[0].title}" and "已超期" in n.body for n in notes)
+    assert Problem.objects.filter(supervised_for=F("deadline")).count() == 7
+
+
+def test_its_queries_grow_with_the_batches_not_the_problems(mailboxes):
+    with CaptureQueriesContext(connection) as few:
+        assert supervision_sweep(today=RED_DAY).supervised == 1
+    overdue(mailboxes, 30)
+    with CaptureQueriesContext(connection) as many:
+        assert supervision_sweep(today=RED_DAY).supervised == 30
+    assert len(many) == len(few)
+    overdue(mailboxes, 30)
+    with CaptureQueriesContext(connection) as batched:
+        assert supervision_sweep(today=RED_DAY, batch=10).supervised == 30
+    per_batch = (len(batched) - len(few)) / 2
+    assert 0 < per_batch <= 12
+
+
+def test_a_second_sweep_does_nothing(mailboxes):
+    overdue(mailboxes, 9)
+    first = supervision_sweep(today=RED_DAY, batch=4)
+    before = (ProblemEvent.objects.count(), Notification.objects.count(), AuditLog.objects.count())
+    mail.outbox.clear()
+    second = supervision_sweep(today=RED_DAY, batch=4)
+    assert (first.supervised, second.supervised, second.urged, second.emails) == (10, 0, 0, 0)
+    assert (ProblemEvent.objects.count(), Notification.objects.count(), AuditLog.objects.count()) == before
+    assert mail.outbox == []
+
+
+def test_it_tells_the_same_people_as_one_problem_at_a_time(world):
+    problems = list(Problem.objects.select_related("group").order_by("pk"))
+    handlers = access.problems_handlers(problems)
+    unit = access.problems_unit_users(problems)
+    for p in problems:
+        assert sorted(u.pk for u in handlers[p.pk]) == sorted(u.pk for u in access.problem_handlers(p))
+        assert sorted(u.pk for u in unit[p.pk]) == sorted(u.pk for u in access.problem_unit_users(p))
+    assert any(handlers[p.pk] for p in problems) and any(not p.handling_org_id for p in problems)

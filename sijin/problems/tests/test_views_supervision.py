@@ -72,3 +72,62 @@ def test_it_asks_an_anonymous_visitor_to_log_in(world):
 
     r = Client().get("/problems/supervision/")
     assert (r.status_code, r["Location"]) == (302, "/login/?next=/problems/supervision/")
+
+
+# ---- at province scale: a fixed number of queries, a page of units, a few rows of each ----------------------
+
+
+def more_overdue(world, n: int) -> None:
+    """``n`` more problems like the world's overdue one (办理中 at 嘉祥县水务局, due a day apart)."""
+    from datetime import timedelta
+
+    from sijin.problems.models import Problem
+
+    model = Problem.objects.get(pk=world.overdue.pk)
+    copies = []
+    for i in range(n):
+        copy = Problem.objects.get(pk=model.pk)
+        copy.pk, copy.title = None, f"积水点{i}"
+        copy.deadline = model.deadline + timedelta(days=i + 1)
+        copies.append(copy)
+    Problem.objects.bulk_create(copies)
+
+
+def test_its_queries_do_not_grow_with_the_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("office")
+    client.get("/problems/supervision/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/problems/supervision/")
+    more_overdue(world, 40)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/problems/supervision/").status_code == 200
+    assert len(many) == len(few) <= 12  # 6 of them are the session, login, grants, 2FA, inbox and menu
+
+
+def test_it_lists_the_most_overdue_of_a_unit_and_links_to_the_rest(world):
+    more_overdue(world, 12)
+    html = client_for("office").get("/problems/supervision/").content.decode()
+    assert html.count('class="text-nowrap sj-overdue"') == 5  # SUPERVISION_ROWS
+    assert "雨污管道接驳点未定" in html and "积水点11" not in html  # the earliest deadline first
+    assert "超期 15" in html and "另有 10 件未列出" in html
+    assert f"/problems/?handling_org={world.dept.pk}&amp;light=red&amp;sort=deadline" in html
+    assert "共 1 个承办单位:超期 15 件,临期 0 件" in html
+
+
+def test_it_counts_working_days_overdue_as_the_problem_page_does(world):
+    from django.utils import timezone
+
+    from sijin.problems.supervision import days_overdue
+
+    html = client_for("office").get("/problems/supervision/").content.decode()
+    days = days_overdue(world.overdue, timezone.localdate())
+    assert days > 300 and f"{days}个工作日" in html
+
+
+def test_it_pages_the_units(world):
+    client = client_for("office")
+    assert client.get("/problems/supervision/?page=1").status_code == 200
+    assert client.get("/problems/supervision/?page=2").status_code == 404

@@ -18,6 +18,7 @@ from sijin.campaigns.models import (
     PostingRole,
     Target,
     TargetCadre,
+    TargetKind,
     WorkGroup,
 )
 from sijin.campaigns.naming import kind_noun
@@ -61,6 +62,15 @@ def cadre_phrase(targets: list[Target], on: date) -> str:
     count = cadre_count(Target.objects.filter(pk__in=ids), on=on)
     kinds = {t.kind_id: t.kind for t in targets}
     kind = next(iter(kinds.values())) if len(kinds) == 1 else None
+    return count.phrase(kind) if count.cadres else ""
+
+
+def cadre_phrase_of(targets: QuerySet[Target], kind: TargetKind | None, on: date) -> str:
+    """``cadre_phrase`` counted in the database, for targets too many to load (a region's): ``kind`` when they
+    are all of one kind."""
+    if not TargetCadre.objects.filter(target_id__in=targets.order_by().values("pk")).exists():
+        return ""
+    count = cadre_count(Target.objects.filter(pk__in=targets.order_by().values("pk")), on=on)
     return count.phrase(kind) if count.cadres else ""
 
 

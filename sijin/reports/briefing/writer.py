@@ -15,11 +15,14 @@ counted once, in the overview; under a target only its own repeated visits and l
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import cn2an
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -27,18 +30,19 @@ from sijin.accounts.access import Viewer
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import GroupTier, Target, TargetKind, WorkGroup
 from sijin.campaigns.naming import target_phrase
-from sijin.core.workdays import workdays_between
-from sijin.directory.models import Organization, Region
+from sijin.core.workdays import workdays_since
+from sijin.directory.models import PREFIX_LENGTH, Organization, Region, RegionLevel
 from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
 from sijin.fieldwork.services import measure_totals, measure_totals_by_target
 from sijin.fieldwork.totals import outcomes_total_text
-from sijin.problems.models import SOLVED_STATUSES, Action, Light, Problem
+from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, WORKING_STATUSES, Action, Light, Problem
 from sijin.problems.rates import compute_rates
 from sijin.problems.supervision import light_q
 
 from ..models import MethodStatus, WorkMethod
 from .facts import (
     cadre_phrase,
+    cadre_phrase_of,
     first_secretaries,
     group_documents,
     group_leaders,
@@ -66,6 +70,20 @@ MEASURE_WORDS = {"企业": "家"}
 ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
 RATE_COLUMNS = ("发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率")
 OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期")
+# A region's briefing summarises (unless the office asks for the targets one by one): by the areas one level
+# below the region (the cities of a province, the counties of a city) and by group, each a table.
+AREA_COLUMNS = ("地区", "工作组(个)", "帮扶对象(个)", "走访(次)", "发现问题(个)", "已办结(个)", "办结率")
+GROUP_COLUMNS = (
+    "序号",
+    "工作组",
+    "驻点地区",
+    "帮扶对象(个)",
+    "走访(次)",
+    "发现问题(个)",
+    "已办结(个)",
+    "超期问题(个)",
+)
+AREA_NAMES = {RegionLevel.PREFECTURE: "各市", RegionLevel.COUNTY: "各县(市、区)"}
 # The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
 UNDECIDED_HEADING = "其他帮扶对象"
 UNDECIDED_COUNTED = "其他对象"
@@ -141,14 +159,25 @@ def briefing_text(
     group: WorkGroup | None = None,
     organization: Organization | None = None,
     region: Region | None = None,
+    list_targets: bool | None = None,
 ) -> BriefingText:
+    """The draft of a briefing. ``list_targets``: tell each target with news in a section of its own — the
+    default for a group's and a unit's briefing; a region's (``list_targets`` not given) summarises instead, by
+    area and by group, so that its length and its queries do not grow with the number of targets."""
     groups = list(
         scoped_groups(
             actor, group=group, organization=organization, region=region, period=(period_start, period_end)
         )
     )
     return _Writer(
-        actor, groups, period_start, period_end, group=group, organization=organization, region=region
+        actor,
+        groups,
+        period_start,
+        period_end,
+        group=group,
+        organization=organization,
+        region=region,
+        list_targets=region is None if list_targets is None else list_targets,
     ).write()
 
 
@@ -163,8 +192,10 @@ class _Writer:
         group: WorkGroup | None,
         organization: Organization | None,
         region: Region | None,
+        list_targets: bool = True,
     ) -> None:
         self.groups, self.start, self.end = groups, start, end
+        self.list_targets = list_targets
         self.scope_group, self.scope_org, self.scope_region = group, organization, region
         ids = [g.id for g in groups]
         # All the scope's problems (the 通报 names old ones still open) and those reported in the period.
@@ -198,6 +229,19 @@ class _Writer:
             return BriefingText(self.title(), "<p>范围内没有可查看的工作组。</p>")
         self.overview()
         self.work()
+        if not self.list_targets:
+            self.by_area()
+            self.by_group()
+        else:
+            self.target_sections()
+        self.feedback()
+        self.rates()
+        self.overdue()
+        self.methods()
+        return BriefingText(self.title(), "\n".join(self.lines))
+
+    def target_sections(self) -> None:
+        """One section per kind, one subsection per target with news in the period."""
         self.gather()
         # A target with nothing to tell in the period gets no heading (its profile alone is no news).
         targets = [t for t in self.targets if self.has_news(t)]
@@ -211,11 +255,6 @@ class _Writer:
             self.heading(UNDECIDED_HEADING if kind.undecided else kind.slogan or f"进{kind.name}")
             for target in (t for t in targets if t.kind_id == kind.id):
                 self.target_section(target)
-        self.feedback()
-        self.rates()
-        self.overdue()
-        self.methods()
-        return BriefingText(self.title(), "\n".join(self.lines))
 
     def title(self) -> str:
         if self.scope_group is not None:
@@ -262,24 +301,9 @@ class _Writer:
                 parts.append(f",截至{cn_day(as_of, self.start.year)}")
             parts.append(",据定期报送," + "、".join(t.phrase for t in reported))
         parts.extend(self.office_reported(after_groups=bool(reported)))
-        visits = list(self.visits)
-        if visits and VISITS_SOURCE not in sources:
-            parts.append(f",累计走访{self.visit_count(visits)}")
-            modes = defaultdict(list)
-            for v in visits:
-                modes[v.get_mode_display()].append(v)
-            parts.append("(" + "、".join(f"{mode}{self.visit_count(vs)}" for mode, vs in modes.items()) + ")")
-        targets = list(self.targets)
-        if targets:
-            counts: dict[str, int] = {}
-            for t in targets:
-                name = UNDECIDED_COUNTED if t.kind.undecided else t.kind.name
-                counts[name] = counts.get(name, 0) + 1
-            covered = "、".join(f"{name}{n}{MEASURE_WORDS.get(name, '个')}" for name, n in counts.items())
-            parts.append(f",覆盖{covered},共{len(targets)}个帮扶对象")
-            cadres = cadre_phrase(targets, self.end)
-            if cadres:
-                parts.append(f",{cadres}")
+        if VISITS_SOURCE not in sources:
+            parts.extend(self.visits_told() if self.list_targets else self.visits_counted())
+        parts.extend(self.targets_told() if self.list_targets else self.targets_counted())
         rates = compute_rates(self.problems)
         if rates.total:
             if not rates.solved and not self.any_due():
@@ -308,6 +332,188 @@ class _Writer:
         if description and description not in text:
             text = sentence(text) + description
         self.para(text)
+
+    def visits_told(self) -> list[str]:
+        """累计走访N次(集体出动N次、…), from the visits themselves (they are told under their targets too)."""
+        visits = list(self.visits)
+        if not visits:
+            return []
+        modes = defaultdict(list)
+        for v in visits:
+            modes[v.get_mode_display()].append(v)
+        return [
+            f",累计走访{self.visit_count(visits)}",
+            "(" + "、".join(f"{mode}{self.visit_count(vs)}" for mode, vs in modes.items()) + ")",
+        ]
+
+    def visits_counted(self) -> list[str]:
+        """The same sentence counted by the database: a query per mode, however many visits."""
+        visits = self.visits.order_by().prefetch_related(None)
+        modes = list(visits.values_list("mode", flat=True).distinct().order_by("mode"))
+        if not modes:
+            return []
+        labels = dict(Visit._meta.get_field("mode").flatchoices)
+        return [
+            f",累计走访{visit_total(visits)}",
+            "(" + "、".join(f"{labels.get(m, m)}{visit_total(visits.filter(mode=m))}" for m in modes) + ")",
+        ]
+
+    def targets_told(self) -> list[str]:
+        targets = list(self.targets)
+        if not targets:
+            return []
+        counts: dict[str, int] = {}
+        for t in targets:
+            name = UNDECIDED_COUNTED if t.kind.undecided else t.kind.name
+            counts[name] = counts.get(name, 0) + 1
+        covered = "、".join(f"{name}{n}{MEASURE_WORDS.get(name, '个')}" for name, n in counts.items())
+        parts = [f",覆盖{covered},共{len(targets)}个帮扶对象"]
+        cadres = cadre_phrase(targets, self.end)
+        if cadres:
+            parts.append(f",{cadres}")
+        return parts
+
+    def targets_counted(self) -> list[str]:
+        """覆盖企业N家、…,共N个帮扶对象 by one grouped query, and the 包保 cadres by their own count."""
+        rows = list(
+            self.targets.order_by()
+            .values("kind_id", "kind__name", "kind__undecided", "kind__order")
+            .annotate(n=Count("id"))
+            .order_by("kind__order", "kind_id")
+        )
+        if not rows:
+            return []
+        counts: dict[str, int] = {}
+        for row in rows:
+            name = UNDECIDED_COUNTED if row["kind__undecided"] else row["kind__name"]
+            counts[name] = counts.get(name, 0) + row["n"]
+        covered = "、".join(f"{name}{n}{MEASURE_WORDS.get(name, '个')}" for name, n in counts.items())
+        parts = [f",覆盖{covered},共{sum(counts.values())}个帮扶对象"]
+        kind = TargetKind.objects.get(pk=rows[0]["kind_id"]) if len(rows) == 1 else None
+        cadres = cadre_phrase_of(self.targets, kind, self.end)
+        if cadres:
+            parts.append(f",{cadres}")
+        return parts
+
+    # ---- a region's summary: by area and by group, each one grouped query per kind of record -----------------
+    def area_length(self) -> int | None:
+        """The code length of the areas one level below the briefing's region, down to counties; None when the
+        region is a county or below (its groups are the summary)."""
+        region = self.scope_region
+        if region is None or region.level >= RegionLevel.COUNTY:
+            return None
+        return PREFIX_LENGTH[RegionLevel(region.level + 1)]
+
+    def counted_problems(self) -> QuerySet[Problem]:
+        """The period's problems as the rates count them (merged and cancelled ones left out)."""
+        return self.problems.exclude(status__in=VOID_STATUSES).order_by()
+
+    def by_area(self) -> None:
+        """各县(市、区)工作情况: per area one row of groups, targets, visits, problems and their 办结率."""
+        length = self.area_length()
+        if length is None:
+            return
+
+        def area(field: str) -> Substr:
+            return Substr(field, 1, length)
+
+        groups: dict[str, int] = defaultdict(int)
+        for g in self.groups:
+            groups[g.region_id[:length]] += 1
+        targets = dict(
+            self.targets.order_by()
+            .annotate(area=area("region_id"))
+            .values("area")
+            .annotate(n=Count("id"))
+            .values_list("area", "n")
+        )
+        problems = {
+            row["area"]: row
+            for row in self.counted_problems()
+            .annotate(area=area("region_id"))
+            .values("area")
+            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
+        }
+        visits = dict(
+            self.counted_visits()
+            .annotate(area=area("group__region_id"))
+            .values("area")
+            .annotate(n=Sum("occasions"))
+            .values_list("area", "n")
+        )
+        codes = sorted(set(groups) | set(targets) | set(problems) | set(visits))
+        if not codes:
+            return
+        names = dict(
+            Region.objects.filter(code__in=[c.ljust(12, "0") for c in codes]).values_list("code", "name")
+        )
+        region = self.scope_region
+        assert region is not None
+        self.heading(f"{AREA_NAMES.get(RegionLevel(region.level + 1), '各地')}工作情况")
+        rows = [list(AREA_COLUMNS)]
+        for code in codes:
+            found: Mapping[str, Any] = problems.get(code, {})
+            total, solved = found.get("total", 0), found.get("solved", 0)
+            rows.append(
+                [
+                    names.get(code.ljust(12, "0"), code),
+                    str(groups.get(code, 0)),
+                    str(targets.get(code, 0)),
+                    str(visits.get(code) or 0),
+                    str(total),
+                    str(solved),
+                    f"{round(100 * solved / total, 1):g}%" if total else "—",
+                ]
+            )
+        self.table(rows)
+
+    def counted_visits(self) -> QuerySet[Visit]:
+        """The period's visits each counted once (``visit_count``'s rule: a time of an entry in the period adds
+        nothing), for sums by group or area."""
+        visits = self.visits.order_by().prefetch_related(None)
+        return visits.exclude(part_of__in=Subquery(visits.values("pk")))
+
+    def by_group(self) -> None:
+        """各工作组工作情况: per group one row; four grouped queries for all the groups."""
+        if not self.groups:
+            return
+        as_of = min(self.end, timezone.localdate())
+        targets = dict(
+            self.targets.order_by().values("group_id").annotate(n=Count("id")).values_list("group_id", "n")
+        )
+        problems = {
+            row["group_id"]: row
+            for row in self.counted_problems()
+            .values("group_id")
+            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
+        }
+        visits = dict(
+            self.counted_visits().values("group_id").annotate(n=Sum("occasions")).values_list("group_id", "n")
+        )
+        late = dict(
+            self.scope_problems.filter(light_q(Light.RED, as_of))
+            .order_by()
+            .values("group_id")
+            .annotate(n=Count("id"))
+            .values_list("group_id", "n")
+        )
+        self.heading("各工作组工作情况")
+        rows = [list(GROUP_COLUMNS)]
+        for i, g in enumerate(sorted(self.groups, key=lambda g: (g.region_id, g.name, g.pk)), 1):
+            found: Mapping[str, Any] = problems.get(g.pk, {})
+            rows.append(
+                [
+                    str(i),
+                    g.name,
+                    g.region.name,
+                    str(targets.get(g.pk, 0)),
+                    str(visits.get(g.pk) or 0),
+                    str(found.get("total", 0)),
+                    str(found.get("solved", 0)),
+                    str(late.get(g.pk, 0)),
+                ]
+            )
+        self.table(rows)
 
     def groups_one_by_one(self) -> list[str]:
         """A few groups: each with its unit, tier, place, 组长, approach and documents, and when it arrived or
@@ -709,10 +915,19 @@ class _Writer:
         as in the 督办通知单.
         """
         as_of = min(self.end, timezone.localdate())
+        # One query of plain rows (a region's list runs to thousands: no model instances for them).
         late = list(
             self.scope_problems.filter(light_q(Light.RED, as_of))
-            .select_related("target__kind", "handling_org")
             .order_by("deadline", "id")
+            .values_list(
+                "deadline",
+                "title",
+                "status",
+                "handling_org__name",
+                "target__name",
+                "target__unnamed",
+                "target__kind_id",
+            )
         )
         self.heading("超期问题通报")
         if not late:
@@ -721,16 +936,21 @@ class _Writer:
         # In the table a deadline of the year of the 通报 goes without its year, so that it stays on one line.
         self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报:")
         rows = [list(OVERDUE_COLUMNS)]
-        for i, p in enumerate(late, 1):
-            assert p.deadline is not None  # the overdue list only holds problems with a deadline
-            org = p.handling_org.name if p.handling_org else "工作组" if p.handled_by_group else "未交办"
-            days = workdays_between(p.deadline, as_of)
-            deadline = (
-                cn_date(p.deadline)
-                if p.deadline.year != as_of.year
-                else f"{p.deadline.month}月{p.deadline.day}日"
+        # The working days overdue, for every deadline at once (one query, not one per problem).
+        overdue_days = workdays_since((row[0] for row in late), as_of)
+        kinds = TargetKind.objects.in_bulk({row[6] for row in late if row[5] or not row[4].strip()})
+        for i, (deadline, title, status, org_name, name, unnamed, kind_id) in enumerate(late, 1):
+            # the overdue list only holds problems with a deadline; a group handles one with no unit itself
+            org = org_name or ("工作组" if status in WORKING_STATUSES else "未交办")
+            who = (
+                target_phrase(Target(name=name, unnamed=unnamed, kind=kinds[kind_id]))
+                if kind_id in kinds
+                else name.strip()
             )
-            rows.append([str(i), target_phrase(p.target), p.title, org, deadline, f"{days}个工作日"])
+            shown = (
+                cn_date(deadline) if deadline.year != as_of.year else f"{deadline.month}月{deadline.day}日"
+            )
+            rows.append([str(i), who, title, org, shown, f"{overdue_days[deadline]}个工作日"])
         self.table(rows)
 
     def rates(self) -> None:
@@ -746,7 +966,9 @@ class _Writer:
 
     def selected_methods(self) -> list[WorkMethod]:
         return list(
-            WorkMethod.objects.filter(group__in=self.groups, status=MethodStatus.SELECTED).order_by("id")
+            WorkMethod.objects.filter(group__in=self.groups, status=MethodStatus.SELECTED)
+            .select_related("group")
+            .order_by("id")
         )
 
     def methods(self) -> None:

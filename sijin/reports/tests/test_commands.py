@@ -89,7 +89,18 @@ def test_it_writes_a_region_briefing_from_the_command_line(world, tmp_path):
     from docx import Document
 
     out = tmp_path / "region.docx"
-    call_command("briefing", "--region", "3708", "--from", "2025-06-09", "--to", "2025-06-29", "-o", str(out))
+    call_command(
+        "briefing",
+        "--region",
+        "3708",
+        "--targets",
+        "--from",
+        "2025-06-09",
+        "--to",
+        "2025-06-29",
+        "-o",
+        str(out),
+    )
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert world.village.name in text and "2万斤" in text
 

@@ -184,7 +184,7 @@ def build() -> dict:
         values={"visits": "4000余", "projects": "27", "disputes": "60余", "funds": "200余万元"},
     )
     tallies.tally_report_submit(actor=office, report=report, as_of=AS_OF)
-    html = briefing_text(office, region=city, period_start=START, period_end=AS_OF).body
+    html = briefing_text(office, region=city, period_start=START, period_end=AS_OF, list_targets=True).body
     return {"office": office, "groups": groups, "html": html, "text": plain(html)}
 
 

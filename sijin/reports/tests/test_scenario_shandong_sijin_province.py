@@ -195,7 +195,9 @@ def scenario(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         built = build()
         office = built["office"]
-        text = briefing_text(office, region=built["province"], period_start=START, period_end=AS_OF)
+        text = briefing_text(
+            office, region=built["province"], period_start=START, period_end=AS_OF, list_targets=True
+        )
         groups = [built["taian"], built["yantai"]]
         built |= {
             "body": text.body,

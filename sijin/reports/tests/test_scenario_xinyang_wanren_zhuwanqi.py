@@ -183,7 +183,9 @@ def rows_of(ledger: Ledger) -> list[dict[str, object]]:
 
 
 def briefing(scene) -> str:
-    text = briefing_text(scene["users"]["office"], period_start=START, period_end=END, region=scene["city"])
+    text = briefing_text(
+        scene["users"]["office"], period_start=START, period_end=END, region=scene["city"], list_targets=True
+    )
     return plain(text.body)
 
 

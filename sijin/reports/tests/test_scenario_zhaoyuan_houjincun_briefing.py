@@ -123,7 +123,9 @@ def build() -> dict:
         fieldwork.plan_create(actor=office, target=xigouzi, name=name, made_on=SURVEY)
     # 第1期: the office's first issue, before this one (made before the unnamed teams are entered: it is the
     # 第2期 below that carries them all).
-    first = briefing_generate(actor=office, region=zhaoyuan, period_start=ASSUMED_START, period_end=SURVEY)
+    first = briefing_generate(
+        actor=office, region=zhaoyuan, period_start=ASSUMED_START, period_end=SURVEY, list_targets=True
+    )
     briefing_submit(actor=office, briefing=first)
     for n in range(3, TEAMS + 1):
         team(f"后进村帮扶工作队(未具名){n}", unstated)
@@ -146,7 +148,7 @@ def scenario(django_db_setup, django_db_blocker):
         second = briefing_submit(
             actor=office,
             briefing=briefing_generate(
-                actor=office, region=region, period_start=ASSUMED_START, period_end=ISSUED
+                actor=office, region=region, period_start=ASSUMED_START, period_end=ISSUED, list_targets=True
             ),
             title="全市后进村帮扶工作督查情况通报",
         )

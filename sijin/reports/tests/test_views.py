@@ -193,10 +193,15 @@ def test_an_office_drafts_a_region_briefing_and_a_member_cannot(world):
     assert r.status_code == 302
     briefing = Briefing.objects.get(scope="region")
     assert briefing.region_id == world.county.code
-    assert world.enterprise.name in briefing.body
+    # A region's briefing summarises by group; its targets are told one by one only when asked.
+    assert "各工作组工作情况" in briefing.body and world.group.name in briefing.body
+    assert "<h3>" not in briefing.body and world.enterprise.name not in briefing.body
+    r = post_form(client_for("office"), "/reports/briefings/new/", {**data, "list_targets": "on"})
+    assert r.status_code == 302
+    assert world.enterprise.name in Briefing.objects.filter(scope="region").latest("id").body
     r = post_form(client_for("member"), "/reports/briefings/new/", data)
     assert "只有该区划的活动办可以起草区划简报" in r.content.decode()
-    assert Briefing.objects.filter(scope="region").count() == 1
+    assert Briefing.objects.filter(scope="region").count() == 2
 
 
 def test_a_second_submit_of_the_briefing_form_drafts_nothing_more(world):

@@ -323,6 +323,10 @@
   function fill(entry) {
     var names = {};
     entry.fields.forEach(function (f) { if (!SKIP[f[0]]) { names[f[0]] = (names[f[0]] || []).concat([f[1]]); } });
+    // An unticked box is not in the entry at all: untick it here too (a box ticked by default, or by a draft).
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "checkbox" && !Object.prototype.hasOwnProperty.call(names, el.name)) { el.checked = false; }
+    });
     Object.keys(names).forEach(function (name) {
       var values = names[name];
       Array.prototype.forEach.call(form.elements, function (el) {

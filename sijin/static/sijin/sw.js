@@ -129,6 +129,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method === "POST" && SESSION_POSTS.indexOf(url.pathname) !== -1) {
     // Another user may come next: forget the stored form (it names this user's group, targets, people).
     event.waitUntil(caches.delete(PAGES));
+    if (url.pathname === "/logout/") { event.waitUntil(pushOff()); }  // nor push them this user's news
     return;
   }
   if (request.method !== "GET") { return; }
@@ -137,4 +138,39 @@ self.addEventListener("fetch", function (event) {
   } else if (request.mode === "navigate" && url.pathname === FORM) {
     event.respondWith(fromNetworkFirst(request, url));
   }
+});
+
+// Web Push (notifications.js subscribes this browser on the notifications page): show each pushed notification,
+// and open its page (/notifications/<id>/, which marks it read) when it is clicked.
+var NOTIFICATIONS = "/notifications/";
+
+function pushOff() {
+  // The server forgets the subscription when its push service answers 410 Gone at the next notification.
+  return self.registration.pushManager.getSubscription().then(function (sub) {
+    return sub ? sub.unsubscribe() : null;
+  }).catch(function () { return null; });
+}
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  event.waitUntil(self.registration.showNotification(data.title || "四进", {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    icon: "/static/sijin/icons/icon-192.png",
+    lang: "zh-CN",
+    data: {url: data.url || NOTIFICATIONS}
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data || {}).url || NOTIFICATIONS, self.location.origin);
+  if (url.origin !== self.location.origin) { url = new URL(NOTIFICATIONS, self.location.origin); }
+  event.waitUntil(self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
+    for (var i = 0; i < windows.length; i++) {
+      if (windows[i].url === url.href && "focus" in windows[i]) { return windows[i].focus(); }
+    }
+    return self.clients.openWindow(url.href);
+  }));
 });

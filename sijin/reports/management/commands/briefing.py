@@ -18,6 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--group", help="工作组编号,或工作组/派出单位名称的一部分(须只对应一个工作组)")
         parser.add_argument("--region", help="或:区划代码,汇总区划内全部工作组,例如 371621")
+        parser.add_argument(
+            "--targets",
+            action="store_true",
+            help="区划简报也逐个写出有进展的帮扶对象(默认按地区和工作组汇总,对象多时篇幅很长)",
+        )
         parser.add_argument("--from", dest="start", required=True, help="起始日期 YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="截止日期 YYYY-MM-DD")
         parser.add_argument("-o", "--output", required=True, help="输出的 .docx 文件")
@@ -37,7 +42,12 @@ class Command(BaseCommand):
             if region is None:
                 raise CommandError(f"区划代码“{code}”不存在,例如 371621(惠民县)。")
         briefing = briefing_generate(
-            actor=admin_actor(options["user"]), group=group, region=region, period_start=start, period_end=end
+            actor=admin_actor(options["user"]),
+            group=group,
+            region=region,
+            period_start=start,
+            period_end=end,
+            list_targets=True if options["targets"] else None,
         )
         Path(options["output"]).write_bytes(briefing_docx(briefing))
         self.stdout.write(
