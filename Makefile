@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-fast lint bench venv
+.PHONY: run test test-slow test-all test-fast lint bench venv
 
 venv: $(STAMP)
 
@@ -23,7 +23,11 @@ run: venv
 # `make test` leaves out the real-Chromium tests (marker `browser`, about a minute and a half); `make test-all`
 # and CI's PostgreSQL run take them too.
 test: venv
-	$(PY) -m pytest -n 2 -m "not browser"
+	$(PY) -m pytest -n 2 -m "not browser and not slow"
+
+# The tests left out of `make test` because each starts real processes or runs long (marker `slow`); CI runs them.
+test-slow: venv
+	$(PY) -m pytest -n 2 -m "slow and not browser"
 
 test-all: venv
 	$(PY) -m pytest -n 2

@@ -33,7 +33,7 @@ def token(world, settings):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_to_its_spec(case, token):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"}, excluded_checks=[positive_data_acceptance]

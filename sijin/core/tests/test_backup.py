@@ -21,6 +21,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+# Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 SIJIN = [sys.executable, "-m", "sijin.cli"]
 # What a site holds besides its database: photos and evidence, with the names people give them.

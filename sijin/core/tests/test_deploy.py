@@ -1,3 +1,4 @@
+import pytest
 """Production settings pass ``manage.py check --deploy`` with no warning (the same step runs in .ci/run), and
 behind nginx they do what the check asks for: HTTPS only, HSTS, Secure cookies."""
 
@@ -6,6 +7,9 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+# Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "sijin.example.gov.cn"

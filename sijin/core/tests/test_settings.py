@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 SHOW = (
     "import django; django.setup(); from django.conf import settings as s; "

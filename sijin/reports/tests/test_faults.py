@@ -30,6 +30,9 @@ from sijin.reports.models import ExportJob
 from sijin.reports.services import INTERRUPTED_MESSAGE, export_job_expire, export_job_retry, export_job_start
 from sijin.testing import client_for
 
+# Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 SIJIN = [sys.executable, "-m", "sijin.cli"]
 # Enough visits that the export is still writing at its first heartbeat (after a second, or 5,000 rows).
