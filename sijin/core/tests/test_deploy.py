@@ -1,4 +1,3 @@
-import pytest
 """Production settings pass ``manage.py check --deploy`` with no warning (the same step runs in .ci/run), and
 behind nginx they do what the check asks for: HTTPS only, HSTS, Secure cookies."""
 
@@ -7,6 +6,8 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 # Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
 pytestmark = pytest.mark.slow
