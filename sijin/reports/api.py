@@ -7,11 +7,10 @@ export is its maker's alone), the same forms (``BriefingNewForm``, ``PeriodForm`
 """
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from sijin.accounts import access
@@ -25,7 +24,7 @@ from .briefing import briefing_docx
 from .forms import BriefingNewForm, PeriodForm
 from .ledgers import KINDS
 from .models import Briefing, ExportJob, ExportStatus
-from .views import DOCX, XLSX, attachment
+from .views import DOCX, XLSX, attachment, export_job_file
 
 router = Router(tags=["简报与导出"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
@@ -191,18 +190,4 @@ def export_detail(request: AuthenticatedRequest, export_id: Id):
     openapi_extra=_file(XLSX, "清单的 .xlsx 文件"),
 )
 def export_download(request: AuthenticatedRequest, export_id: Id):
-    job = access.get_export_job_for(request.user, export_id)
-    if job.status != ExportStatus.DONE or not Path(job.file).exists():
-        raise Http404("文件尚未生成")
-    audit_read(
-        request,
-        AuditAction.LEDGER_DOWNLOAD,
-        job,
-        f"下载{KINDS[job.kind]}(后台导出,API)",
-        kind=job.kind,
-        group=job.group_id,
-        start=job.period_start,
-        end=job.period_end,
-        filters=job.filters,
-    )
-    return attachment(FileResponse(open(job.file, "rb"), content_type=XLSX), f"{KINDS[job.kind]}.xlsx")
+    return export_job_file(request, access.get_export_job_for(request.user, export_id), via=",API")

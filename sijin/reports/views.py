@@ -181,14 +181,18 @@ def export_job_detail(request, pk: int):
 
 @login_required
 def export_job_download(request, pk: int):
-    job = access.get_export_job_for(request.user, pk)
+    return export_job_file(request, access.get_export_job_for(request.user, pk))
+
+
+def export_job_file(request, job, via: str = ""):
+    """A finished background export's file, its download audited (``via``: ",API" from the JSON API)."""
     if job.status != ExportStatus.DONE or not Path(job.file).exists():
         raise Http404("文件尚未生成")
     audit_read(
         request,
         AuditAction.LEDGER_DOWNLOAD,
         job,
-        f"下载{KINDS[job.kind]}(后台导出)",
+        f"下载{KINDS[job.kind]}(后台导出{via})",
         kind=job.kind,
         group=job.group_id,
         start=job.period_start,
