@@ -97,7 +97,7 @@ def target_list(request: AuthenticatedRequest, filters: Query[TargetFilters], pa
     if filters.q:
         targets = targets.filter(Q(name__contains=filters.q) | Q(address__contains=filters.q))
     if filters.region and (region := Region.objects.filter(pk=filters.region).first()):
-        targets = targets.filter(region__code__startswith=region.prefix)
+        targets = targets.filter(access.region_within_q("region", region.prefix))
     if filters.group is not None:
         targets = targets.filter(group_id=filters.group)
     if filters.responsible is not None:

@@ -171,7 +171,7 @@ def target_list(request: AuthenticatedRequest) -> HttpResponse:
         targets = targets.filter(Q(name__contains=q) | Q(address__contains=q))
     filters = _target_filters(request.user)
     if region := Region.objects.filter(pk=request.GET.get("region") or None).first():
-        targets = targets.filter(region__code__startswith=region.prefix)
+        targets = targets.filter(access.region_within_q("region", region.prefix))
     if (group := query_id(request.GET.get("group"))) is not None:
         targets = targets.filter(group_id=group)
     if (responsible := query_id(request.GET.get("responsible"))) is not None:

@@ -64,7 +64,7 @@ def _narrowed(qs: QuerySet, f: Filters, via: str, date_field: str) -> QuerySet:
     if f.campaign is not None:
         qs = qs.filter(**{f"{via}campaign": f.campaign})
     if f.region is not None:
-        qs = qs.filter(**{f"{via}region__code__startswith": f.region.prefix})
+        qs = qs.filter(access.region_within_q(f"{via}region", f.region.prefix))
     if f.group is not None:
         qs = qs.filter(**{f"{via}group": f.group})
     if f.start:
