@@ -72,7 +72,7 @@ def _office_routes(region) -> Q:
     escalated = Q(level__in=levels)
     if region.level <= min(OFFICE_REGION_LEVEL.values()):  # a level not in the map counts as the county's
         escalated |= ~Q(level__in=list(OFFICE_REGION_LEVEL))
-    return access.region_within_q("region", region.prefix) & (
+    return Q(region__code__startswith=region.prefix) & (
         Q(status__in=(Status.REPORTED, Status.RETURNED)) | (Q(status=Status.ESCALATED) & escalated)
     )
 
@@ -82,7 +82,7 @@ def _conditions(user: access.Viewer, lights: dict[Light, Q] | None = None) -> li
     admin = access.is_admin(user)
     offices = [g.region for g in access.grants(user) if g.role == Role.OFFICE and g.region is not None]
     groups, units, orgs = access.group_ids(user), access.unit_ids(user), access.handler_org_ids(user)
-    office_scope = Q() if admin else _any([access.region_within_q("region", r.prefix) for r in offices])
+    office_scope = Q() if admin else _any([Q(region__code__startswith=r.prefix) for r in offices])
     office = admin or bool(offices)
     working = Q(status__in=WORKING_STATUSES)
     found: list[tuple[str, Q]] = []
