@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sijin.campaigns.models import Campaign, Category
-from sijin.problems.models import Action, Problem, ProblemEvent, Status
+from sijin.problems.models import Action, ProblemEvent, Status
 
 from .forms import RequestForm, posted, spec_name
 from .models import Open311Client, Open311Request
@@ -187,14 +188,22 @@ def _end_of(day: date | None) -> str | None:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59))).isoformat(timespec="seconds")
 
 
-def _status_notes(problem: Problem) -> str:
-    event = (
-        ProblemEvent.objects.filter(problem=problem, action__in=PUBLIC_ACTIONS).order_by("-at", "-id").first()
+def _with_notes(rows: QuerySet[Open311Request]) -> QuerySet[Open311Request]:
+    """Each request with its problem's last public step (action and comment), in the same query as the rows."""
+    last = ProblemEvent.objects.filter(problem=OuterRef("problem"), action__in=PUBLIC_ACTIONS).order_by(
+        "-at", "-id"
     )
-    if event is None:
+    return rows.annotate(
+        note_action=Subquery(last.values("action")[:1]), note_comment=Subquery(last.values("comment")[:1])
+    )
+
+
+def _status_notes(req: Open311Request) -> str:
+    action = getattr(req, "note_action", None)
+    if not action:
         return ""
-    label = Action(event.action).label
-    return f"{label}:{event.comment}" if event.comment else str(label)
+    label, comment = Action.label_of(action), getattr(req, "note_comment", "")
+    return f"{label}:{comment}" if comment else str(label)
 
 
 def _request_row(req: Open311Request) -> dict:
@@ -202,7 +211,7 @@ def _request_row(req: Open311Request) -> dict:
     return {
         "service_request_id": str(p.pk),
         "status": "closed" if p.status in CLOSED else "open",
-        "status_notes": _status_notes(p),
+        "status_notes": _status_notes(req),
         "service_name": p.category.name if p.category else "",
         "service_code": str(p.category_id or ""),
         "description": req.description,
@@ -299,7 +308,7 @@ def _when(raw: str | None, fmt: str, name: str) -> datetime | None:
 
 
 def _search(request: HttpRequest, client: Open311Client, fmt: str) -> HttpResponse:
-    rows = open311_requests_for(client)
+    rows = _with_notes(open311_requests_for(client))
     ids = request.GET.get("service_request_id", "")
     if ids:
         parts = ids.split(",")
@@ -341,7 +350,7 @@ def request_detail(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
     client = _client(request)
     if client is None:
         return _errors(fmt, 403, "api_key 无效或已停用。")
-    req = open311_requests_for(client).filter(problem_id=int(pk)).first()
+    req = _with_notes(open311_requests_for(client)).filter(problem_id=int(pk)).first()
     if req is None:
         return _errors(fmt, 404, "没有这个诉求,或不是本系统转来的。")
     return _render(fmt, [_request_row(req)], "service_requests", "request")

@@ -5,7 +5,9 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sijin.accounts.models import Role
 from sijin.accounts.services import user_role_ensure
@@ -259,3 +261,21 @@ def test_the_office_sees_the_requesters_contact_and_the_member_a_masked_one(worl
     member = client_for("member").get(f"/problems/{pk}/").content.decode()
     assert "13800138000" in office and "王小明" in office
     assert "13800138000" not in member and "138****8000" in member and "王**" in member
+
+
+def test_it_reads_many_requests_in_as_many_queries_as_one(world, hotline):
+    _, key = hotline
+    data = {"service_code": world.categories["基础设施"].pk, "attribute[region_code]": COUNTY}
+
+    def queries() -> int:
+        connection.queries_log.clear()  # a full log (the world's build) would capture nothing
+        with CaptureQueriesContext(connection) as captured:
+            rows = Client().get(f"{API}/requests.json", {"api_key": key}).json()
+        assert all(r["status_notes"].startswith("上报") for r in rows)
+        return len(captured)
+
+    post(key, description="路灯不亮", **data)
+    one = queries()
+    for n in range(5):
+        post(key, description=f"路灯不亮{n}", **data)
+    assert one > 2 and queries() == one
