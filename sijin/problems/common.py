@@ -51,11 +51,6 @@ _NOISE = re.compile(r"[\d\W_]+")
 _STOCK_ENDINGS = ("问题", "困难", "难题", "诉求")
 
 
-# Who sees the clusters and who makes a 共性问题清单 is decided in the scope module.
-may_view_common = access.may_view_common
-may_make_common_checklist = access.may_make_common_checklist
-
-
 def title_key(title: str) -> str:
     """A title without its numbers, punctuation and stock ending: what problems of one kind share."""
     key = _NOISE.sub("", title.lower())
@@ -171,7 +166,7 @@ def common_checklist_create(
     through the workflow for each problem whose state and the actor's role allow it and whose region line the
     department serves (``workflow.routing_orgs``); the others stay on the list as they are.
     """
-    if not may_make_common_checklist(actor):
+    if not access.may_make_common_checklist(actor):
         raise PermissionDenied("您无权形成共性问题清单。")
     ids = sorted({int(pk) for pk in problem_ids})
     if not ids:

@@ -25,8 +25,6 @@ from .common import (
     common_checklist_create,
     common_clusters,
     department_choices,
-    may_make_common_checklist,
-    may_view_common,
 )
 from .models import Action
 from .similar import MIN_TRIGRAM_QUERY, similar_problems
@@ -93,10 +91,10 @@ class CommonChecklistForm(forms.Form):
 @require_GET
 def common_list(request: AuthenticatedRequest) -> HttpResponse:
     """共性问题: clusters of alike open problems across work groups, in the user's scope."""
-    if not may_view_common(request.user):
+    if not access.may_view_common(request.user):
         raise PermissionDenied(_("共性问题仅供活动办和领导查看。"))
     clusters, read = common_clusters(request.user)
-    maker = may_make_common_checklist(request.user)
+    maker = access.may_make_common_checklist(request.user)
     rows = [
         {
             "cluster": c,
@@ -128,7 +126,7 @@ def common_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def common_checklist(request: AuthenticatedRequest) -> HttpResponse:
     """Turn one cluster into a 共性问题清单 (and hand it to one department)."""
-    if not may_make_common_checklist(request.user):
+    if not access.may_make_common_checklist(request.user):
         raise PermissionDenied(_("您无权形成共性问题清单。"))
     form = CommonChecklistForm(request.POST, user=request.user)
     if not form.is_valid():
