@@ -8,10 +8,15 @@ bench/results.md with the machine and the dataset.
 
 Usage: python bench/run.py [--problems N] [--runs K] [--seed S] [--out bench/results.md]
        DATABASE_URL=postgres://postgres@127.0.0.1:5432/sijin_bench python bench/run.py   (an empty database)
-Default 100,000 problems (SQLite ~2 minutes to load); the issue's scale is --problems 1000000.
+       DATABASE_URL=… python bench/run.py --reuse   (a database `sijin synth` already loaded; left as it was)
+Default 100,000 problems (SQLite ~2 minutes to load); the issue's scale is --problems 1000000. Loading a
+million problems takes minutes, so at that size load once (`sijin synth --problems 1000000`) and measure with
+--reuse as often as needed: the import and the sweep then run in a transaction that is rolled back.
+--parts pages,export,import,sweep picks what to measure (default all).
 """
 
 import argparse
+import contextlib
 import io
 import os
 import platform
@@ -59,6 +64,31 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
+def reused(seed: int):
+    """The synthetic province already in the database (its campaign, counts and logins), with when and how it
+    was loaded, from the summary audit row `sijin synth` leaves."""
+    from sijin.accounts.models import User
+    from sijin.core.models import AuditLog
+    from sijin.synth import SynthResult
+
+    entry = AuditLog.objects.filter(data__synth=True, data__seed=seed).order_by("-id").first()
+    if entry is None:
+        raise SystemExit(f"no `sijin synth --seed {seed}` in this database")
+    from sijin.campaigns.models import Campaign
+
+    campaign = Campaign.objects.get(pk=entry.object_id)
+    counts = {k: v for k, v in entry.data.items() if type(v) is int and k != "seed"}
+    users = {u.username: u for u in User.objects.filter(username__startswith="synth-")}
+    loaded = f"loaded {timezone_local(entry.at):%Y-%m-%d %H:%M} and reused (--reuse; end {entry.data['end']})"
+    return SynthResult(campaign=campaign, counts=counts, users=users), loaded
+
+
+def timezone_local(at):
+    from django.utils import timezone
+
+    return timezone.localtime(at)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--problems", type=int, default=100_000)
@@ -66,8 +96,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--import-rows", type=int, default=10_000, help="rows of the timed import")
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.md")))
+    parser.add_argument("--reuse", action="store_true", help="measure the province already in the database")
+    parser.add_argument(
+        "--parts", default="pages,export,import,sweep", help="what to measure (comma-separated)"
+    )
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
+    parts = set(args.parts.split(","))
+    if args.reuse and not os.environ.get("DATABASE_URL") and not os.environ.get("SIJIN_SQLITE_PATH"):
+        parser.error("--reuse needs DATABASE_URL or SIJIN_SQLITE_PATH naming a loaded database")
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("SIJIN_SQLITE_PATH"):
         os.environ["SIJIN_SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     os.environ["SIJIN_VAR_DIR"] = os.environ.get("SIJIN_VAR_DIR") or tempfile.mkdtemp()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sijin.settings")
@@ -81,7 +118,7 @@ def main() -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # logins are not measured
     call_command("migrate", verbosity=0, skip_checks=True)
 
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -97,14 +134,20 @@ def main() -> None:
         lines.append(text)
 
     today = timezone.localdate()
-    t = time.perf_counter()
-    result = synth_load(problems=args.problems, seed=args.seed, end=today, password="bench-only")
-    load_time = time.perf_counter() - t
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if args.reuse:
+        result, loaded = reused(args.seed)
+        args.problems = result.counts["problems"]
+    else:
+        t = time.perf_counter()
+        result = synth_load(problems=args.problems, seed=args.seed, end=today, password="bench-only")
+        loaded = f"loaded in {ms(time.perf_counter() - t)}"
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
     users = result.users
-    admin = User.objects.create_superuser("bench-admin", password="bench-only")
+    admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
+        "bench-admin", password="bench-only"
+    )
     office, member, handler = users["synth-office"], users["synth-member"], users["synth-handler"]
     counts = result.counts
     out("# Benchmark results (`make bench`)")
@@ -112,7 +155,7 @@ def main() -> None:
     out(f"Run {timezone.localtime():%Y-%m-%d %H:%M}. Machine: {machine()}. Database: {engine()}.")
     out()
     out(
-        f"Dataset (`sijin synth --problems {args.problems} --seed {args.seed}`, loaded in {ms(load_time)}): "
+        f"Dataset (`sijin synth --problems {args.problems} --seed {args.seed}`, {loaded}): "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
         + f". Personas: office = 活动办 of {office.grants.get().region.name} "
         f"({Problem.objects.visible_to(office).count():,} problems), member of one group "
@@ -191,45 +234,46 @@ def main() -> None:
     def get(user, url: str) -> int:
         return clients[user.username].get(url).status_code
 
-    for name, user, url, _, _ in pages:  # warm up, count queries
-        with CaptureQueriesContext(connection) as captured:
-            statuses[name] = get(user, url)
-        queries[name] = len(captured.captured_queries)
-    for _ in range(args.runs):
-        for name, user, url, qs, _ in pages:
-            t = time.perf_counter()
-            get(user, url)
-            times[name].append(time.perf_counter() - t)
-            if qs is not None:
-                run = bare(qs)
+    if "pages" in parts:
+        for name, user, url, _, _ in pages:  # warm up, count queries
+            with CaptureQueriesContext(connection) as captured:
+                statuses[name] = get(user, url)
+            queries[name] = len(captured.captured_queries)
+        for _ in range(args.runs):
+            for name, user, url, qs, _ in pages:
                 t = time.perf_counter()
-                run()
-                bare_times[name].append(time.perf_counter() - t)
+                get(user, url)
+                times[name].append(time.perf_counter() - t)
+                if qs is not None:
+                    run = bare(qs)
+                    t = time.perf_counter()
+                    run()
+                    bare_times[name].append(time.perf_counter() - t)
 
-    out(f"## Pages ({args.runs} runs each, interleaved; the test Client through the real views)")
-    out()
-    out(
-        "| page | HTTP | p50 | p95 | queries | × bare SQL for its rows (p50) | × admin on the same filter (p50) |"
-    )
-    out("|---|---|---|---|---|---|---|")
-    p50 = {name: statistics.median(v) for name, v in times.items()}
-    for name, _user, url, qs, admin_page in pages:
-        vs_bare = f"{p50[name] / statistics.median(bare_times[name]):.1f}×" if qs is not None else "–"
-        vs_admin = "–"
-        if admin_page:
-            admin_name = next(n for n, _, u, _, _ in pages if f"admin {u}" == admin_page)
-            vs_admin = f"{p50[name] / p50[admin_name]:.2f}× (admin {ms(p50[admin_name])})"
+        out(f"## Pages ({args.runs} runs each, interleaved; the test Client through the real views)")
+        out()
         out(
-            f"| {name} `{url}` | {statuses[name]} | {ms(p50[name])} | {ms(pct(times[name], 0.95))} | "
-            f"{queries[name]} | {vs_bare} | {vs_admin} |"
+            "| page | HTTP | p50 | p95 | queries | × bare SQL for its rows (p50) | × admin on the same filter (p50) |"
         )
-    out()
-    out(
-        "“× bare SQL”: the page's time over one SELECT of the same 50 rows (same scope filter, order and limit, "
-        "with the target's and the unit's names joined). “× admin”: below 1 the page is faster than the admin's "
-        "changelist on the same filter (the admin sees every row, the office one city)."
-    )
-    out()
+        out("|---|---|---|---|---|---|---|")
+        p50 = {name: statistics.median(v) for name, v in times.items()}
+        for name, _user, url, qs, admin_page in pages:
+            vs_bare = f"{p50[name] / statistics.median(bare_times[name]):.1f}×" if qs is not None else "–"
+            vs_admin = "–"
+            if admin_page:
+                admin_name = next(n for n, _, u, _, _ in pages if f"admin {u}" == admin_page)
+                vs_admin = f"{p50[name] / p50[admin_name]:.2f}× (admin {ms(p50[admin_name])})"
+            out(
+                f"| {name} `{url}` | {statuses[name]} | {ms(p50[name])} | {ms(pct(times[name], 0.95))} | "
+                f"{queries[name]} | {vs_bare} | {vs_admin} |"
+            )
+        out()
+        out(
+            "“× bare SQL”: the page's time over one SELECT of the same 50 rows (same scope filter, order and limit, "
+            "with the target's and the unit's names joined). “× admin”: below 1 the page is faster than the admin's "
+            "changelist on the same filter (the admin sees every row, the office one city)."
+        )
+        out()
 
     # Export: the office's 问题清单 against the openpyxl write-only floor for the same rows.
     from openpyxl import Workbook
@@ -277,91 +321,102 @@ def main() -> None:
         tracemalloc.stop()
         return elapsed, peak / 2**20
 
-    export_time, export_peak = measured(export)
-    floor_time, floor_peak = measured(floor)
     out("## Export, import, sweep")
     out()
-    out(
-        f"- 问题清单 export for the office ({export_rows:,} rows): {ms(export_time)}, peak Python memory "
-        f"{export_peak:,.0f} MB (tracemalloc) — {export_time / floor_time:.1f}× the openpyxl write-only floor "
-        f"for the same rows and 16 columns ({ms(floor_time)}, {floor_peak:,.0f} MB)."
-    )
-
-    # Import of 10,000 problems (the import template, filled with the synthetic targets).
-    from openpyxl import load_workbook
-
-    from sijin.campaigns.models import Target
-    from sijin.reports.imports import problem_template, problems_import
-    from sijin.reports.ledgers import Header
-
-    template = io.BytesIO()
-    problem_template(template)
-    wb = load_workbook(io.BytesIO(template.getvalue()))
-    ws = wb.worksheets[0]
-    header_row = next(r for r in ws.iter_rows(max_row=5) if any(c.value == Header.PROBLEM for c in r))
-    col = {c.value: c.column for c in header_row}
-    targets = list(
-        Target.objects.filter(campaign=result.campaign).order_by("id").values_list("name", flat=True)
-    )
-    n_import = min(args.import_rows, args.problems)
-    start_row = header_row[0].row + 1
-    for i in range(n_import):
-        ws.cell(start_row + i, col[Header.TARGET], targets[i % len(targets)])
-        ws.cell(start_row + i, col[Header.PROBLEM], f"导入问题{i}")
-        ws.cell(start_row + i, col[Header.REPORTED_ON], today.isoformat())
-    filled = io.BytesIO()
-    wb.save(filled)
-    importer = users["synth-province"]
-    before = Problem.objects.count()
-    t = time.perf_counter()
-    executed = [0]
-
-    def count(execute, sql, params, many, context):
-        executed[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        imported = problems_import(
-            actor=importer, campaign=result.campaign, source=io.BytesIO(filled.getvalue())
-        )
-    import_time = time.perf_counter() - t
-    made = Problem.objects.count() - before
-    if imported.ok:
+    if "export" in parts:
+        export_time, export_peak = measured(export)
+        floor_time, floor_peak = measured(floor)
         out(
-            f"- `import problems` of {n_import:,} rows: {ms(import_time)} = {made / import_time:,.0f} rows/s, "
-            f"{executed[0] / max(made, 1):.1f} queries a row."
+            f"- 问题清单 export for the office ({export_rows:,} rows): {ms(export_time)}, peak Python memory "
+            f"{export_peak:,.0f} MB (tracemalloc) — {export_time / floor_time:.1f}× the openpyxl write-only floor "
+            f"for the same rows and 16 columns ({ms(floor_time)}, {floor_peak:,.0f} MB)."
         )
-    else:
-        out(f"- `import problems` of {n_import:,} rows refused in {ms(import_time)}: {imported.errors[:3]}")
 
-    from sijin.problems.supervision import supervision_sweep
+    # With --reuse the database is left as it was: the import and the sweep are rolled back.
+    with transaction.atomic() if args.reuse else contextlib.nullcontext():
+        if "import" in parts:
+            # Import of 10,000 problems (the import template, filled with the synthetic targets).
+            from openpyxl import load_workbook
 
-    events_before = ProblemEvent.objects.count()
-    t = time.perf_counter()
-    first = supervision_sweep(today=today)
-    first_time = time.perf_counter() - t
-    t = time.perf_counter()
-    second = supervision_sweep(today=today)
-    second_time = time.perf_counter() - t
-    out(
-        f"- sweep over {Problem.objects.count():,} problems: first {ms(first_time)} (催办 {first.urged:,}, 督办 "
-        f"{first.supervised:,}, {ProblemEvent.objects.count() - events_before:,} events), second "
-        f"{ms(second_time)} (催办 {second.urged}, 督办 {second.supervised}: idempotent)."
-    )
+            from sijin.campaigns.models import Target
+            from sijin.reports.imports import problem_template, problems_import
+            from sijin.reports.ledgers import Header
+
+            template = io.BytesIO()
+            problem_template(template)
+            wb = load_workbook(io.BytesIO(template.getvalue()))
+            ws = wb.worksheets[0]
+            header_row = next(r for r in ws.iter_rows(max_row=5) if any(c.value == Header.PROBLEM for c in r))
+            col = {c.value: c.column for c in header_row}
+            targets = list(
+                Target.objects.filter(campaign=result.campaign).order_by("id").values_list("name", flat=True)
+            )
+            n_import = min(args.import_rows, args.problems)
+            start_row = header_row[0].row + 1
+            for i in range(n_import):
+                ws.cell(start_row + i, col[Header.TARGET], targets[i % len(targets)])
+                ws.cell(start_row + i, col[Header.PROBLEM], f"导入问题{i}")
+                ws.cell(start_row + i, col[Header.REPORTED_ON], today.isoformat())
+            filled = io.BytesIO()
+            wb.save(filled)
+            importer = users["synth-province"]
+            before = Problem.objects.count()
+            t = time.perf_counter()
+            executed = [0]
+
+            def count(execute, sql, params, many, context):
+                executed[0] += 1
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
+                imported = problems_import(
+                    actor=importer, campaign=result.campaign, source=io.BytesIO(filled.getvalue())
+                )
+            import_time = time.perf_counter() - t
+            made = Problem.objects.count() - before
+            if imported.ok:
+                out(
+                    f"- `import problems` of {n_import:,} rows: {ms(import_time)} = {made / import_time:,.0f} rows/s, "
+                    f"{executed[0] / max(made, 1):.1f} queries a row."
+                )
+            else:
+                out(
+                    f"- `import problems` of {n_import:,} rows refused in {ms(import_time)}: {imported.errors[:3]}"
+                )
+
+        if "sweep" in parts:
+            from sijin.problems.supervision import supervision_sweep
+
+            events_before = ProblemEvent.objects.count()
+            t = time.perf_counter()
+            first = supervision_sweep(today=today)
+            first_time = time.perf_counter() - t
+            t = time.perf_counter()
+            second = supervision_sweep(today=today)
+            second_time = time.perf_counter() - t
+            out(
+                f"- sweep over {Problem.objects.count():,} problems: first {ms(first_time)} (催办 {first.urged:,}, 督办 "
+                f"{first.supervised:,}, {ProblemEvent.objects.count() - events_before:,} events), second "
+                f"{ms(second_time)} (催办 {second.urged}, 督办 {second.supervised}: idempotent)."
+            )
+        if args.reuse:
+            transaction.set_rollback(True)
     out()
     out(
         f"_{today:%Y-%m-%d}: figures from one run; rerun with `make bench` (see the README, Running at province scale)._"
     )
-    # One section per engine: a SQLite run keeps the PostgreSQL figures in the file, and the other way round.
+    # One section per engine and size: a SQLite run keeps the PostgreSQL figures in the file, and so on.
     target = Path(args.out)
     tag = "<!-- engine: "
     sections = {}
     if target.exists():
         for part in target.read_text().split(tag)[1:]:
-            sections[part.split(" ", 1)[0]] = tag + part
-    name = engine().split()[0]
+            sections[part.split(" -->", 1)[0]] = tag + part
+    name = f"{engine().split()[0]}, {args.problems:,} problems"
     sections[name] = f"{tag}{name} -->\n" + "\n".join(lines) + "\n\n"
-    target.write_text("".join(sections[k] for k in sorted(sections)))
+    target.write_text(
+        "".join(sections[k] for k in sorted(sections, key=lambda k: (k.split(",")[0], len(k), k)))
+    )
     print(f"\nwritten to {target}")
 
 
