@@ -10,7 +10,8 @@ through the service functions (and are audited as usual); the bulk rows (units, 
 visits, problems, events, outcomes, measures) are inserted directly — COPY on PostgreSQL, batched
 ``executemany`` elsewhere — and audited by ONE summary row, not a row each. The rows keep every rule that
 real data keeps: a problem's region and group are its target's, its deadline follows its assignment, its
-dates follow its events in order, every status change is a step of the workflow table.
+dates follow its events in order, every status change is a step of the workflow table. The dashboard's kept
+tallies (problems.tally) are recounted once after the problems are in, with their triggers off meanwhile.
 """
 
 import json
@@ -39,6 +40,7 @@ from sijin.directory.models import Organization, Person, Region, RegionLevel
 from sijin.directory.services import regions_load
 from sijin.fieldwork.models import Measure, Outcome, Visit
 from sijin.problems.models import NEXT_LEVEL, Level, Problem, ProblemEvent, Status
+from sijin.problems.tally import tally_triggers_off
 from sijin.problems.workflow import TRANSITIONS
 
 S = Status
@@ -337,7 +339,8 @@ class _Loader:
         self.units()
         self.groups()
         self.targets()
-        self.problems_and_visits()
+        with tally_triggers_off():  # the dashboard's tallies recounted once, not kept row by row
+            self.problems_and_visits()
         self.measures()
         _sequences_reset(
             Organization,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sijin.accounts import access
 from sijin.core.choices import ColourChoices
@@ -418,3 +419,140 @@ class NoticeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.year}年 第{self.last}号"
+
+
+# ---- kept tallies (problems.tally; migration 0012_problem_tally) ---------------------------------------------
+# Counts of problems kept by database triggers on problems_problem (and on campaigns_target for a target's kind),
+# in the same transaction as every write, whatever wrote it (services, queryset updates, bulk inserts): the
+# 数据看板 sums these instead of grouping every problem in scope. Every key is a fact of the row that does not
+# change with the date, so nothing goes stale overnight; the lights are sums over deadline days read against
+# today. ``campaign``, ``group`` and ``kind`` are plain keys (no database constraint, no cascade): a row whose
+# counts all reached 0 may stay, and every read ignores it. County: the first 6 digits of the region code.
+
+
+def _tally_key(model: str, verbose_name: "StrOrPromise") -> models.ForeignKey:
+    return models.ForeignKey(
+        model,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class ProblemTally(models.Model):
+    """Problems by campaign, group, county, status and target kind, with the counts behind the four rates
+    (problems.rates) that do not depend on the status; the rates' status rules (solved, void) apply on reading."""
+
+    group = _tally_key("campaigns.WorkGroup", _("工作组"))
+    campaign = _tally_key("campaigns.Campaign", _("行动"))
+    county = models.CharField(_("县级区划"), max_length=6)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
+    kind = _tally_key("campaigns.TargetKind", _("对象类型"))
+    n = models.IntegerField(_("问题数"), default=0)
+    accepted = models.IntegerField(_("已交办且已签收"), default=0)  # assigned_on and accepted_on set
+    accepted_in_time = models.IntegerField(_("按时签收"), default=0)  # accepted_on <= accept_by
+    unsigned = models.IntegerField(
+        _("已交办未签收"), default=0
+    )  # assigned_on, accept_by set; accepted_on not
+    with_deadline = models.IntegerField(_("有办结期限"), default=0)  # deadline set
+    on_time = models.IntegerField(_("期限内办结"), default=0)  # resolved_on <= deadline
+    verified = models.IntegerField(_("已回访"), default=0)  # satisfaction given
+    satisfied = models.IntegerField(_("满意或基本满意"), default=0)
+
+    class Meta:
+        verbose_name = _("问题计数")
+        verbose_name_plural = _("问题计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "campaign", "county", "status", "kind"], name="problemtally_key_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.county} {self.status} {self.kind_id}: {self.n}"
+
+
+class ProblemFacetTally(models.Model):
+    """Problems by campaign, group, county, category (0: none) and 办理层级: the 类别 and 层级 charts."""
+
+    group = _tally_key("campaigns.WorkGroup", _("工作组"))
+    campaign = _tally_key("campaigns.Campaign", _("行动"))
+    county = models.CharField(_("县级区划"), max_length=6)
+    category_id = models.IntegerField(_("类别"), default=0)  # 0: no category (a key without NULLs)
+    level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices, blank=True)
+    n = models.IntegerField(_("问题数"), default=0)
+
+    class Meta:
+        verbose_name = _("问题分类计数")
+        verbose_name_plural = _("问题分类计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "campaign", "county", "category_id", "level"],
+                name="problemfacettally_key_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.county} {self.category_id} {self.level}: {self.n}"
+
+
+class ProblemWeekTally(models.Model):
+    """Problems found per week (the Monday of ``reported_on``) by campaign, group and county, and of them
+    solved (status 已办结 or 已销号): the weekly trend."""
+
+    group = _tally_key("campaigns.WorkGroup", _("工作组"))
+    campaign = _tally_key("campaigns.Campaign", _("行动"))
+    county = models.CharField(_("县级区划"), max_length=6)
+    week = models.DateField(_("周"))
+    n = models.IntegerField(_("发现数"), default=0)
+    solved = models.IntegerField(_("办结数"), default=0)
+
+    class Meta:
+        verbose_name = _("问题周计数")
+        verbose_name_plural = _("问题周计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "campaign", "county", "week"], name="problemweektally_key_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.county} {self.week}: {self.n}"
+
+
+class DueWhat(models.TextChoices):
+    DEADLINE = "deadline", _("办结期限")
+    ACCEPT_BY = "accept_by", _("签收时限")
+
+
+class ProblemDueTally(models.Model):
+    """Problems due on a day, by campaign, group and county: ``deadline`` — running problems (a light shows)
+    by their 办结期限; ``accept_by`` — counted problems assigned and not yet signed, by their 签收时限. Yellow
+    is the sum of the days from today to the campaign's first green day; red and late signing are the
+    ProblemTally's running problems with a deadline (unsigned problems) less the days from today on."""
+
+    group = _tally_key("campaigns.WorkGroup", _("工作组"))
+    campaign = _tally_key("campaigns.Campaign", _("行动"))
+    county = models.CharField(_("县级区划"), max_length=6)
+    what = models.CharField(_("期限"), max_length=9, choices=DueWhat.choices)
+    day = models.DateField(_("日期"))
+    n = models.IntegerField(_("问题数"), default=0)
+
+    class Meta:
+        verbose_name = _("问题期限计数")
+        verbose_name_plural = _("问题期限计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "campaign", "county", "what", "day"], name="problemduetally_key_uniq"
+            ),
+        ]
+        indexes = [
+            # The lights read the days from today on only (red: the running problems with a deadline less
+            # those due from today on); the past days, most of the rows, are never read one by one.
+            models.Index(fields=["day"], name="problemduetally_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.county} {self.what} {self.day}: {self.n}"

@@ -8,11 +8,26 @@ Every bar, week, light and county carries the address of the 问题台账 rows i
 ledger's own query parameters, so a click shows as many rows as the chart showed. The ledger filters neither
 by campaign nor by group; with those dashboard filters set, ``ledger_exact`` is false and the page says so.
 
-The numbers come from three grouped queries over the scoped problems, however many groups, units, regions,
-kinds or categories there are (a fourth, by region, only when every problem is in one county): one by work
-group and county (the counts behind the four rates and the red and yellow lights: the KPIs, the group and unit
-comparisons, the area chart and the map), one by kind × status × category × level (four charts) and one by
-day (the weekly trend). Charts, totals and comparisons are sums of those rows, so they add up by construction.
+The numbers come from a fixed number of grouped queries, however many problems, groups, units, regions,
+kinds or categories there are, in one of two ways that give the same rows (``Counts``):
+
+- from the kept tallies (problems.tally: counts kept by database triggers on every write) when the viewer's
+  scope and the filters can be said on campaign, work group and county — an office or a leader over a county
+  or more, a dispatching unit, a group, the admin; filters by campaign, group and a region at county level or
+  above; no period: eight queries — the campaigns' yellow days and the holidays they count over, the rate
+  tally by group and county, the due tally by group and county from today on (red, yellow, late signing),
+  the rate tally by kind × status, the facet tally by category × level, the week tally by week, the outcomes —
+  over rows that number the groups times a few dozen, not the problems (at 1,000,000 problems in 1,000
+  groups: some 50,000 rate rows, 100,000 week rows, 20,000 due rows from today on);
+- otherwise (a handler, a region grant or filter below the county, a period filter) from the problems in
+  scope: one query by work group and county (the counts behind the four rates and the red and yellow lights),
+  one by kind × status × category × level, one by day (the weekly trend), with the same clock and outcomes.
+
+Either way the rows by group and county feed the KPIs, the group and unit comparisons, the area chart and the
+map; when every problem is in one county, one more grouped query over that county's problems (and its clock,
+two more) gives the area chart's township or village bars. Charts, totals and comparisons are sums of those
+rows, so they add up by construction. Names (kinds, categories, groups and units, regions) take five queries
+more: 13 to 16 for ``dashboard_data`` from the tallies, 11 to 14 from the problems.
 """
 
 from collections.abc import Mapping, Sequence
@@ -23,7 +38,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.staticfiles import finders
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.templatetags.static import static
 from django.urls import reverse
@@ -39,7 +54,8 @@ from sijin.fieldwork.totals import outcome_totals
 from sijin.problems.forms import ledger_regions
 from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, Level, Light, Problem, Status
 from sijin.problems.rates import Rates, rate_counts
-from sijin.problems.supervision import light_q
+from sijin.problems.supervision import light_conditions, light_q
+from sijin.problems.tally import facet_rows, group_rows, kind_status_rows, tally_q, week_rows
 
 COMPARE_LIMIT = 30  # groups/units compared on one page: the busiest ones
 MAX_WEEKS = 1040  # twenty years of weeks; a longer series keeps its latest weeks
@@ -123,18 +139,15 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def weekly_series(problems: QuerySet[Problem], f: Filters) -> list[dict]:
+def weekly_series(days: Rows, f: Filters) -> list[dict]:
     """Problems found (and of them solved) per week, every week from the first to the last, empty ones as 0.
 
-    Counted by day and summed by week here: a plain date groups on SQLite's own column, where a week would
-    call a Python function for every row."""
+    ``days``: rows of ``day``, ``found``, ``solved`` — by day (counted by day and summed by week here: a plain
+    date groups on SQLite's own column, where a week would call a Python function for every row) or by week
+    (the week tally's Mondays)."""
     rows: dict[date, dict[str, int]] = {}
-    for day in (
-        problems.order_by()
-        .values("reported_on")
-        .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
-    ):
-        sums = rows.setdefault(_monday(day["reported_on"]), {"found": 0, "solved": 0})
+    for day in days:
+        sums = rows.setdefault(_monday(day["day"]), {"found": 0, "solved": 0})
         sums["found"] += day["found"]
         sums["solved"] += day["solved"]
     if not rows:
@@ -167,7 +180,7 @@ def weekly_series(problems: QuerySet[Problem], f: Filters) -> list[dict]:
     return series
 
 
-def _area_rows(problems: QuerySet[Problem], red: Q, by_group: Rows) -> Rows:
+def _area_rows(problems: QuerySet[Problem], by_group: Rows, today: date) -> Rows:
     """Problems and red lights by county (``p``: the first 6 digits of the code), summed from the by-group rows;
     by region (all 12 digits) when they are all in one county, for the area chart's township or village bars:
     one more grouped query, over that one county's problems."""
@@ -177,7 +190,7 @@ def _area_rows(problems: QuerySet[Problem], red: Q, by_group: Rows) -> Rows:
     return list(
         problems.order_by()
         .values(p=Substr("region_id", 1, PREFIX_LENGTH[RegionLevel.VILLAGE]))
-        .annotate(n=Count("id"), red=Count("id", filter=red))
+        .annotate(n=Count("id"), red=Count("id", filter=light_q(Light.RED, today)))
     )
 
 
@@ -257,8 +270,8 @@ def map_data(user: Viewer, f: Filters, area_rows: Rows | None = None) -> dict | 
     problems' ``_area_rows``, when the caller has them already.
     """
     if area_rows is None:
-        problems, red = scoped_problems(user, f), light_q(Light.RED)
-        area_rows = _area_rows(problems, red, _group_rows(problems, red, timezone.localdate()))
+        problems, today = scoped_problems(user, f), timezone.localdate()
+        area_rows = _area_rows(problems, _counts(user, f, problems, today).by_group, today)
     by_county = _sums(area_rows, COUNTY_DIGITS, "n", "red")
     if not by_county:
         return None
@@ -309,10 +322,48 @@ def picker_regions(user: Viewer) -> QuerySet[Region]:
     return Region.objects.filter(code__in=codes).order_by("code")
 
 
-def dashboard_data(user: Viewer, f: Filters) -> dict:
+@dataclass(frozen=True)
+class Counts:
+    """The grouped rows every number of the page is summed from."""
+
+    by_group: Rows  # by work group and county: n, red, yellow and the counts behind the rates
+    kind_status: Rows  # by target kind (target__kind_id) and status: n
+    facets: Rows  # by category (category_id) and level: n
+    days: Rows  # by day or week (day): found, solved
+
+
+def _counts(user: Viewer, f: Filters, problems: QuerySet[Problem], today: date, live: bool = False) -> Counts:
+    """From the kept tallies when the scope and the filters can be said on them (and not ``live``), else from
+    ``problems``."""
+    q = None
+    if not live and f.start is None and f.end is None:
+        q = tally_q(
+            user,
+            campaign_id=f.campaign.pk if f.campaign else None,
+            group_id=f.group.pk if f.group else None,
+            region_prefix=f.region.prefix if f.region else "",
+        )
+    if q is not None:
+        return Counts(group_rows(q, today), kind_status_rows(q), facet_rows(q), week_rows(q))
+    by_dims = list(
+        problems.order_by()
+        .values("target__kind_id", "status", "category_id", "level")
+        .annotate(n=Count("id"))
+    )
+    days = (
+        problems.order_by()
+        .values(day=F("reported_on"))
+        .annotate(found=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
+    )
+    return Counts(_group_rows(problems, today), by_dims, by_dims, list(days))
+
+
+def dashboard_data(user: Viewer, f: Filters, *, today: date | None = None, live: bool = False) -> dict:
+    """Every number of the page for ``user`` and the filters. ``today`` (default: the local date) decides the
+    lights and late signing; ``live`` counts the problems themselves even where the tallies could answer (the
+    tests compare the two)."""
     problems = scoped_problems(user, f)
-    today = timezone.localdate()
-    red = light_q(Light.RED, today)
+    today = today or timezone.localdate()
     outcomes = [
         {
             "indicator": row["indicator__name"],
@@ -323,24 +374,24 @@ def dashboard_data(user: Viewer, f: Filters) -> dict:
         }
         for row in outcome_totals(scoped_outcomes(user, f))
     ]
-    by_group = _group_rows(problems, red, today)
-    by_dims = list(
-        problems.order_by()
-        .values("target__kind_id", "status", "category_id", "level")
-        .annotate(n=Count("id"))
-    )
-    area_rows = _area_rows(problems, red, by_group)
+    counts = _counts(user, f, problems, today, live)
+    by_group = counts.by_group
+    area_rows = _area_rows(problems, by_group, today)
     kinds = dict(
-        TargetKind.objects.filter(id__in={r["target__kind_id"] for r in by_dims}).values_list("id", "name")
+        TargetKind.objects.filter(id__in={r["target__kind_id"] for r in counts.kind_status}).values_list(
+            "id", "name"
+        )
     )
     categories = dict(
-        Category.objects.filter(id__in={r["category_id"] for r in by_dims} - {None}).values_list("id", "name")
+        Category.objects.filter(id__in={r["category_id"] for r in counts.facets} - {None}).values_list(
+            "id", "name"
+        )
     )
     charts = {
-        "kind": _bars(by_dims, "target__kind_id", f, "kind", kinds, empty="未填写"),
-        "status": _bars(by_dims, "status", f, "status", dict(Status.choices), empty="未填写"),
-        "category": _bars(by_dims, "category_id", f, "category", categories, empty="未填写"),
-        "level": _bars(by_dims, "level", f, "level", dict(Level.choices), empty="未分级"),
+        "kind": _bars(counts.kind_status, "target__kind_id", f, "kind", kinds, empty="未填写"),
+        "status": _bars(counts.kind_status, "status", f, "status", dict(Status.choices), empty="未填写"),
+        "category": _bars(counts.facets, "category_id", f, "category", categories, empty="未填写"),
+        "level": _bars(counts.facets, "level", f, "level", dict(Level.choices), empty="未分级"),
         "region": _by_area(area_rows, f),
     }
     pairs = {name: [(b["label"], b["n"]) for b in bars] for name, bars in charts.items()}
@@ -359,7 +410,7 @@ def dashboard_data(user: Viewer, f: Filters) -> dict:
         "by_category": pairs["category"],
         "by_level": pairs["level"],
         "by_region": pairs["region"],
-        "trend": weekly_series(problems, f),
+        "trend": weekly_series(counts.days, f),
         "map": map_data(user, f, area_rows),
         "rates": rates_row(_rates(by_group)),
         "outcomes": outcomes,
@@ -368,17 +419,18 @@ def dashboard_data(user: Viewer, f: Filters) -> dict:
     }
 
 
-def _group_rows(problems: QuerySet[Problem], red: Q, today: date) -> Rows:
+def _group_rows(problems: QuerySet[Problem], today: date) -> Rows:
     """Problems by work group and county (``p``), with their red and yellow lights and the counts behind the
     rates. Every problem has a group, so these rows add up to the scope's totals; a group works in one
-    county, so there are about as many rows as groups."""
+    county, so there are about as many rows as groups. (problems.tally.group_rows gives the same rows.)"""
+    lights = light_conditions(today)
     return list(
         problems.order_by()
         .values("group_id", p=Substr("region_id", 1, COUNTY_DIGITS))
         .annotate(
             n=Count("id"),
-            red=Count("id", filter=red),
-            yellow=Count("id", filter=light_q(Light.YELLOW, today)),
+            red=Count("id", filter=lights[Light.RED]),
+            yellow=Count("id", filter=lights[Light.YELLOW]),
             **_rate_counts_of_all(today),
         )
     )

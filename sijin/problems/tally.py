@@ -1,0 +1,399 @@
+"""Kept tallies of problems: what the 数据看板 sums instead of grouping every problem in scope.
+
+Four tables (problems.models ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally) keyed by
+campaign, work group and county (the first 6 digits of the region code) and a few facts of the problem that do
+not change with the date. Database triggers (migration 0012_problem_tally) keep them in the same transaction
+as every write, whatever makes it: services, queryset ``update()``, ``bulk_create``, COPY, deletes. Nothing
+here writes them except ``tally_rebuild`` (a repair, and ``sijin synth`` after a bulk load).
+
+The definitions below are the ORM's reading of the same rules the triggers hold in SQL; ``tally_check``
+compares the kept rows with them (``sijin tally check``), and the dashboard's tests compare the dashboard from
+the tallies with the one from the problems (problems.rates, problems.supervision).
+
+Reading: a scope is a condition on (campaign, group, county) — ``tally_q`` — or None when the viewer's scope
+or the filters cannot be said that way (a handler's grant, a township-level region); the caller then counts
+the problems themselves. The lights and late signing are read against today's date from the due tally's
+days from today on (``group_rows``), so nothing goes stale overnight. Rows whose counts are all 0 may stay;
+every read here ignores them.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr, TruncWeek
+
+from sijin.accounts import access
+from sijin.accounts.models import Role
+from sijin.campaigns.models import Campaign
+from sijin.directory.models import PREFIX_LENGTH, RegionLevel
+
+from .models import (
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    VOID_STATUSES,
+    DueWhat,
+    Problem,
+    ProblemDueTally,
+    ProblemFacetTally,
+    ProblemTally,
+    ProblemWeekTally,
+)
+from .supervision import yellow_until
+
+COUNTY_DIGITS = PREFIX_LENGTH[RegionLevel.COUNTY]
+SATISFIED = ("satisfied", "basic")  # as problems.rates counts 满意率
+TALLIES: tuple[type[models.Model], ...] = (ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally)
+
+
+# --- the definitions, live from the problems -------------------------------------------------------------------
+
+
+def _place() -> dict[str, Any]:
+    return {
+        "k_campaign_id": F("campaign_id"),
+        "k_group_id": F("group_id"),
+        "k_county": Substr("region_id", 1, COUNTY_DIGITS),
+    }
+
+
+def _live(model: type[models.Model]) -> list[QuerySet]:
+    """Grouped queries over the problems that give ``model``'s rows, each column ``k_<column>``."""
+    problems = Problem.objects.order_by()
+    if model is ProblemTally:
+        return [
+            problems.values(**_place(), k_status=F("status"), k_kind_id=F("target__kind_id")).annotate(
+                k_n=Count("id"),
+                k_accepted=Count("id", filter=Q(assigned_on__isnull=False, accepted_on__isnull=False)),
+                k_accepted_in_time=Count(
+                    "id", filter=Q(accepted_on__isnull=False, accepted_on__lte=F("accept_by"))
+                ),
+                k_unsigned=Count(
+                    "id",
+                    filter=Q(assigned_on__isnull=False, accepted_on__isnull=True, accept_by__isnull=False),
+                ),
+                k_with_deadline=Count("id", filter=Q(deadline__isnull=False)),
+                k_on_time=Count("id", filter=Q(deadline__isnull=False, resolved_on__lte=F("deadline"))),
+                k_verified=Count("id", filter=~Q(satisfaction="")),
+                k_satisfied=Count("id", filter=Q(satisfaction__in=SATISFIED)),
+            )
+        ]
+    if model is ProblemFacetTally:
+        return [
+            problems.values(
+                **_place(), k_category_id=Coalesce("category_id", 0), k_level=F("level")
+            ).annotate(k_n=Count("id"))
+        ]
+    if model is ProblemWeekTally:
+        return [
+            problems.values(**_place(), k_week=TruncWeek("reported_on")).annotate(
+                k_n=Count("id"), k_solved=Count("id", filter=Q(status__in=SOLVED_STATUSES))
+            )
+        ]
+    if model is ProblemDueTally:
+        running = problems.filter(status__in=RUNNING_STATUSES, deadline__isnull=False)
+        unsigned = problems.filter(
+            assigned_on__isnull=False, accepted_on__isnull=True, accept_by__isnull=False
+        ).exclude(status__in=VOID_STATUSES)
+        return [
+            rows.values(**_place(), k_what=Value(what), k_day=F(field)).annotate(k_n=Count("id"))
+            for rows, what, field in (
+                (running, DueWhat.DEADLINE.value, "deadline"),
+                (unsigned, DueWhat.ACCEPT_BY.value, "accept_by"),
+            )
+        ]
+    raise ValueError(model)
+
+
+def _fields(model: type[models.Model]) -> tuple[list[str], list[str]]:
+    """(key columns, count columns) of a tally, in the order of its unique constraint."""
+    unique = next(c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint))
+    keys = [str(model._meta.get_field(name).column) for name in unique.fields]
+    counts = [
+        str(f.column) for f in model._meta.concrete_fields if not f.primary_key and f.column not in keys
+    ]
+    return keys, counts
+
+
+# --- repair and check -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tally_rebuild() -> dict[str, int]:
+    """Recompute every tally from the problems (one grouped INSERT … SELECT each); rows per tally.
+
+    For ``sijin synth`` after a bulk load without the triggers, and to repair. The triggers stay as they are;
+    the problems' rows are locked against writes meanwhile, so no change slips between the two."""
+    qn = connection.ops.quote_name
+    counts = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {qn(Problem._meta.db_table)} IN SHARE MODE")
+        for model in TALLIES:
+            table = qn(model._meta.db_table)
+            cursor.execute(f"DELETE FROM {table}")
+            keys, sums = _fields(model)
+            columns = keys + sums
+            written = 0
+            for qs in _live(model):
+                sql, params = qs.query.sql_with_params()
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) "
+                    f"SELECT {', '.join(qn('k_' + c) for c in columns)} FROM ({sql}) live",
+                    params,
+                )
+                written += cursor.rowcount
+            counts[model._meta.db_table] = written
+    return counts
+
+
+TRIGGER_PREFIX = "problems_tally_"  # every trigger of migration 0012_problem_tally
+
+
+@contextmanager
+def tally_triggers_off() -> Iterator[None]:
+    """For a bulk load, inside its transaction: the tally triggers off while it runs, then back on and the
+    tallies recounted (``tally_rebuild``). At 100,000 problems SQLite's row triggers made ``sijin synth``
+    take 74 s instead of 60 s, the recount about a second; PostgreSQL's statement triggers cost about what
+    the recount costs (under a second), and both engines take the one path. A load that fails rolls all of
+    it back.
+
+    PostgreSQL: the triggers return at once while the transaction's ``sijin.tally_off`` is on (``SET
+    LOCAL``; other sessions keep theirs). SQLite: the triggers are dropped and created again from their own
+    SQL (``sqlite_master``), in the same transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("tally_triggers_off() runs inside the bulk load's transaction")
+    found: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('sijin.tally_off', 'on', true)")
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, %s) = %s "
+                "ORDER BY name",
+                [len(TRIGGER_PREFIX), TRIGGER_PREFIX],
+            )
+            found = cursor.fetchall()
+            for name, _sql in found:
+                cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('sijin.tally_off', 'off', true)")
+        for _name, sql in found:
+            cursor.execute(sql)
+    tally_rebuild()
+
+
+@dataclass(frozen=True)
+class TallyDifference:
+    """One key whose kept counts differ from the counts of the problems (0s where there is no row)."""
+
+    table: str
+    key: dict[str, Any]
+    kept: dict[str, int]
+    live: dict[str, int]
+
+    def __str__(self) -> str:
+        key = ", ".join(f"{k}={v}" for k, v in self.key.items())
+        changes = ", ".join(
+            f"{c} 记为 {self.kept[c]},应为 {self.live[c]}" for c in self.kept if self.kept[c] != self.live[c]
+        )
+        return f"{self.table}({key}): {changes}"
+
+
+def _norm(value: Any) -> Any:
+    """A key value as both engines give it back (SQLite returns a truncated date as text, PostgreSQL a date or
+    a datetime)."""
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return date.fromisoformat(value)
+    return value
+
+
+def _rows(rows: Iterable[dict[str, Any]], keys: list[str], counts: list[str]) -> dict[tuple, tuple]:
+    out = {}
+    for row in rows:
+        values = tuple(row[c] or 0 for c in counts)
+        if any(values):
+            out[tuple(_norm(row[k]) for k in keys)] = values
+    return out
+
+
+def tally_check() -> list[TallyDifference]:
+    """The differences between the kept tallies and the same counts made now from the problems (none when
+    the tallies are right). Reads every problem: for ``sijin tally check`` and the tests, not for pages."""
+    differences = []
+    for model in TALLIES:
+        keys, counts = _fields(model)
+        kept = _rows(model._default_manager.values(*keys, *counts), keys, counts)
+        live: dict[tuple, tuple] = {}
+        for qs in _live(model):
+            rows = ({c: row[f"k_{c}"] for c in keys + counts} for row in qs)
+            live |= _rows(rows, keys, counts)
+        zero = (0,) * len(counts)
+        for key in sorted(kept.keys() | live.keys(), key=repr):
+            if kept.get(key, zero) != live.get(key, zero):
+                differences.append(
+                    TallyDifference(
+                        table=model._meta.db_table,
+                        key=dict(zip(keys, key, strict=True)),
+                        kept=dict(zip(counts, kept.get(key, zero), strict=True)),
+                        live=dict(zip(counts, live.get(key, zero), strict=True)),
+                    )
+                )
+    return differences
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _scope_q(user: access.Viewer) -> Q | None:
+    """The user's problem scope (accounts.access.problem_q) as a condition on tally rows, or None when it
+    cannot be one: a handler sees problems by their handling unit, and a region grant below the county
+    splits a county. Each branch is the same grant's branch of ``access._case_q``."""
+    if access.is_admin(user):
+        return Q()
+    q = access.NOTHING
+    for grant in access.grants(user):
+        if grant.role in access.REGION_ROLES and grant.region is not None:
+            if len(grant.region.prefix) > COUNTY_DIGITS:
+                return None
+            q |= access.region_within_q("county", grant.region.prefix)
+        elif grant.role == Role.UNIT:
+            q |= Q(group__dispatching_org_id__in=[grant.organization_id])
+        elif grant.role in access.GROUP_ROLES:
+            q |= Q(group_id__in=[grant.work_group_id])
+        elif grant.role == Role.HANDLER:
+            return None
+    return q
+
+
+def tally_q(
+    user: access.Viewer,
+    *,
+    campaign_id: int | None = None,
+    group_id: int | None = None,
+    region_prefix: str = "",
+) -> Q | None:
+    """The tally rows of the problems ``user`` sees in a campaign, a group and a region subtree (each when
+    given), or None when that cannot be said on (campaign, group, county)."""
+    if len(region_prefix) > COUNTY_DIGITS or (q := _scope_q(user)) is None:
+        return None
+    if campaign_id is not None:
+        q &= Q(campaign_id=campaign_id)
+    if group_id is not None:
+        q &= Q(group_id=group_id)
+    if region_prefix:
+        q &= access.region_within_q("county", region_prefix)
+    return q
+
+
+def _yellow_before(today: date) -> Q:
+    """Due days still yellow today: before each campaign's first green day (problems.supervision decides
+    them, one clock per distinct ``yellow_days``)."""
+    by_days: dict[int, list[int]] = {}
+    for pk, days in Campaign.objects.values_list("id", "yellow_days"):
+        by_days.setdefault(days, []).append(pk)
+    q = access.NOTHING
+    for days, ids in by_days.items():
+        q |= Q(campaign_id__in=ids, day__lt=yellow_until(today, days))
+    return q
+
+
+def group_rows(q: Q, today: date) -> list[dict[str, Any]]:
+    """Problems by work group and county (``p``) with their red and yellow lights and the counts behind the
+    rates (``problems.rates.Rates`` fields): the rows the dashboard's live query gives, from three queries
+    (the campaigns' yellow days, the rate tally, the due tally from today on).
+
+    Red is the running problems with a deadline less those due from today on, late signing the unsigned
+    problems less those with a 签收时限 from today on: the past days, most of the due tally, are never read."""
+    not_void = ~Q(status__in=VOID_STATUSES)
+    solved = Q(status__in=SOLVED_STATUSES)
+    # Named apart from the tally's own columns, which an annotation may neither shadow nor reuse.
+    sums = (
+        ProblemTally.objects.filter(q)
+        .order_by()
+        .values("group_id", p=F("county"))
+        .annotate(
+            sum_n=Sum("n"),
+            sum_total=Sum("n", filter=not_void),
+            sum_solved=Sum("n", filter=solved),
+            sum_accepted=Sum("accepted", filter=not_void),
+            sum_accepted_in_time=Sum("accepted_in_time", filter=not_void),
+            sum_solved_with_deadline=Sum("with_deadline", filter=solved),
+            sum_solved_on_time=Sum("on_time", filter=solved),
+            sum_verified=Sum("verified", filter=not_void),
+            sum_satisfied=Sum("satisfied", filter=not_void),
+            sum_unsigned=Sum("unsigned", filter=not_void),
+            sum_running=Sum("with_deadline", filter=Q(status__in=RUNNING_STATUSES)),
+        )
+    )
+    ahead: dict[tuple[int, str], dict[str, int]] = {}
+    for found in (
+        ProblemDueTally.objects.filter(q, day__gte=today)
+        .order_by()
+        .values("group_id", p=F("county"))
+        .annotate(
+            running=Sum("n", filter=Q(what=DueWhat.DEADLINE)),
+            yellow=Sum("n", filter=Q(what=DueWhat.DEADLINE) & _yellow_before(today)),
+            unsigned=Sum("n", filter=Q(what=DueWhat.ACCEPT_BY)),
+        )
+    ):
+        due = cast(dict[str, Any], found)
+        ahead[due["group_id"], due["p"]] = {k: due[k] or 0 for k in ("running", "yellow", "unsigned")}
+    out = []
+    for summed in sums:
+        row = cast(dict[str, Any], summed)
+        if not row["sum_n"]:
+            continue
+        counts = {k.removeprefix("sum_"): v or 0 for k, v in row.items() if k.startswith("sum_")}
+        later = ahead.get((row["group_id"], row["p"]), {})
+        signed, unsigned, running = counts.pop("accepted"), counts.pop("unsigned"), counts.pop("running")
+        out.append(
+            {
+                "group_id": row["group_id"],
+                "p": row["p"],
+                **counts,
+                "red": running - later.get("running", 0),
+                "yellow": later.get("yellow", 0),
+                "due_to_accept": signed + unsigned - later.get("unsigned", 0),
+            }
+        )
+    return out
+
+
+def kind_status_rows(q: Q) -> list[dict[str, Any]]:
+    """Problems by target kind (``target__kind_id``) and status."""
+    rows = ProblemTally.objects.filter(q).order_by().values("kind_id", "status").annotate(total=Sum("n"))
+    return [
+        {"target__kind_id": r["kind_id"], "status": r["status"], "n": r["total"]} for r in rows if r["total"]
+    ]
+
+
+def facet_rows(q: Q) -> list[dict[str, Any]]:
+    """Problems by category (``category_id``, None for none) and 办理层级 (``level``)."""
+    rows = (
+        ProblemFacetTally.objects.filter(q).order_by().values("category_id", "level").annotate(total=Sum("n"))
+    )
+    return [
+        {"category_id": r["category_id"] or None, "level": r["level"], "n": r["total"]}
+        for r in rows
+        if r["total"]
+    ]
+
+
+def week_rows(q: Q) -> list[dict[str, Any]]:
+    """Problems found per week (``day``: its Monday) and of them solved."""
+    rows = (
+        ProblemWeekTally.objects.filter(q)
+        .order_by()
+        .values("week")
+        .annotate(found=Sum("n"), solved=Sum("solved"))
+    )
+    return [{"day": r["week"], "found": r["found"], "solved": r["solved"]} for r in rows if r["found"]]
