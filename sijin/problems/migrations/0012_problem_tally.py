@@ -1,12 +1,15 @@
-"""Kept tallies of problems for the 数据看板 (problems.tally), maintained by triggers on ``problems_problem``.
+"""Kept tallies of problems for the 数据看板 and the 督办 page (problems.tally), maintained by triggers on
+``problems_problem``.
 
-Four tables (the models ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally), filled from the
-existing problems, and triggers that keep them in step with every write in the same transaction — services,
-queryset ``update()`` (target_update moves a target's problems), ``bulk_create`` and COPY (imports, synth),
-deletes — and one on ``campaigns_target`` for a target whose kind changes (target_update may change it: a 待定
-target gets its kind). Each change adds the contributions of the new rows and takes away those of the old ones
-with an UPSERT (``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n``); rows whose counts reach 0 stay
-and are ignored by every read.
+Six tables (the models ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally, and for the 督办
+page ProblemUnitTally and ProblemUnitDueTally), filled from the existing problems, and triggers that keep them
+in step with every write in the same transaction — services, queryset ``update()`` (target_update moves a
+target's problems), ``bulk_create`` and COPY (imports, synth), deletes — and one on ``campaigns_target`` for a
+target whose kind changes (target_update may change it: a 待定 target gets its kind). Each change adds the
+contributions of the new rows and takes away those of the old ones with an UPSERT (``INSERT … ON CONFLICT (key)
+DO UPDATE SET n = n + excluded.n``); rows whose counts reach 0 stay and are ignored by every read. The migration
+also adds the index the 督办 page reads its rows from (problem_run_org_deadline_idx: problems.tally.
+unit_first_ids).
 
 PostgreSQL: statement-level AFTER triggers with transition tables, one ``INSERT … SELECT … GROUP BY`` per tally
 per statement (a sweep batch of 1,000 rows or a COPY of a million costs one grouped insert, not a row each);
@@ -61,6 +64,26 @@ PLACE = (
     ("county", "substr({r}.region_id, 1, 6)"),
 )
 PLACE_COLUMNS = ("group_id", "campaign_id", "region_id")
+UNIT = ("handling_org_id", "COALESCE({r}.handling_org_id, 0)")  # 0: none, 工作组自办 (a key without NULLs)
+RATE_COUNTS = (
+    ("n", None),
+    ("accepted", "{r}.assigned_on IS NOT NULL AND {r}.accepted_on IS NOT NULL"),
+    ("accepted_in_time", "{r}.accepted_on IS NOT NULL AND {r}.accepted_on <= {r}.accept_by"),
+    ("unsigned", "{r}.assigned_on IS NOT NULL AND {r}.accepted_on IS NULL AND {r}.accept_by IS NOT NULL"),
+    ("with_deadline", "{r}.deadline IS NOT NULL"),
+    ("on_time", "{r}.deadline IS NOT NULL AND {r}.resolved_on <= {r}.deadline"),
+    ("verified", "{r}.satisfaction <> ''"),
+    ("satisfied", f"{{r}}.satisfaction IN {_in(SATISFIED)}"),
+)
+RATE_COLUMNS = (
+    "status",
+    "assigned_on",
+    "accepted_on",
+    "accept_by",
+    "deadline",
+    "resolved_on",
+    "satisfaction",
+)
 WEEK = {
     "postgresql": "({r}.reported_on - CAST(EXTRACT(ISODOW FROM {r}.reported_on) AS integer) + 1)",
     "sqlite": "date({r}.reported_on, '-6 days', 'weekday 1')",  # the Monday on or before
@@ -69,20 +92,15 @@ PARTS = (
     Part(
         "problems_problemtally",
         keys=(*PLACE, ("status", "{r}.status"), ("kind_id", "{t}.kind_id")),
-        counts=(
-            ("n", None),
-            ("accepted", "{r}.assigned_on IS NOT NULL AND {r}.accepted_on IS NOT NULL"),
-            ("accepted_in_time", "{r}.accepted_on IS NOT NULL AND {r}.accepted_on <= {r}.accept_by"),
-            ("unsigned", "{r}.assigned_on IS NOT NULL AND {r}.accepted_on IS NULL AND {r}.accept_by IS NOT NULL"),
-            ("with_deadline", "{r}.deadline IS NOT NULL"),
-            ("on_time", "{r}.deadline IS NOT NULL AND {r}.resolved_on <= {r}.deadline"),
-            ("verified", "{r}.satisfaction <> ''"),
-            ("satisfied", f"{{r}}.satisfaction IN {_in(SATISFIED)}"),
-        ),
-        columns=(
-            *PLACE_COLUMNS, "status", "target_id", "assigned_on", "accepted_on", "accept_by", "deadline",
-            "resolved_on", "satisfaction",
-        ),
+        counts=RATE_COUNTS,
+        columns=(*PLACE_COLUMNS, "target_id", *RATE_COLUMNS),
+    ),
+    # The same counts by handling unit: the 督办 page's units.
+    Part(
+        "problems_problemunittally",
+        keys=(UNIT, *PLACE, ("status", "{r}.status")),
+        counts=RATE_COUNTS,
+        columns=("handling_org_id", *PLACE_COLUMNS, *RATE_COLUMNS),
     ),
     Part(
         "problems_problemfacettally",
@@ -115,13 +133,33 @@ PARTS = (
         ),
         columns=(*PLACE_COLUMNS, "status", "assigned_on", "accepted_on", "accept_by"),
     ),
+    # The same two by handling unit: the 督办 page's units.
+    Part(
+        "problems_problemunitduetally",
+        keys=(UNIT, *PLACE, ("what", "'deadline'"), ("day", "{r}.deadline")),
+        counts=(("n", None),),
+        where=f"{{r}}.status IN {_in(RUNNING)} AND {{r}}.deadline IS NOT NULL",
+        columns=(*PLACE_COLUMNS, "handling_org_id", "status", "deadline"),
+    ),
+    Part(
+        "problems_problemunitduetally",
+        keys=(UNIT, *PLACE, ("what", "'accept_by'"), ("day", "{r}.accept_by")),
+        counts=(("n", None),),
+        where=(
+            f"{{r}}.assigned_on IS NOT NULL AND {{r}}.accepted_on IS NULL AND {{r}}.accept_by IS NOT NULL "
+            f"AND {{r}}.status NOT IN {_in(VOID)}"
+        ),
+        columns=(*PLACE_COLUMNS, "handling_org_id", "status", "assigned_on", "accepted_on", "accept_by"),
+    ),
 )  # fmt: skip
 TABLES = tuple(dict.fromkeys(p.table for p in PARTS))
 SHORT = {
     "problems_problemtally": "main",
+    "problems_problemunittally": "unit",
     "problems_problemfacettally": "facet",
     "problems_problemweektally": "week",
     "problems_problemduetally": "due",
+    "problems_problemunitduetally": "unitdue",
 }
 MAIN = "problems_problemtally"
 
@@ -565,6 +603,80 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name="ProblemUnitTally",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("handling_org_id", models.IntegerField(default=0, verbose_name="承办单位")),
+                ("county", models.CharField(max_length=6, verbose_name="县级区划")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "已上报"),
+                            ("assigned", "已交办"),
+                            ("returned", "已退回"),
+                            ("accepted", "已签收"),
+                            ("in_progress", "办理中"),
+                            ("resolved", "已办结"),
+                            ("reopened", "重办"),
+                            ("closed", "已销号"),
+                            ("deferred", "长期推进"),
+                            ("escalated", "已提级"),
+                            ("cancelled", "已撤销"),
+                            ("merged", "已合并"),
+                        ],
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("n", models.IntegerField(default=0, verbose_name="问题数")),
+                ("accepted", models.IntegerField(default=0, verbose_name="已交办且已签收")),
+                ("accepted_in_time", models.IntegerField(default=0, verbose_name="按时签收")),
+                ("unsigned", models.IntegerField(default=0, verbose_name="已交办未签收")),
+                ("with_deadline", models.IntegerField(default=0, verbose_name="有办结期限")),
+                ("on_time", models.IntegerField(default=0, verbose_name="期限内办结")),
+                ("verified", models.IntegerField(default=0, verbose_name="已回访")),
+                ("satisfied", models.IntegerField(default=0, verbose_name="满意或基本满意")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="campaigns.campaign",
+                        verbose_name="行动",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="campaigns.workgroup",
+                        verbose_name="工作组",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "问题承办单位计数",
+                "verbose_name_plural": "问题承办单位计数",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("handling_org_id", "group", "campaign", "county", "status"),
+                        name="problemunittally_key_uniq",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
             name="ProblemWeekTally",
             fields=[
                 (
@@ -609,6 +721,74 @@ class Migration(migrations.Migration):
                     )
                 ],
             },
+        ),
+        migrations.CreateModel(
+            name="ProblemUnitDueTally",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("handling_org_id", models.IntegerField(default=0, verbose_name="承办单位")),
+                ("county", models.CharField(max_length=6, verbose_name="县级区划")),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[("deadline", "办结期限"), ("accept_by", "签收时限")],
+                        max_length=9,
+                        verbose_name="期限",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="日期")),
+                ("n", models.IntegerField(default=0, verbose_name="问题数")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="campaigns.campaign",
+                        verbose_name="行动",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="campaigns.workgroup",
+                        verbose_name="工作组",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "问题承办单位期限计数",
+                "verbose_name_plural": "问题承办单位期限计数",
+                "indexes": [models.Index(fields=["day", "county"], name="problemunitduetally_day_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("handling_org_id", "group", "campaign", "county", "what", "day"),
+                        name="problemunitduetally_key_uniq",
+                    )
+                ],
+            },
+        ),
+        # The 督办 page's rows (problems.tally.unit_first_ids): each unit's running problems in deadline order.
+        migrations.AddIndex(
+            model_name="problem",
+            index=models.Index(
+                fields=["handling_org", "deadline", "id"],
+                condition=models.Q(
+                    status__in=["assigned", "returned", "accepted", "in_progress", "reopened", "escalated"],
+                    deadline__isnull=False,
+                ),
+                name="problem_run_org_deadline_idx",
+            ),
         ),
         migrations.RunPython(forward, backward),
     ]

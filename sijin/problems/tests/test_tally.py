@@ -19,6 +19,8 @@ from sijin.problems.models import (
     ProblemDueTally,
     ProblemFacetTally,
     ProblemTally,
+    ProblemUnitDueTally,
+    ProblemUnitTally,
     ProblemWeekTally,
     Status,
 )
@@ -54,7 +56,10 @@ def kept_n(model, **key) -> int:
 
 
 def test_it_counts_the_world_as_built(world):
-    assert kept_n(ProblemTally) == Problem.objects.count() > 0
+    assert kept_n(ProblemTally) == kept_n(ProblemUnitTally) == Problem.objects.count() > 0
+    assert kept_n(ProblemUnitTally, handling_org_id=world.dept.pk) > 0
+    for what in ("deadline", "accept_by"):
+        assert kept_n(ProblemUnitDueTally, what=what) == kept_n(ProblemDueTally, what=what)
     assert kept_n(ProblemFacetTally) == kept_n(ProblemWeekTally) == Problem.objects.count()
     assert kept_n(ProblemDueTally, what="deadline") > 0
     assert_kept()
@@ -189,6 +194,14 @@ def triggers() -> set[str]:
 def test_it_has_every_trigger_after_all_migrations():
     # On SQLite a later migration that rebuilds problems_problem or campaigns_target drops them silently.
     assert MIGRATION.TRIGGERS[connection.vendor] <= triggers()
+    if connection.vendor == "sqlite":  # one per tally and event, the 督办's unit tally among them
+        names = {f"problems_tally_{t}_{e}" for t in ("unit", "unitdue") for e in ("ai", "au", "ad")}
+        assert names <= MIGRATION.TRIGGERS["sqlite"]
+    else:  # statement triggers: every tally in each function
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'problems_tally_update'")
+            source = cursor.fetchone()[0]
+            assert "problems_problemunittally" in source and "problems_problemunitduetally" in source
 
 
 def test_it_notices_a_dropped_trigger(world):
@@ -222,10 +235,17 @@ def test_it_recounts_them_after_a_bulk_load_with_the_triggers_off(world):
 )
 def test_it_ends_empty_when_the_tallies_are_emptied_before_the_problems(world):
     # SQLite's flush deletes table by table in no set order: the tallies may go first, the problems after.
-    for model in (ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally):
+    tallies = (
+        ProblemTally,
+        ProblemUnitTally,
+        ProblemFacetTally,
+        ProblemWeekTally,
+        ProblemDueTally,
+        ProblemUnitDueTally,
+    )
+    for model in tallies:
         model.objects.all().delete()
     Problem.objects.all().delete()
-    tallies = (ProblemTally, ProblemFacetTally, ProblemWeekTally, ProblemDueTally)
     assert not any(m.objects.exists() for m in tallies)
     assert_kept()
 

@@ -14,6 +14,8 @@ NAMES = {
     "problems_problemfacettally": "类别与层级计数",
     "problems_problemweektally": "每周计数",
     "problems_problemduetally": "期限计数",
+    "problems_problemunittally": "承办单位计数",
+    "problems_problemunitduetally": "承办单位期限计数",
 }
 SHOWN = 20  # differences listed; the rest are only counted
 
