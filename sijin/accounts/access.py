@@ -22,9 +22,12 @@ from typing import Any, Protocol
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
-from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from sijin.directory.models import PREFIX_LENGTH
+from sijin.directory.regions import code_range_q
 
 from .models import ADMIN_ROLES, BUSINESS_ROLES, SECOND_FACTOR_ROLES, Role, RoleGrant, User
 
@@ -54,11 +57,13 @@ NOTHING = Q(pk__in=[])
 
 
 def grants(user: Viewer) -> list[RoleGrant]:
-    """The user's role grants, cached on the user object for the request."""
+    """The user's role grants, cached on the user object for the request: one query per request, which the
+    scope, the menu, the second-factor check and the pages' own scopes (a group's region: the 问题台账's
+    drop-downs) all read."""
     if not getattr(user, "is_authenticated", False):
         return []
     if not hasattr(user, "_sijin_grants"):
-        user._sijin_grants = list(user.grants.select_related("region", "organization", "work_group"))
+        user._sijin_grants = list(user.grants.select_related("region", "organization", "work_group__region"))
     return user._sijin_grants
 
 
@@ -81,27 +86,6 @@ def _prefixes(user: Viewer, role_set: set[str] | set[Role]) -> list[str]:
     return [g.region.prefix for g in grants(user) if g.role in role_set and g.region is not None]
 
 
-class _Likely:
-    """A region bound that SQLite is told holds for most rows (``likelihood(…, 0.9)``; elsewhere unchanged).
-
-    SQLite keeps no statistics on ranges, so it takes any range for a handful of rows: for a city's subtree
-    (a quarter of the problems) it would read the subtree through the region index and sort it, where reading
-    the (reported_on, id) index in order and skipping other regions fills a page after a few hundred rows.
-    The hint does not stop a count from using the region index."""
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = self.as_sql(compiler, connection)  # type: ignore[attr-defined]
-        return f"likelihood({sql}, 0.9)", params
-
-
-class _RegionFrom(_Likely, GreaterThanOrEqual):
-    pass
-
-
-class _RegionBefore(_Likely, LessThan):
-    pass
-
-
 def region_within_q(field: str, prefix: str) -> Q:
     """Condition "``field`` (a region code) lies in the subtree of ``prefix``", as a range of codes:
     ``field >= '3716' AND field < '3717'``.
@@ -110,12 +94,10 @@ def region_within_q(field: str, prefix: str) -> Q:
     prefix are those from the prefix up to (not including) the prefix with its last digit raised; a trailing 9
     carries (``'3719'`` → ``'372'``), and a prefix of nines only has no upper end. Unlike Django's
     ``__startswith`` (``LIKE '3716%' ESCAPE '\\'``) a range can use an ordinary index on SQLite as well as on
-    PostgreSQL, under any collation. Every region-subtree filter is built here.
+    PostgreSQL, under any collation. Every region-subtree filter is built here (the range by
+    ``sijin.directory.regions.code_range_q``, which the directory app, below this one, uses itself).
     """
-    q = Q(_RegionFrom(F(field), prefix))
-    if head := prefix.rstrip("9"):
-        q &= Q(_RegionBefore(F(field), head[:-1] + chr(ord(head[-1]) + 1)))
-    return q
+    return code_range_q(field, prefix)
 
 
 def _region_q(field: str, prefixes: list[str]) -> Q:
@@ -333,9 +315,19 @@ def sees_groups(user: Viewer) -> bool:
     return is_admin(user) or bool(roles(user) & (REGION_ROLES | GROUP_ROLES | {Role.UNIT}))
 
 
+# Where ``may_enter_visits`` keeps its answer for the request, on the user object as ``grants`` does; the
+# request's other per-user questions may answer it in their query (accounts.middleware.request_facts).
+WRITES_GROUPS = "_sijin_writes_groups"
+
+
 def may_enter_visits(user: Viewer) -> bool:
-    """走访 entry, 清单 and imports need a group the user may write to (``visible_groups_for_write``)."""
-    return can_write(user) and visible_groups_for_write(user).exists()
+    """走访 entry, 清单 and imports need a group the user may write to (``visible_groups_for_write``); asked
+    once per request (the menu asks it for several entries)."""
+    if not can_write(user):
+        return False
+    if not hasattr(user, WRITES_GROUPS):
+        setattr(user, WRITES_GROUPS, visible_groups_for_write(user).exists())
+    return getattr(user, WRITES_GROUPS)
 
 
 def may_draft_briefing(user: Viewer) -> bool:
@@ -546,6 +538,55 @@ def _grantees(condition: Q, attr: str) -> dict[Any, list[User]]:
     for g in grants:
         found.setdefault(getattr(g, attr), {})[g.user_id] = g.user
     return {key: list(users.values()) for key, users in found.items()}
+
+
+def reminders_recipients_sql(problems: str, *, unit: bool = False, offices: bool = False) -> tuple[str, list]:
+    """SQL selecting ``(problem_id, user_id)``, each pair once: who is told of each problem of the table
+    ``problems`` (columns ``id, handler_id, handling_org_id, group_id, region_id``) — ``problems_handlers``;
+    with ``unit`` ``problems_unit_users``; with ``offices`` also ``offices_over`` its region. The sweep's
+    reminders of thousands of problems at once, without a row through Python (test_sweep_bulk.py checks that
+    both forms name the same people).
+
+    An office's subtree is its region's code prefix (``Region.prefix``), whose length is the region level's:
+    for each level the prefix equals the first digits of the problem's region, an equality the database joins
+    on (a hash of the few office grants) instead of comparing every problem with every office."""
+    qn = connection.ops.quote_name
+    user, grant = qn(User._meta.db_table), qn(RoleGrant._meta.db_table)
+    region = qn(RoleGrant._meta.get_field("region").related_model._meta.db_table)  # type: ignore[union-attr]
+    named = f"SELECT 1 FROM {user} n WHERE n.person_id = p.handler_id AND n.is_active"
+    parts: list[tuple[str, list[Any]]] = [
+        # The named handler's login.
+        (
+            f"SELECT p.id, u.id FROM {problems} p JOIN {user} u ON u.person_id = p.handler_id WHERE u.is_active",
+            [],
+        ),
+        # The handling unit's handlers: when the named handler has no login (with ``unit``, always).
+        (
+            f"SELECT p.id, g.user_id FROM {problems} p JOIN {grant} g ON g.organization_id = p.handling_org_id "
+            f"JOIN {user} u ON u.id = g.user_id WHERE g.role = %s AND u.is_active"
+            + ("" if unit else f" AND NOT EXISTS ({named})"),
+            [Role.HANDLER],
+        ),
+        # The group, for a problem it handles itself (no unit) when the named handler has no login.
+        (
+            f"SELECT p.id, g.user_id FROM {problems} p JOIN {grant} g ON g.work_group_id = p.group_id "
+            f"JOIN {user} u ON u.id = g.user_id WHERE g.role IN (%s, %s) AND u.is_active "
+            f"AND p.handling_org_id IS NULL AND NOT EXISTS ({named})",
+            sorted(GROUP_ROLES),
+        ),
+    ]
+    if offices:
+        parts += [
+            (
+                f"SELECT p.id, g.user_id FROM {grant} g JOIN {user} u ON u.id = g.user_id "
+                f"JOIN {region} r ON r.code = g.region_id "
+                f"JOIN {problems} p ON substr(p.region_id, 1, %s) = substr(r.code, 1, %s) "
+                "WHERE g.role = %s AND u.is_active AND r.level = %s",
+                [length, length, Role.OFFICE, level],
+            )
+            for level, length in sorted(PREFIX_LENGTH.items())
+        ]
+    return " UNION ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params]
 
 
 # --- 三员分立: who manages which login and grants which role -------------------------------------------------

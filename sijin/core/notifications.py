@@ -2,8 +2,10 @@
 email (即时 or 每日汇总, as each user chose) and by Web Push to the devices a user turned it on for.
 
 - ``notification_send`` / ``notification_send_bulk`` write the rows inside the caller's transaction, and
-  deliver them once it commits (a rolled-back transition mails nobody). Delivery is best effort: a mail server
-  or push service that fails is logged, the notification stays in the site.
+  deliver them once it commits (a rolled-back transition mails nobody); ``notification_send_select`` writes
+  the rows an SQL query yields (the sweep's thousands) in the database alone, and delivers them the same way.
+  Delivery is best effort: a mail server or push service that fails is logged, the notification stays in the
+  site.
 - Reading and marking read take the user's own rows only (``get_notification_for`` raises 404 for another's).
   Marking read is not audited: it changes nothing of a case, as opening a page changes nothing (the audit
   records writes of case data, downloads and reads of personal data — sijin/core/audit.py). Choosing where
@@ -18,12 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -82,6 +85,41 @@ def notification_send_bulk(*, messages: Iterable[Message], mail: bool = True) ->
     if ids:
         transaction.on_commit(partial(notification_deliver, ids, mail=mail))
     return rows
+
+
+def notification_send_select(*, select: str, params: Sequence[Any] = (), mail: bool = True) -> int:
+    """Write the notifications an SQL ``select`` yields — naming its columns ``user_id, kind, title, body,
+    url`` — with INSERT … SELECT, so that thousands are written without one passing through Python (the
+    sweep's); returns how many. Cut as ``notification_send_bulk`` cuts them, a link that is not a path of this
+    site dropped. Delivered when the caller's transaction commits, as ``notification_send_bulk`` delivers:
+    only the rows of users with a push subscription (with ``mail``, or mailed at once) are read back, so the
+    select is inserted in two parts, theirs (RETURNING their ids) and the others'."""
+    qn = connection.ops.quote_name
+    user = qn(Notification._meta.get_field("user").related_model._meta.db_table)  # type: ignore[union-attr]
+    delivered = f"s.user_id IN (SELECT user_id FROM {qn(PushSubscription._meta.db_table)})"
+    delivered_params: list[Any] = []
+    if mail:
+        delivered += (
+            f" OR s.user_id IN (SELECT id FROM {user} WHERE is_active AND email <> '' AND id NOT IN "
+            f"(SELECT user_id FROM {qn(NotificationPreference._meta.db_table)} WHERE email <> %s))"
+        )
+        delivered_params.append(EmailMode.INSTANT)
+    # A path of this site: "/…", not "//host…" nor "/\\host…" (``_local``).
+    local = "substr(s.url, 1, 1) = '/' AND substr(s.url, 2, 1) NOT IN ('/', '\\')"
+    insert = (
+        f"INSERT INTO {qn(Notification._meta.db_table)} (user_id, at, kind, title, body, url) "
+        f"SELECT s.user_id, %s, substr(s.kind, 1, 32), substr(s.title, 1, {TITLE_MAX}), s.body, "
+        f"CASE WHEN {local} THEN substr(s.url, 1, {URL_MAX}) ELSE '' END FROM ({select}) s "
+    )
+    values = [connection.ops.adapt_datetimefield_value(timezone.now()), *params, *delivered_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} WHERE {delivered} RETURNING id", values)
+        ids = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(f"{insert} WHERE NOT ({delivered})", values)
+        written = len(ids) + cursor.rowcount
+    if ids:
+        transaction.on_commit(partial(notification_deliver, ids, mail=mail))
+    return written
 
 
 def _local(url: str) -> bool:

@@ -5,10 +5,13 @@ Each page asks the scope module (``sijin.accounts.access``) for what the user ma
 the rest; this app sits above all of them and nothing imports it.
 """
 
+from datetime import date
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +40,7 @@ from sijin.problems.models import (
 from sijin.problems.rates import Rates, compute_rates, rate_counts
 from sijin.problems.services import visit_report
 from sijin.problems.supervision import annotate_light, light_conditions, light_q
+from sijin.problems.tally import group_rows, tally_q
 from sijin.reports.models import WorkMethod
 
 from . import todos
@@ -46,22 +50,23 @@ from .timeline import target_timeline
 # ---- 工作台 ----------------------------------------------------------------------------------------------------
 @login_required
 def workbench(request: AuthenticatedRequest) -> HttpResponse:
-    """My to-dos and my numbers. A fixed number of queries whatever the scope: the deadline clock once, the
-    to-dos counted in one grouped query and listed in one, the problems counted by status in one grouped
-    query (the totals and the rates add up from it), and the visits summed by the database."""
+    """My to-dos and my numbers. A fixed number of queries whatever the scope, each reading a bounded number
+    of rows where it can: the deadline clock once, the to-dos in one query (at most a hundred of each kind:
+    ``todos.board``) and the thirty listed in one, the problems and their rates from the kept tallies
+    (``_problem_numbers``), and the visits summed by the database."""
     user = request.user
     today = timezone.localdate()
     lights = light_conditions(today)
     problems = Problem.objects.visible_to(user)
-    mine = todos.todos(user, lights)
     kind = request.GET.get("todo", "")
     kind = kind if kind in todos.KINDS else ""
-    counts = todos.counts(mine)
-    total = sum(c["n"] for c in counts if not kind or c["kind"] == kind)
-    my_problems = list(
-        annotate_light(todos.shown(mine.select_related("target", "handling_org"), kind), today, lights)
-    )
+    board = todos.board(user, today, kind)
+    waiting = dict(board.ids)
+    listed = problems.filter(pk__in=waiting).select_related("target", "handling_org")
+    by_pk = {p.pk: p for p in annotate_light(listed, today, lights)}
+    my_problems = [by_pk[pk] for pk, _kind in board.ids if pk in by_pk]
     for p in my_problems:
+        p.waiting = waiting[p.pk]  # type: ignore[attr-defined]
         p.waiting_label = todos.KINDS[p.waiting][0]  # type: ignore[attr-defined]
     targets = Target.objects.visible_to(user)
     visits = Visit.objects.visible_to(user)
@@ -78,36 +83,54 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
         {"name": row["indicator__name"], "total": row["text"]}
         for row in outcome_totals(Outcome.objects.filter(target__in=targets))
     ]
-    # By status: every problem once, so the rows add up to the count, the solved and (without the void
-    # ones, as the rates count) the rates.
-    by_status = list(problems.order_by().values("status").annotate(**rate_counts(today)))
+    counted, solved, rates = _problem_numbers(user, problems, today)
     numbers = {
         "groups": WorkGroup.objects.visible_to(user).count(),
-        "targets": targets.count(),
+        "targets": targets.values("pk").count(),  # a handler's are DISTINCT: on the id alone
         "visits": scope_visit_total(visits),
-        "problems": sum(row["total"] for row in by_status),
-        "solved": sum(row["total"] for row in by_status if row["status"] in SOLVED_STATUSES),
+        "problems": counted,
+        "solved": solved,
     }
     return render(
         request,
         "desk/workbench.html",
         {
             "my_problems": my_problems,
-            "todo_counts": counts,
+            "todo_counts": board.counts,
             "todo_kind": kind,
-            "todo_total": total,
+            "todo_total": board.total_label,
             "todo_more": f"{reverse('problems:problem_list')}?{urlencode(todos.ledger_query(kind))}"
-            if total > todos.LIMIT
+            if board.total > todos.LIMIT
             else "",
             "todo_limit": todos.LIMIT,
             "steps": steps,
             "numbers": numbers,
-            "rates": Rates.summed(row for row in by_status if row["status"] not in VOID_STATUSES),
+            "rates": rates,
             "outcomes": outcomes,
             "today": today,
             # 最近动态: read newest first from the updated_at index (problems 0009_list_indexes).
             "recent": problems.order_by("-updated_at").only("id", "title", "status", "updated_at")[:10],
         },
+    )
+
+
+def _problem_numbers(user, problems: QuerySet[Problem], today: date) -> tuple[int, int, Rates]:
+    """How many problems the user sees, how many of them are solved, and their rates.
+
+    From the kept tallies (problems.tally), as the dashboard reads them, when the user's scope can be said on
+    them (an office or leader over a county or more, a unit, a group, the admin): a few rows per group and
+    county, not the problems — an office's are hundreds of thousands at a province's scale. Otherwise (a
+    handler: a unit's problems) by status, in one grouped query: every problem once, so the rows add up to
+    the count, the solved and, without the void ones as the rates count, the rates."""
+    if (q := tally_q(user)) is not None:
+        rows = group_rows(q, today)
+        return sum(r["n"] for r in rows), sum(r["solved"] for r in rows), Rates.summed(rows)
+    grouped = problems.order_by().values("status").annotate(**rate_counts(today))
+    by_status = cast(list[dict[str, Any]], list(grouped))  # the annotations' keys: not in the stubs' row type
+    return (
+        sum(row["total"] for row in by_status),
+        sum(row["total"] for row in by_status if row["status"] in SOLVED_STATUSES),
+        Rates.summed(row for row in by_status if row["status"] not in VOID_STATUSES),
     )
 
 

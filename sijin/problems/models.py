@@ -244,8 +244,9 @@ class Problem(models.Model):
         on_delete=models.SET_NULL,
         related_name="duplicates",
     )
-    # The deadline each reminder was sent for: the sweep claims a problem by setting these with a conditional
-    # UPDATE, so each 催办/督办 goes out once per deadline (an approved extension or 重办 arms them again).
+    # No longer written: the sweep's claim of a 催办/督办 is now its event for the current deadline
+    # (problems.supervision), which spares an UPDATE of this heavily indexed table per reminder. The columns
+    # stay, with what earlier sweeps wrote, because on SQLite dropping one rebuilds the table and its triggers.
     urged_for = models.DateField(_("已催办(期限)"), null=True, blank=True, editable=False)
     supervised_for = models.DateField(_("已督办(期限)"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -307,6 +308,18 @@ class Problem(models.Model):
             models.Index(fields=["status", "reported_on", "id"], name="problem_status_reported_idx"),
             # 工作台's 最近动态: the problems changed last.
             models.Index(fields=["updated_at"], name="problem_updated_idx"),
+            # 工作台's to-dos (desk.todos.board, migration 0013): each kind's first hundred in order (办结期限,
+            # 发现日期, id), for the problems being worked on and those waiting to be routed.
+            models.Index(
+                fields=["deadline", "reported_on", "id"],
+                name="problem_working_deadline_idx",
+                condition=models.Q(status__in=list(WORKING_STATUSES)),
+            ),
+            models.Index(
+                fields=["deadline", "reported_on", "id"],
+                name="problem_routing_deadline_idx",
+                condition=models.Q(status__in=list(ROUTING_STATUSES)),
+            ),
             # 督办's rows (problems.tally.unit_first_ids, migration 0012): each unit's running problems in
             # deadline order.
             models.Index(
