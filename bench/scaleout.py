@@ -540,7 +540,9 @@ def main() -> None:
     os.environ.update(env)
     print(f"scale-out run in {work}; database {url} (dropped and created again)", flush=True)
     database_recreate(url)
-    run([SIJIN, "manage", "migrate", "--noinput"], env)  # also makes the VAPID pair in var-cli, shared below
+    run([SIJIN, "manage", "migrate", "--noinput"], env)
+    # The Web Push (VAPID) pair, made once in var-cli and shared by every instance below.
+    run([SIJIN, "manage", "shell", "-c", "from sijin.core.webpush import vapid_keys; vapid_keys()"], env)
     env |= {
         "SIJIN_VAPID_PRIVATE_KEY_FILE": str(work / "var-cli" / "vapid_private.pem"),
         "SIJIN_VAPID_PUBLIC_KEY": (work / "var-cli" / "vapid_public.txt").read_text().strip(),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from sijin.accounts.access import region_within_q
 from sijin.accounts.models import User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
@@ -32,7 +33,7 @@ def cadre_people(target: Target) -> QuerySet[Person]:
         Person.objects.filter(
             Q(memberships__group=group)
             | Q(organization=group.dispatching_org_id)
-            | Q(organization__region__code__startswith=group.region.prefix)
+            | region_within_q("organization__region", group.region.prefix)
         )
         .select_related("organization")
         .distinct()
@@ -200,5 +201,5 @@ def campaign_cadre_count(
     """A campaign's count, or within one region's subtree."""
     targets = Target.objects.filter(campaign=campaign)
     if region is not None:
-        targets = targets.filter(region__code__startswith=region.prefix)
+        targets = targets.filter(region_within_q("region", region.prefix))
     return cadre_count(targets, on)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
+from sijin.accounts.access import region_within_q
 from sijin.accounts.models import User
 from sijin.core.audit import audit
 from sijin.core.models import AuditAction
@@ -405,7 +406,7 @@ def group_update(*, actor: User | None, group: WorkGroup, **fields: Any) -> Work
     if targets.exclude(campaign=group.campaign_id).exists():
         errors["campaign"] = ["工作组已有帮扶对象,不能改到其他行动。"]
     outside = list(
-        targets.exclude(region__code__startswith=group.region.prefix).values_list("name", flat=True)
+        targets.exclude(region_within_q("region", group.region.prefix)).values_list("name", flat=True)
     )
     if outside:
         errors["region"] = [f"帮扶对象“{'、'.join(outside[:5])}”不在新的驻点区划内,请先调整这些对象。"]

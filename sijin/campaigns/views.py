@@ -101,7 +101,7 @@ def _regions(groups: QuerySet[WorkGroup], also: str | None = None) -> QuerySet[R
     """Regions inside the groups' own regions (a code prefix each), plus the target's current one."""
     q = Q(pk=also) if also else Q(pk__in=[])
     for group in groups.select_related("region"):
-        q |= Q(code__startswith=group.region.prefix)
+        q |= access.region_within_q("code", group.region.prefix)
     return Region.objects.filter(q).order_by("code")
 
 

@@ -1,4 +1,4 @@
-"""``sijin backup FILE`` and ``sijin restore FILE``: the database, the uploads and the secret key in one .tar.gz.
+"""``sijin backup FILE`` and ``sijin restore FILE``: the database, the uploads and the keys in one .tar.gz.
 
 The archive holds, in this order:
 
@@ -9,6 +9,10 @@ The archive holds, in this order:
 - ``media/…``: every file under MEDIA_ROOT (photos, evidence, exports);
 - ``secret_key``: the key settings read, unless it is given in SIJIN_SECRET_KEY (then it is not in the
   archive, and whoever restores must give the same one);
+- ``vapid/private.pem`` and ``vapid/public.txt``: the Web Push key pair (core.webpush.vapid_key_files), when
+  there is one: the one generated into the data directory, or the private key of SIJIN_VAPID_PRIVATE_KEY_FILE
+  (its public key is a setting, not a file). Every browser's subscription was made for this pair; a site
+  restored without it would push to none of them;
 - ``SHA256SUMS``: the SHA-256 of each file above, in ``sha256sum -c`` format, last.
 
 A restore unpacks the archive under the data directory, checks every checksum and that nothing was added or
@@ -37,12 +41,14 @@ from django.utils import timezone
 
 from .audit import audit
 from .models import AuditAction
+from .webpush import vapid_key_files, vapid_public_key
 
 FORMAT = 1
 SUMS = "SHA256SUMS"
 META = "backup.json"
 KEY = "secret_key"
 MEDIA = "media"
+VAPID_PRIVATE, VAPID_PUBLIC = "vapid/private.pem", "vapid/public.txt"
 DUMPS = {"sqlite": "database/sijin.sqlite3", "postgresql": "database/sijin.sql"}
 SIJIN_APPS = {"core", "directory", "accounts", "campaigns", "fieldwork", "problems", "reports", "desk"}
 CHUNK = 1 << 20
@@ -59,6 +65,7 @@ class BackupSummary:
     files: int  # uploads
     secret_key: bool
     sha256: str  # of the archive itself
+    vapid_keys: bool = False
 
 
 @dataclass
@@ -69,6 +76,7 @@ class RestoreSummary:
     secret_key: bool
     pending_migrations: int
     warnings: list[str]
+    vapid_keys: bool = False
 
 
 # ---- backup -----------------------------------------------------------------------------------------------
@@ -81,6 +89,7 @@ def backup_create(path: Path) -> BackupSummary:
     if not path.parent.is_dir():
         raise BackupError(f"目录 {path.parent} 不存在。")
     key = _key_file()
+    vapid = _vapid_files()
     part = path.with_name(path.name + ".part")
     sums: list[tuple[str, str]] = []
     media = Path(settings.MEDIA_ROOT)
@@ -91,6 +100,7 @@ def backup_create(path: Path) -> BackupSummary:
         "database": vendor,
         "media_files": len(uploads),
         "secret_key": key is not None,
+        "vapid_keys": bool(vapid),
     }
     with tempfile.TemporaryDirectory(dir=settings.VAR_DIR, prefix="backup-") as work:
         dump = Path(work) / "dump"
@@ -102,13 +112,22 @@ def backup_create(path: Path) -> BackupSummary:
                 _add_file(tar, DUMPS[vendor], dump, sums)
                 if key is not None:
                     _add_file(tar, KEY, key, sums)
+                for name, file in vapid:
+                    _add_file(tar, name, file, sums)
                 for file in uploads:
                     _add_file(tar, f"{MEDIA}/{file.relative_to(media).as_posix()}", file, sums)
                 _add_bytes(tar, SUMS, "".join(f"{digest}  {name}\n" for name, digest in sums).encode(), [])
             os.replace(part, path)
         finally:
             part.unlink(missing_ok=True)
-    return BackupSummary(path, vendor, len(uploads), key is not None, _sha256(path))
+    return BackupSummary(path, vendor, len(uploads), key is not None, _sha256(path), bool(vapid))
+
+
+def _vapid_files() -> list[tuple[str, Path]]:
+    """(archive name, file) of the Web Push key pair's files that exist."""
+    private, public = vapid_key_files()
+    found = [(VAPID_PRIVATE, private), (VAPID_PUBLIC, public)]
+    return [(name, file) for name, file in found if file is not None and file.is_file()]
 
 
 def _dump_database(vendor: str, out: Path) -> None:
@@ -190,16 +209,30 @@ def backup_restore(path: Path, *, force: bool = False) -> RestoreSummary:
         key = root / KEY
         archived_key = key.read_text().strip() if key.exists() else None
         key_target = _key_target(archived_key)
+        vapid = root / VAPID_PRIVATE
+        vapid_targets = _vapid_targets() if vapid.exists() else None
         warnings = []
         if archived_key and _key_file() is None and archived_key != settings.SECRET_KEY:
             warnings.append(
                 "备份中的密钥与环境变量 SIJIN_SECRET_KEY 不同,仍用环境变量中的:已登录的会话和未用的重置链接将失效。"
             )
+        if vapid_targets and vapid_targets[1] is None:
+            try:
+                same = vapid_public_key(vapid.read_bytes()) == settings.SIJIN_VAPID_PUBLIC_KEY
+            except ValueError:
+                same = False
+            if not same:
+                warnings.append(
+                    "备份中的推送私钥与环境变量 SIJIN_VAPID_PUBLIC_KEY 不配对:请把 SIJIN_VAPID_PUBLIC_KEY 改为"
+                    "该私钥的公钥,否则浏览器收不到推送。"
+                )
         _restore_database(vendor, root / DUMPS[vendor])
         files = _restore_media(root / MEDIA)
         if key_target is not None:
             key_target.write_text(key.read_text())
             key_target.chmod(0o600)
+        if vapid_targets is not None:
+            _restore_vapid(root, *vapid_targets)
     pending = _pending_migrations()
     if not pending:  # an older schema takes no row of today's shape: `sijin manage migrate` first
         audit(
@@ -211,7 +244,15 @@ def backup_restore(path: Path, *, force: bool = False) -> RestoreSummary:
             sha256=_sha256(path),
             forced=force,
         )
-    return RestoreSummary(vendor, meta["created_at"], files, key_target is not None, pending, warnings)
+    return RestoreSummary(
+        vendor,
+        meta["created_at"],
+        files,
+        key_target is not None,
+        pending,
+        warnings,
+        vapid_targets is not None,
+    )
 
 
 def _verify(root: Path) -> None:
@@ -292,6 +333,28 @@ def _key_target(archived: str | None) -> Path | None:
     if not os.access(target if target.exists() else target.parent, os.W_OK):
         raise BackupError(f"密钥文件 {target} 不可写,未做任何改动。")
     return target
+
+
+def _vapid_targets() -> tuple[Path, Path | None]:
+    """Where the archived Web Push key pair goes (core.webpush.vapid_key_files), checked writable before
+    anything changes."""
+    private, public = vapid_key_files()
+    for target in (private, public):
+        if target is not None and not os.access(target if target.exists() else target.parent, os.W_OK):
+            raise BackupError(f"推送密钥文件 {target} 不可写,未做任何改动。")
+    return private, public
+
+
+def _restore_vapid(root: Path, private: Path, public: Path | None) -> None:
+    """Put the archived pair in place; a public key file the archive lacks is removed, so that it is derived
+    again from the restored private key (webpush.vapid_keys)."""
+    private.write_bytes((root / VAPID_PRIVATE).read_bytes())
+    private.chmod(0o600)
+    if public is not None:
+        if (root / VAPID_PUBLIC).exists():
+            public.write_bytes((root / VAPID_PUBLIC).read_bytes())
+        else:
+            public.unlink(missing_ok=True)
 
 
 def _pending_migrations() -> int:

@@ -85,12 +85,23 @@ def push_send(
     return PushResult(ok=True, status=getattr(response, "status_code", None))
 
 
+def vapid_key_files() -> tuple[Path, Path | None]:
+    """Where the VAPID key pair is kept: the configured private key file (its public key is the setting
+    SIJIN_VAPID_PUBLIC_KEY: no file), else the pair generated into var/ (private, public). ``sijin backup`` keeps
+    these files and ``sijin restore`` puts them back: the browsers' subscriptions were made for this public key,
+    and a new pair would leave every one of them unable to receive a push."""
+    if settings.SIJIN_VAPID_PRIVATE_KEY_FILE:
+        return Path(settings.SIJIN_VAPID_PRIVATE_KEY_FILE), None
+    var = Path(settings.VAR_DIR)
+    return var / "vapid_private.pem", var / "vapid_public.txt"
+
+
 def vapid_keys() -> tuple[Path, str]:
     """The VAPID private key file and the public key: the configured pair, else one generated once into var/."""
-    if settings.SIJIN_VAPID_PRIVATE_KEY_FILE:
-        return Path(settings.SIJIN_VAPID_PRIVATE_KEY_FILE), settings.SIJIN_VAPID_PUBLIC_KEY
-    var = Path(settings.VAR_DIR)
-    key_file, public_file = var / "vapid_private.pem", var / "vapid_public.txt"
+    key_file, public_file = vapid_key_files()
+    if public_file is None:
+        return key_file, settings.SIJIN_VAPID_PUBLIC_KEY
+    var = key_file.parent
     if not key_file.exists():
         private_pem, _ = vapid_key_pair()
         # Written aside and linked into place: of two processes starting at once, one pair wins whole.

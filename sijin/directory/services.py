@@ -15,6 +15,7 @@ from sijin.core.validators import normalize_mobile
 
 from .models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
 from .regiondata import DATA_DIR, REGIONS_CSV, deep_file, deep_rows
+from .regions import code_range_q
 
 
 @transaction.atomic
@@ -71,7 +72,7 @@ def regions_load_deep(
             break
         rows = [(code, name) for code, name in deep_rows(lv, within[:2], data_dir) if code.startswith(within)]
         existing = set(
-            Region.objects.filter(code__startswith=within, level=lv).values_list("code", flat=True)
+            Region.objects.filter(code_range_q("code", within), level=lv).values_list("code", flat=True)
         )
         digits = PARENT_DIGITS[lv]
         new = [

@@ -9,7 +9,9 @@ from sijin.core.validators import text_cap
 
 class Open311Client(models.Model):
     """A client system with an API key. Its ``user`` (a system login with role grants) decides where it may file
-    demands and which problems it may read back: the same scope rules as for a person."""
+    demands and which problems it may read back: the same scope rules as for a person. ``window_start`` and
+    ``window_count`` are the key's rate limit (SIJIN_API_RATE, as for an API token): a fixed window counted in
+    the row itself, so that every app server counts the same requests (open311.services.client_for_key)."""
 
     name = models.CharField(_("来源系统"), max_length=50)
     user = models.ForeignKey(
@@ -23,6 +25,8 @@ class Open311Client(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    window_start = models.DateTimeField(_("限流窗口开始"), null=True, blank=True, editable=False)
+    window_count = models.PositiveIntegerField(_("窗口内请求数"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("Open311 接入系统")

@@ -2,9 +2,12 @@
 handed over by a client system with an API key, read back with their status).
 
 Every request but the service list needs ``api_key``; a client reads only the requests it filed, and only while
-its system login may see their problems (accounts.access)."""
+its system login may see their problems (accounts.access). A key may make SIJIN_API_RATE requests per window, as
+an API token may; the one over is answered 429 with ``Retry-After``, in the spec's error shape."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import wraps
 from typing import Any
 from xml.etree import ElementTree
 
@@ -16,12 +19,13 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sijin.accounts.apiauth import RateLimited
 from sijin.campaigns.models import Campaign, Category
-from sijin.problems.models import Action, ProblemEvent, Status
+from sijin.problems.models import Action, Problem, ProblemEvent, Status
 
 from .forms import RequestForm, posted, spec_name
 from .models import Open311Client, Open311Request
-from .services import Demand, client_for_key, open311_request_submit, open311_requests_for
+from .services import Demand, client_for_key, open311_request_submit
 
 CLOSED = {Status.RESOLVED, Status.CLOSED, Status.CANCELLED, Status.MERGED}
 # What a requester may read in status_notes: the steps of the case, not the office's internal reminders.
@@ -77,6 +81,22 @@ def _errors(fmt: str, status: int, *messages: str) -> HttpResponse:
     return _render(fmt, [{"code": status, "description": m} for m in messages], "errors", "error", status)
 
 
+def _limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer a request whose key has made its SIJIN_API_RATE requests in this window (``client_for_key``
+    raises RateLimited before anything is read or written) with 429 and ``Retry-After``."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except RateLimited as exc:
+            response = _errors(fmt, 429, f"请求过于频繁,请 {exc.retry_after} 秒后再试。")
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+
+    return wrapped
+
+
 def _client(request: HttpRequest) -> Open311Client | None:
     key = request.POST.get("api_key") if request.method == "POST" else request.GET.get("api_key")
     return client_for_key(key or "")
@@ -127,6 +147,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_limited
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     campaign = _campaign(request)
     if campaign is None:
@@ -160,6 +181,7 @@ ATTRIBUTES = [
 
 
 @require_GET
+@_limited
 def service_detail(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     campaign = _campaign(request)
     category = Category.objects.filter(campaign=campaign, pk=int(code)).first() if campaign else None
@@ -186,6 +208,15 @@ def _end_of(day: date | None) -> str | None:
     if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59))).isoformat(timespec="seconds")
+
+
+def _requests_for(client: Open311Client) -> QuerySet[Open311Request]:
+    """The client's own requests that its login may still see, newest first."""
+    return (
+        Open311Request.objects.filter(client=client, problem__in=Problem.objects.visible_to(client.user))
+        .select_related("problem", "problem__category", "problem__handling_org")
+        .order_by("-requested_at", "-id")
+    )
 
 
 def _with_notes(rows: QuerySet[Open311Request]) -> QuerySet[Open311Request]:
@@ -231,6 +262,7 @@ def _request_row(req: Open311Request) -> dict:
 
 @csrf_exempt  # a client system with an API key, not a browser with a session
 @require_http_methods(["GET", "POST"])
+@_limited
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     client = _client(request)
     if client is None:
@@ -308,7 +340,7 @@ def _when(raw: str | None, fmt: str, name: str) -> datetime | None:
 
 
 def _search(request: HttpRequest, client: Open311Client, fmt: str) -> HttpResponse:
-    rows = _with_notes(open311_requests_for(client))
+    rows = _with_notes(_requests_for(client))
     ids = request.GET.get("service_request_id", "")
     if ids:
         parts = ids.split(",")
@@ -346,11 +378,12 @@ def _search(request: HttpRequest, client: Open311Client, fmt: str) -> HttpRespon
 
 
 @require_GET
+@_limited
 def request_detail(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
     client = _client(request)
     if client is None:
         return _errors(fmt, 403, "api_key 无效或已停用。")
-    req = _with_notes(open311_requests_for(client)).filter(problem_id=int(pk)).first()
+    req = _with_notes(_requests_for(client)).filter(problem_id=int(pk)).first()
     if req is None:
         return _errors(fmt, 404, "没有这个诉求,或不是本系统转来的。")
     return _render(fmt, [_request_row(req)], "service_requests", "request")

@@ -35,6 +35,7 @@ from sijin.campaigns.attributes import clean_attributes
 from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import check_date, target_create
 from sijin.core.audit import audit_many
+from sijin.core.bulk import bulk_insert, collector_paused
 from sijin.core.dates import parse_date
 from sijin.core.models import AuditAction
 from sijin.core.services import recorded_actor
@@ -104,6 +105,7 @@ def _check_zip(source: IO[bytes] | str) -> None:
         )
 
 
+@collector_paused()
 def _read_rows(source: IO[bytes] | str) -> tuple[list[tuple], list[tuple[int, int]]]:
     """The first sheet's rows (at most ``MAX_ROWS``), over-long cells blanked and listed as (row, column)."""
     _check_zip(source)
@@ -519,14 +521,22 @@ class _ProblemLookups:
         def texts(header: str) -> set[str]:
             return {t for _, row in sheet.rows if (t := sheet.text(row, header))}
 
+        # The targets with the fields a row needs, and their groups, regions and kinds one instance each, shared
+        # by the targets that name them (not three more objects built for every target).
         self.targets: dict[str, list[Target]] = {}
         for names in _slices(texts(Header.TARGET)):
             for t in (
                 Target.objects.filter(campaign=campaign, name__in=names)
-                .select_related("group", "region", "kind")
+                .only("name", "kind", "group", "region")
                 .order_by("pk")
             ):
                 self.targets.setdefault(t.name, []).append(t)
+        named = [t for ts in self.targets.values() for t in ts]
+        groups = WorkGroup.objects.in_bulk({t.group_id for t in named if t.group_id is not None})
+        regions = Region.objects.in_bulk({t.region_id for t in named})
+        kinds = TargetKind.objects.in_bulk({t.kind_id for t in named})
+        for t in named:
+            t.group, t.region, t.kind = groups.get(t.group_id), regions[t.region_id], kinds[t.kind_id]
         self.writable = set(access.visible_groups_for_write(actor).values_list("pk", flat=True))
         numbers = [int(n) for n in texts(Header.ID) if n.isascii() and n.isdigit() and len(n) < 10]
         self.taken: set[int] = set()
@@ -544,10 +554,7 @@ class _ProblemLookups:
             for o in Organization.objects.filter(name__in=names).order_by("name", "pk"):
                 self.orgs.setdefault(o.name, []).append(o)
         # Each target region's ancestors, up the ``parent`` links as routing_orgs walks them, a level a query.
-        self.parent: dict[str, str | None] = {}
-        for ts in self.targets.values():
-            for t in ts:
-                self.parent[t.region_id] = t.region.parent_id
+        self.parent: dict[str, str | None] = {code: r.parent_id for code, r in regions.items()}
         missing = {p for p in self.parent.values() if p and p not in self.parent}
         while missing:
             for some in _slices(missing):
@@ -586,6 +593,7 @@ def _one_of(found: list[M], what: str, name: str) -> tuple[M | None, str]:
     return found[0], ""
 
 
+@collector_paused()
 def _problems_check(
     actor: User | None, campaign: Campaign, sheet: Sheet, progress: Callable[[int], None] | None
 ) -> Checked:
@@ -706,6 +714,7 @@ IMPORT_BULK_BATCH = 2000  # rows per transaction of a background import written 
 _LOOKED_UP = [f.name for f in Problem._meta.concrete_fields if f.is_relation]
 
 
+@collector_paused()
 def problems_create(
     rows: list[tuple[int, dict[str, Any]]],
     errors: _Errors,
@@ -715,7 +724,8 @@ def problems_create(
     fields: dict[str, str],
 ) -> list[int]:
     """``problem_create`` for many rows at once: the same problems, events, audit rows and notifications, written
-    with one INSERT per table (per batch) instead of some twenty queries a row.
+    with one statement per table (``core.bulk``: COPY on PostgreSQL, one INSERT run for every row on SQLite)
+    instead of some twenty queries a row.
 
     Each row is checked as ``problem_report`` and ``problem_transition`` check it (the date within the
     campaign, the fields, the actor's role for 分级交办 or 现场解决) before anything is written; a refused row
@@ -730,6 +740,18 @@ def problems_create(
         if (day, n) not in today_deadline:
             today_deadline[(day, n)] = add_workdays(day, n)
         return today_deadline[(day, n)]
+
+    refusals: dict[date, list[str]] = {}  # check_date's verdict on each day the sheet names, once a day
+
+    def check_day(day: date) -> None:
+        if day not in refusals:
+            try:
+                check_date(campaign, day, "reported_on")
+                refusals[day] = []
+            except ValidationError as exc:
+                refusals[day] = exc.message_dict["reported_on"]
+        if refusals[day]:
+            raise ValidationError({"reported_on": refusals[day]})
 
     made: list[tuple[Problem, str | None, dict[str, Any]]] = []  # (problem, step, the step's event data)
     refused = False
@@ -750,7 +772,7 @@ def problems_create(
         step = IMPORT_STATUSES[Status(a["status"])]
         data: dict[str, Any] = {}
         try:
-            check_date(campaign, day, "reported_on")
+            check_day(day)
             if step is not None:
                 _step_allowed(actor, problem, step)
             if step == "triage":
@@ -780,39 +802,34 @@ def problems_create(
         made.append((problem, step, data))
     if refused or not made:
         return []
-    problems = Problem.objects.bulk_create([p for p, _, _ in made], batch_size=500)
-    ProblemEvent.objects.bulk_create(
-        (
-            ProblemEvent(
-                problem=p,
-                actor=by,
-                action="report",
-                from_status="",
-                to_status=Status.REPORTED,
-                comment=p.description,
-                on_date=p.reported_on,
-            )
-            for p in problems
-        ),
-        batch_size=1000,
-    )
-    steps = ProblemEvent.objects.bulk_create(
-        [
-            ProblemEvent(
-                problem=p,
-                actor=by,
-                action=step,
-                from_status=Status.REPORTED,
-                to_status=p.status,
-                comment=p.resolution if step == "resolve_on_site" else "",
-                data=data,
-                on_date=p.reported_on,
-            )
-            for p, step, data in made
-            if step is not None
-        ],
-        batch_size=1000,
-    )
+    problems = bulk_insert([p for p, _, _ in made], batch_size=500)
+    reports = [
+        ProblemEvent(
+            problem=p,
+            actor=by,
+            action="report",
+            from_status="",
+            to_status=Status.REPORTED,
+            comment=p.description,
+            on_date=p.reported_on,
+        )
+        for p in problems
+    ]
+    steps = [
+        ProblemEvent(
+            problem=p,
+            actor=by,
+            action=step,
+            from_status=Status.REPORTED,
+            to_status=p.status,
+            comment=p.resolution if step == "resolve_on_site" else "",
+            data=data,
+            on_date=p.reported_on,
+        )
+        for p, step, data in made
+        if step is not None
+    ]
+    bulk_insert(reports + steps)  # the reports first, then the steps: ids in the order they happened
     audit_many(actor, AuditAction.PROBLEM_REPORT, [(p, f"上报问题 {p.title}", {}) for p in problems])
     if steps:
         audit_many(

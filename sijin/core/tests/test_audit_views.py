@@ -50,6 +50,23 @@ def test_it_audits_a_ledger_download(world):
     assert row.data["ip"] == "127.0.0.1"
 
 
+def test_it_records_the_address_of_the_client_behind_nginx(world, settings):
+    url = f"/reports/ledgers/problems.xlsx?group={world.group.pk}"
+    client = client_for("office")
+
+    def recorded() -> str:
+        before = AuditLog.objects.latest("id").pk
+        r = client.get(url, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9", REMOTE_ADDR="127.0.0.1")
+        assert r.status_code == 200
+        [row] = rows_since(before)
+        return row.data["ip"]
+
+    settings.SIJIN_PROXY_COUNT = 1  # nginx appended the address it saw; the client may have forged the rest
+    assert recorded() == "203.0.113.9"
+    settings.SIJIN_PROXY_COUNT = 0  # no proxy: the header is the client's own say, not trusted
+    assert recorded() == "127.0.0.1"
+
+
 def test_it_audits_a_briefing_download(world):
     office = world.users["office"]
     briefing = briefing_generate(

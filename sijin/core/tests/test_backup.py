@@ -21,6 +21,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from sijin.core.webpush import vapid_key_pair
+
 # Each test starts real processes (the `sijin` command, gunicorn, LibreOffice): CI runs them; `make test` does not.
 pytestmark = pytest.mark.slow
 
@@ -76,10 +78,24 @@ def assert_same_but_the_restore_row(before: dict[str, list], after: dict[str, li
 
 @dataclass
 class Site:
-    var: Path  # SIJIN_VAR_DIR: var/sijin.sqlite3, var/media, var/secret_key
+    var: Path  # SIJIN_VAR_DIR: var/sijin.sqlite3, var/media, var/secret_key, var/vapid_*
     archive: Path  # what `sijin backup` made of it
     rows: dict[str, list[tuple]]  # its database at that moment
     key: str
+    vapid: dict[str, bytes]  # the Web Push key pair generated into var/
+
+
+def vapid_pair(var: Path) -> dict[str, bytes]:
+    """A Web Push key pair generated into ``var`` as the site generates it (core.webpush.vapid_keys)."""
+    pem, public = vapid_key_pair()
+    (var / "vapid_private.pem").write_bytes(pem)
+    (var / "vapid_private.pem").chmod(0o600)
+    (var / "vapid_public.txt").write_text(public)
+    return {"vapid_private.pem": pem, "vapid_public.txt": public.encode()}
+
+
+def vapid_files(var: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(var.glob("vapid_*"))}
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +117,12 @@ def site(tmp_path_factory, django_db_setup, django_db_blocker) -> Site:
         (var / "media" / name).parent.mkdir(parents=True, exist_ok=True)
         (var / "media" / name).write_bytes(data)
     (var / "secret_key").write_text(secrets.token_urlsafe(50))
+    vapid = vapid_pair(var)
     archive = root / "sijin-backup.tar.gz"
     r = sijin("backup", str(archive), env=environment(var))
     assert r.returncode == 0, r.stderr
     assert "SHA-256" in r.stdout and "上传文件 3 个" in r.stdout
-    return Site(var, archive, sqlite_rows(var / "sijin.sqlite3"), (var / "secret_key").read_text())
+    return Site(var, archive, sqlite_rows(var / "sijin.sqlite3"), (var / "secret_key").read_text(), vapid)
 
 
 @pytest.mark.django_db  # so that the test database (and its world) is made
@@ -115,6 +132,7 @@ def test_it_backs_up_wipes_and_restores_the_same_rows_files_and_key(site):
         names = tar.getnames()
     assert names[0] == "backup.json" and names[-1] == "SHA256SUMS"
     assert {"database/sijin.sqlite3", "secret_key", *(f"media/{n}" for n in UPLOADS)} <= set(names)
+    assert {"vapid/private.pem", "vapid/public.txt"} <= set(names)
 
     shutil.rmtree(site.var)
     r = sijin("restore", str(site.archive), env=environment(site.var))
@@ -123,12 +141,16 @@ def test_it_backs_up_wipes_and_restores_the_same_rows_files_and_key(site):
     assert files(site.var / "media") == UPLOADS
     assert (site.var / "secret_key").read_text() == site.key
     assert (site.var / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert vapid_files(site.var) == site.vapid  # the browsers' subscriptions still match the server's key
+    assert (site.var / "vapid_private.pem").stat().st_mode & 0o777 == 0o600
 
     (site.var / "media" / "visits/2025/06/入户走访.jpg").write_bytes(b"changed after the backup")
     (site.var / "media" / "visits/2025/06/later.jpg").write_bytes(b"added after the backup")
+    vapid_pair(site.var)  # a pair generated meanwhile, as a site started before the restore would have
     forced = sijin("restore", str(site.archive), "--force", env=environment(site.var))
     assert forced.returncode == 0, forced.stderr
     assert files(site.var / "media") == UPLOADS
+    assert vapid_files(site.var) == site.vapid
 
 
 @pytest.mark.django_db
@@ -205,6 +227,7 @@ def test_it_backs_up_and_restores_postgresql_into_an_empty_database(world, tmp_p
         UPLOADS["visits/2025/06/入户走访.jpg"]
     )
     (tmp_path / "var" / "secret_key").write_text(secrets.token_urlsafe(50))
+    vapid = vapid_pair(tmp_path / "var")
     archive = tmp_path / "sijin-backup.tar.gz"
     r = sijin("backup", str(archive), env=environment(tmp_path / "var", DATABASE_URL=pg_url(db, source)))
     assert r.returncode == 0, r.stderr
@@ -228,6 +251,7 @@ def test_it_backs_up_and_restores_postgresql_into_an_empty_database(world, tmp_p
         assert files(tmp_path / "restored" / "media") == {
             "visits/入户走访.jpg": UPLOADS["visits/2025/06/入户走访.jpg"]
         }
+        assert vapid_files(tmp_path / "restored") == vapid
         again = sijin("restore", str(archive), env=env)
         assert again.returncode != 0 and "--force" in again.stderr
     finally:

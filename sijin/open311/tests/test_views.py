@@ -1,11 +1,13 @@
 """Open311 GeoReport v2 at /open311/v2/, spoken to as a client system would: form-encoded POSTs and GETs with
 an api_key, JSON and XML answers (the spec's examples: http://wiki.open311.org/GeoReport_v2)."""
 
+from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +16,7 @@ from sijin.accounts.services import user_role_ensure
 from sijin.campaigns.models import Target
 from sijin.core.models import AuditLog
 from sijin.directory.models import Region
-from sijin.open311.models import Open311Request
+from sijin.open311.models import Open311Client, Open311Request
 from sijin.open311.services import open311_client_create, open311_client_revoke
 from sijin.problems.models import Problem, Status
 from sijin.problems.workflow import problem_transition
@@ -279,3 +281,34 @@ def test_it_reads_many_requests_in_as_many_queries_as_one(world, hotline):
     for n in range(5):
         post(key, description=f"路灯不亮{n}", **data)
     assert one > 2 and queries() == one
+
+
+def test_it_limits_each_key_to_its_rate_in_the_specs_error_shape(world, hotline, settings):
+    settings.SIJIN_API_RATE = (3, 86400)  # a day's window: the test never straddles two
+    client, key = hotline
+    other = open311_client_create(
+        actor=world.users["admin"], name="网格化平台", user=client.user, campaign=world.campaign
+    )[1]
+    data = {
+        "service_code": world.categories["基础设施"].pk,
+        "attribute[region_code]": COUNTY,
+        "description": "x",
+    }
+    assert Client().get(f"{API}/services.json", {"api_key": key}).status_code == 200
+    assert post(key, **data).status_code == 200
+    assert Client().get(f"{API}/requests.json", {"api_key": key}).status_code == 200
+    before = Problem.objects.count()
+    r = post(key, **{**data, "description": "第四次"})
+    assert r.status_code == 429 and 1 <= int(r["Retry-After"]) <= 86400
+    assert r.json() == [{"code": 429, "description": f"请求过于频繁,请 {r['Retry-After']} 秒后再试。"}]
+    assert Problem.objects.count() == before  # refused before anything is written
+    r = Client().get(f"{API}/requests/1.xml", {"api_key": key})
+    assert r.status_code == 429 and ElementTree.fromstring(r.content).find("error/code").text == "429"
+    assert Client().get(f"{API}/services/1.json", {"api_key": key}).status_code == 429
+    # Another key of the same login counts on its own; the next window opens the first one again.
+    assert Client().get(f"{API}/requests.json", {"api_key": other}).status_code == 200
+    Open311Client.objects.filter(pk=client.pk).update(window_start=F("window_start") - timedelta(days=1))
+    assert Client().get(f"{API}/requests.json", {"api_key": key}).status_code == 200
+    # Without a key (the spec's service list by jurisdiction_id) nothing is counted.
+    for _ in range(5):
+        assert Client().get(f"{API}/services.json", {"jurisdiction_id": world.campaign.pk}).status_code == 200

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from sijin.accounts.access import region_within_q
 from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.directory.models import Organization, OrganizationKind, Region
 
@@ -64,7 +65,7 @@ def series_name(
     elif organization is not None:
         campaigns = Campaign.objects.filter(groups__dispatching_org=organization)
     elif region is not None:
-        campaigns = Campaign.objects.filter(groups__region__code__startswith=region.prefix)
+        campaigns = Campaign.objects.filter(region_within_q("groups__region", region.prefix))
     else:
         campaigns = Campaign.objects.none()
     names = list(campaigns.values_list("name", flat=True).distinct()[:2])

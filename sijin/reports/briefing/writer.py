@@ -26,7 +26,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from sijin.accounts.access import Viewer
+from sijin.accounts.access import Viewer, region_within_q
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import GroupTier, Target, TargetKind, WorkGroup
 from sijin.campaigns.naming import target_phrase
@@ -140,7 +140,7 @@ def scoped_groups(
     if organization is not None:
         groups = groups.filter(dispatching_org=organization)
     elif region is not None:
-        groups = groups.filter(region__code__startswith=region.prefix)
+        groups = groups.filter(region_within_q("region", region.prefix))
     else:
         return groups.none()
     if period is not None:
