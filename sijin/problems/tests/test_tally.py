@@ -65,6 +65,8 @@ def test_it_counts_the_world_as_built(world):
     assert_kept()
 
 
+# Every step of the workflow table: in `make test-slow` and the PostgreSQL run, not in `make test`.
+@pytest.mark.slow
 @pytest.mark.parametrize(("state", "action"), TABLE, ids=[f"{s}-{a}" for s, a in TABLE])
 def test_it_keeps_them_through_every_step_of_the_workflow(world, state, action):
     problem = problem_in(world, state)

@@ -95,6 +95,8 @@ def test_it_moves_the_lights_with_the_date_alone(wider):
     assert len(seen) > 3  # the lights and late signing did move
 
 
+# Every step of the workflow table: in `make test-slow` and the PostgreSQL run, not in `make test`.
+@pytest.mark.slow
 @pytest.mark.parametrize(("state", "action"), TABLE, ids=[f"{s}-{a}" for s, a in TABLE])
 def test_it_equals_the_live_rows_after_every_step_of_the_workflow(world, state, action):
     problem = problem_in(world, state)
