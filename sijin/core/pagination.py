@@ -7,7 +7,9 @@ the last row of the page before, in the list's order", ``WHERE (reported_on, id)
 200 costs what page 1 costs; page N is still shown as 第N页. Its links carry a cursor (``after=`` the last row of
 the page they start from, or ``before=`` its first row) and the page number. A link may skip a few pages from
 there (seek, then a small OFFSET); a page asked for by number alone is reached by OFFSET only for the first
-``OFFSET_PAGES`` pages. The total is exact when it is cheap and an estimate when it is not (``count_total``).
+``OFFSET_PAGES`` pages. The total is exact when it is cheap and an estimate when it is not (``count_total``); a
+keyset page counts it in the query of its rows (``CappedCount``, a column of that query), and its links carry it
+to the next pages, which do not count again.
 """
 
 import base64
@@ -15,14 +17,14 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -80,26 +82,44 @@ def _about(n: int) -> str:
     return str(n)
 
 
-def count_total(queryset: QuerySet, exact_under: int = EXACT_COUNT_UNDER) -> Total:
-    """The rows of ``queryset``: exact when there are fewer than ``exact_under``.
+def planner_estimate(queryset: QuerySet) -> int | None:
+    """PostgreSQL's estimate of the rows of ``queryset`` (EXPLAIN: planned, no row read); None on SQLite, which
+    keeps no statistics to make one from."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
 
-    Above that an exact COUNT reads every row of the filter (a second or more at a million), so PostgreSQL
-    answers with its planner's estimate (EXPLAIN, no rows read) — counting exactly when the estimate is under
-    the threshold — and SQLite, which keeps no such statistics, counts up to the threshold and says "10,000+".
-    One query either way (two when PostgreSQL's estimate is small).
+
+class CappedCount(Subquery):
+    """``SELECT COUNT(*) FROM (<queryset> LIMIT cap)`` as an expression: the rows of ``queryset`` counted up to
+    ``cap``, never reading more. Uncorrelated, so the database computes it once however many rows carry it
+    (PostgreSQL's InitPlan, SQLite's once-only subquery): a page's rows bring the list's total with them."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset: QuerySet, cap: int):
+        super().__init__(queryset.order_by().values("pk")[:cap])
+
+
+def _counted(n: int, exact_under: int) -> Total:
+    """A count that stopped at ``exact_under``: exact under it, "10,000+" at it."""
+    return Total(n) if n < exact_under else Total(exact_under, "at_least")
+
+
+def count_total(queryset: QuerySet, exact_under: int = EXACT_COUNT_UNDER) -> Total:
+    """The rows of ``queryset``: exact when there are fewer than ``exact_under``, else an estimate.
+
+    An exact COUNT reads every row of the filter (a second or more at a million), so PostgreSQL first asks its
+    planner (``planner_estimate``) and counts only when the estimate is under the threshold; SQLite, which keeps
+    no such statistics, counts up to the threshold and says "10,000+". Either count stops at the threshold, so
+    an estimate that was too low costs no more than that. One query, two on PostgreSQL when the estimate is small.
     """
-    queryset = queryset.order_by()
-    vendor = connections[queryset.db].vendor
-    if vendor == "postgresql":
-        plan = json.loads(queryset.explain(format="json"))
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-        if estimate >= exact_under:
-            return Total(estimate, "estimate")
-        return Total(queryset.count())
-    if vendor == "sqlite":
-        n = queryset.values("pk")[:exact_under].count()
-        return Total(n, "at_least") if n >= exact_under else Total(n)
-    return Total(queryset.count())
+    estimate = planner_estimate(queryset)
+    if estimate is not None and estimate >= exact_under:
+        return Total(estimate, "estimate")
+    return _counted(queryset.order_by().values("pk")[:exact_under].count(), exact_under)
 
 
 # ---- keyset pages ---------------------------------------------------------------------------------------------
@@ -149,19 +169,32 @@ def _field(model, path: str):
     return field
 
 
-def _encode(number: int, values: list[Any]) -> str:
-    plain = [number, *(v.isoformat() if hasattr(v, "isoformat") else v for v in values)]
+TOTAL_KINDS = ("exact", "estimate", "at_least")
+
+
+def _encode(number: int, total: Total | None, values: list[Any]) -> str:
+    """A cursor: the page it comes from, the list's total as counted there (the next pages show it without
+    counting again), and the key values of its row."""
+    counted = [total.n, total.kind] if total is not None else None
+    plain = [number, counted, *(v.isoformat() if hasattr(v, "isoformat") else v for v in values)]
     raw = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(model, keys: list[Key], cursor: str) -> tuple[int, list[Any]]:
-    """(the page the cursor comes from, the key values of its row); a cursor that is not one is a 404."""
+def _decode(model, keys: list[Key], cursor: str) -> tuple[int, Total | None, list[Any]]:
+    """(the page the cursor comes from, the total counted there, the key values of its row); a cursor that is
+    not one is a 404."""
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        number, *raw = plain
+        number, counted, *raw = plain
         if not isinstance(number, int) or not 0 < number < 10**9 or len(raw) != len(keys):
             raise ValueError(cursor)
+        total = None
+        if counted is not None:
+            n, kind = counted
+            if type(n) is not int or not 0 <= n < 10**12 or kind not in TOTAL_KINDS:
+                raise ValueError(cursor)
+            total = Total(n, kind)
         values = [
             None if v is None else _field(model, k.path).to_python(v) for k, v in zip(keys, raw, strict=True)
         ]
@@ -174,7 +207,7 @@ def _decode(model, keys: list[Key], cursor: str) -> tuple[int, list[Any]]:
         raise Http404("翻页位置不正确") from None
     if values[-1] is None:
         raise Http404("翻页位置不正确")
-    return number, values
+    return number, total, values
 
 
 def _beyond(key: Key, value: Any, forward: bool, nulls_largest: bool) -> Q:
@@ -235,8 +268,8 @@ class KeysetPage:
         self._keys = keys
 
     def _cursor(self, row: Any) -> str:
-        """Where a link from this page starts: the page's number and the row's key values."""
-        return _encode(self.number, [k.value(row) for k in self._keys])
+        """Where a link from this page starts: the page's number, the total, and the row's key values."""
+        return _encode(self.number, self.total, [k.value(row) for k in self._keys])
 
     def __iter__(self):
         return iter(self.object_list)
@@ -313,20 +346,22 @@ def keyset_paginate(
     queryset: QuerySet,
     order: Sequence[str],
     per_page: int,
-    total: Callable[[], Total] | None = None,
+    counted: bool = False,
+    exact_under: int = EXACT_COUNT_UNDER,
 ) -> KeysetPage:
     """The page of ``queryset`` (in ``order``, ending with ``-id`` or ``id``) that the request asks for:
     ``?page=N`` with ``after=``/``before=`` a cursor from a link, or ``?page=N`` alone for the first pages.
 
-    ``total`` (say ``lambda: count_total(qs)``) is shown and bounds the pager; the page itself never needs it,
-    and it is not called when the first page holds every row. A page past the end, a cursor that is not one,
-    a jump longer than a link makes, or a page too deep to reach without a cursor is a 404, like
-    ``paginate``'s.
+    ``counted``: the page has the list's total (``page.total``, shown and bounding the pager), which the page
+    itself never needs: a page reached by a link takes it from the link's cursor, a page that ends the list
+    knows it from its own rows, and a first page counts it as ``count_total`` does — but in the query of its
+    rows (``CappedCount``, a column of it) rather than a query of its own: one query on SQLite, two on
+    PostgreSQL (the planner's estimate first). A page past the end, a cursor that is not one, a jump longer
+    than a link makes, or a page too deep to reach without a cursor is a 404, like ``paginate``'s.
     """
     model = queryset.model
     keys = order_keys(model, order)
     nulls_largest = connections[queryset.db].features.nulls_order_largest
-    ordered = queryset.order_by(*order)
     reverse = [f"{'' if k.descending else '-'}{k.path}" for k in keys]
 
     raw = request.GET.get("page", "") or "1"
@@ -334,16 +369,30 @@ def keyset_paginate(
         raise Http404("页码不正确")
     number = int(raw)
     after, before = request.GET.get("after"), request.GET.get("before")
+    start, carried, values = _decode(model, keys, after or before or "") if after or before else (0, None, [])
+    # The total (count_total's rule): brought by the link; else estimated (PostgreSQL) when the planner expects a
+    # long list; else counted up to the cap by the query of the rows itself (a column of it).
+    known, fold = carried, False
+    if counted and known is None:
+        estimate = planner_estimate(queryset)
+        if estimate is not None and estimate >= exact_under:
+            known = Total(estimate, "estimate")
+        else:
+            fold = True
+    rows_qs = queryset.annotate(_counted=CappedCount(queryset, exact_under)) if fold else queryset
+    ordered = rows_qs.order_by(*order)
 
     def page(rows: list, has_next: bool, at: int = number) -> KeysetPage:
         if not rows and at > 1:
             raise Http404("页码超出范围")
-        # One page holds them all: that is the count, with no query for it.
-        counted = Total(len(rows)) if at == 1 and not has_next else (total() if total else None)
-        return KeysetPage(rows, at, per_page, has_next=has_next, total=counted, keys=keys)
+        total = None
+        if counted and not has_next:  # the list ends here: that is the count, whatever was carried
+            total = Total((at - 1) * per_page + len(rows))
+        elif counted:
+            total = known or _counted(rows[0]._counted, exact_under)
+        return KeysetPage(rows, at, per_page, has_next=has_next, total=total, keys=keys)
 
     if after or before:
-        start, values = _decode(model, keys, after or before or "")
         skip = number - start - 1 if after else start - number - 1
         if not 0 <= skip < KEYSET_JUMP:
             raise Http404("页码超出范围")
@@ -351,7 +400,7 @@ def keyset_paginate(
         if after:
             rows = list(ordered.filter(seek)[skip * per_page : (skip + 1) * per_page + 1])
             return page(rows[:per_page], len(rows) > per_page)
-        rows = list(queryset.filter(seek).order_by(*reverse)[skip * per_page : (skip + 1) * per_page])
+        rows = list(rows_qs.filter(seek).order_by(*reverse)[skip * per_page : (skip + 1) * per_page])
         if len(rows) < per_page or number == 1:  # rows came or went before it: start again from page 1
             rows = list(ordered[: per_page + 1])
             return page(rows[:per_page], len(rows) > per_page, at=1)

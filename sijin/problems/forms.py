@@ -1,16 +1,24 @@
 """Forms of the problem pages: the ledger's filters and one small form per workflow action."""
 
+import html
 import zipfile
-from typing import Any
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any, NamedTuple
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, CharField, F, Func, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIteratorValue
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +31,7 @@ from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, 
 from sijin.fieldwork.models import MAX_PEOPLE, MAX_TIMES, MAX_UNITS, Satisfaction
 from sijin.fieldwork.photos import photo_check, sniff_image_type
 
-from .models import Action, Level, Problem, Status
+from .models import Action, Level, Light, Problem, Status
 from .services import BULK_LIMIT
 from .similar import title_filter
 from .supervision import light_q
@@ -52,26 +60,36 @@ DEFAULT_SORT = "-reported_on"
 
 
 class PlainSelect(forms.Select):
-    """A <select> whose options are written out here rather than through a template include each.
+    """A <select> whose options are written out here rather than through Django's widget machinery.
 
     The same HTML as Django's ``select.html`` and ``select_option.html`` (without optgroups, unused here). The
-    问题台账 shows some hundreds of options (承办单位, the bulk bar's units and handlers), and one include per
-    option was most of the page's time."""
+    问题台账 shows some hundreds of options (承办单位, and in the bulk bar units and handlers): one template
+    include per option was most of the page's time, and one option dict each (``create_option``) much of the
+    rest. ``option_attrs`` gives an option attributes of its own (``HandlerSelect``)."""
+
+    def option_attrs(self, value: Any) -> dict:
+        return {}
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option["value"]), flatatt(option["attrs"]), option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
-        )
+        chosen = self.format_value(value)
+        found = False
+        options = []
+        for option_value, label in self.choices:
+            key = "" if option_value is None else str(option_value)
+            selected = not found and key in chosen
+            found = found or selected
+            extra = self.option_attrs(option_value)
+            option_attrs = flatatt({**extra, "selected": True} if selected else extra)
+            options.append(f'<option value="{_escaped(key)}"{option_attrs}>{_escaped(label)}</option>')
+        final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+            '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), mark_safe("".join(options))
         )
+
+
+def _escaped(text: Any) -> str:
+    """``conditional_escape`` without its lazy-string wrapper, for the hundreds of options of a page."""
+    return str(text) if isinstance(text, SafeData) else html.escape(str(text))
 
 
 def offer(field: Any, queryset: QuerySet) -> None:
@@ -87,6 +105,42 @@ def offer(field: Any, queryset: QuerySet) -> None:
     ]
 
 
+class Offered(NamedTuple):
+    """One option of a drop-down read beforehand: the object's key (a region's code) and name, a region's level."""
+
+    key: Any
+    name: str
+    level: int = 0
+
+
+class OfferedChoiceField(forms.ModelChoiceField):
+    """A drop-down of objects read beforehand (``offer_read``), which takes a value only if it was offered: no
+    query of its own, neither to render nor to check what was sent (Django's asks its queryset for both), and
+    no model instance but for the value chosen."""
+
+    offered: dict[str, Offered]
+
+    def offer_read(self, offered: list[Offered], accepted: list[Offered] | None = None) -> None:
+        """List ``offered``; take any of ``accepted`` (default: those listed)."""
+        self.offered = {str(o.key): o for o in (offered if accepted is None else accepted)}
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        self.choices = empty + [(o.key, self.label_of(o)) for o in offered]
+
+    def label_of(self, option: Offered) -> str:
+        return option.name
+
+    def instance_of(self, option: Offered) -> Any:
+        return self.queryset.model(pk=option.key, name=option.name)  # type: ignore[union-attr]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        found = getattr(self, "offered", {}).get(str(getattr(value, "pk", value)))
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return self.instance_of(found)
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     """Regions as an indented tree (a full-width space per level below the top one offered)."""
 
@@ -96,8 +150,21 @@ class RegionChoiceField(forms.ModelChoiceField):
         return "\u3000" * (obj.level - self.top_level) + obj.name
 
 
+class OfferedRegionField(OfferedChoiceField):
+    """``RegionChoiceField``'s indented tree, read beforehand."""
+
+    top_level = RegionLevel.PROVINCE
+
+    def label_of(self, option: Offered) -> str:
+        return "\u3000" * (option.level - self.top_level) + option.name
+
+    def instance_of(self, option: Offered) -> Region:
+        return Region(code=option.key, name=option.name, level=option.level)
+
+
 class ProblemFilterForm(forms.Form):
-    """The ledger's filters; every field optional, invalid values are simply ignored."""
+    """The ledger's filters; every field optional, invalid values are simply ignored. Its drop-downs offer what
+    the user's scope holds (``LedgerScope.options``: one query for all four) and take nothing else."""
 
     q = forms.CharField(label=_("关键词"), required=False)
     status = forms.ChoiceField(
@@ -107,21 +174,21 @@ class ProblemFilterForm(forms.Form):
     level = forms.ChoiceField(
         label=_("办理层级"), choices=[("", _("全部层级")), *Level.choices], required=False, widget=PlainSelect
     )
-    category = forms.ModelChoiceField(
+    category = OfferedChoiceField(
         label=_("类别"),
         queryset=Category.objects.none(),
         required=False,
         empty_label=_("全部类别"),
         widget=PlainSelect,
     )
-    handling_org = forms.ModelChoiceField(
+    handling_org = OfferedChoiceField(
         label=_("承办单位"),
         queryset=Organization.objects.none(),
         required=False,
         empty_label=_("全部承办单位"),
         widget=PlainSelect,
     )
-    kind = forms.ModelChoiceField(
+    kind = OfferedChoiceField(
         label=_("对象类型"),
         queryset=TargetKind.objects.none(),
         required=False,
@@ -129,7 +196,7 @@ class ProblemFilterForm(forms.Form):
         widget=PlainSelect,
     )
     # Cascading 省→市→县 selects with static/sijin/region-picker.js, a plain indented select without it.
-    region = RegionChoiceField(
+    region = OfferedRegionField(
         label=_("区划"),
         queryset=Region.objects.none(),
         required=False,
@@ -148,24 +215,16 @@ class ProblemFilterForm(forms.Form):
 
     def __init__(self, *args, user: access.Viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = LedgerScope(user)
-        campaigns = scope.campaigns()
-        offer(
-            self.fields["category"],
-            Category.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order"),
-        )
-        offer(
-            self.fields["kind"],
-            TargetKind.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order"),
-        )
-        offer(self.fields["handling_org"], scope.units().order_by("name").only("id", "name"))
-        region_field: Any = self.fields["region"]
-        region_field.queryset = scope.regions()
-        shown = scope.regions_shown(self.data.get("region") if self.is_bound else None)
-        region_field.top_level = min((r.level for r in shown), default=RegionLevel.PROVINCE)
-        region_field.choices = [("", region_field.empty_label)] + [
-            (r.code, region_field.label_from_instance(r)) for r in shown
-        ]
+        chosen = self.data.get("region") if self.is_bound else None
+        options = LedgerScope(user).options(chosen if isinstance(chosen, str) else None)
+        fields: Any = self.fields
+        fields["category"].offer_read(options.categories)
+        fields["kind"].offer_read(options.kinds)
+        fields["handling_org"].offer_read(options.units)
+        region = fields["region"]
+        region.top_level = min((r.level for r in options.regions_shown), default=RegionLevel.PROVINCE)
+        # Listed without the trunk above the first branch (choosing it changes nothing), taken with it.
+        region.offer_read(options.regions_shown, accepted=options.regions)
 
     def ordering(self) -> str:
         sort = getattr(self, "cleaned_data", {}).get("sort") or DEFAULT_SORT
@@ -185,6 +244,18 @@ def _ancestors(code: str, level: int) -> set[str]:
     return {code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv < level}
 
 
+@dataclass
+class LedgerOptions:
+    """What the 问题台账's drop-downs offer, each in its order: categories and target kinds by campaign and
+    order, units by name, regions by code (``regions``: every one read, ``regions_shown``: those listed)."""
+
+    categories: list[Offered]
+    kinds: list[Offered]
+    units: list[Offered]
+    regions: list[Offered]
+    regions_shown: list[Offered]
+
+
 class LedgerScope:
     """What the 问题台账's drop-downs offer a user, read from the scope's own small tables — the user's region
     grants, groups, units and campaigns — never by scanning the problems in scope (a million for a province).
@@ -194,19 +265,22 @@ class LedgerScope:
     problem of a root is routed to a unit of its region line or to its group's sending unit
     (``problems.workflow.routing_orgs``), and belongs to a campaign organised in that line. A handler sees
     only their units' problems: those few are read directly (an index on the unit).
+
+    The grants bring the regions and a group leader's or member's groups (``access.grants``); a dispatching
+    unit's groups are read (one query); the four drop-downs are then one query (``options``).
     """
 
     def __init__(self, user: access.Viewer):
         self.admin = access.is_admin(user)
-        groups = WorkGroup.objects.filter(
-            Q(dispatching_org_id__in=access.unit_ids(user)) | Q(id__in=access.group_ids(user))
-        )  # no query at all for an office: Django sees that the condition holds nothing
-        self.groups = list(
-            groups.select_related("region").only("campaign_id", "dispatching_org_id", "region")
-        )
-        roots = {
-            g.region.code: g.region for g in access.grants(user) if g.role in access.REGION_ROLES and g.region
+        held = access.grants(user)
+        groups = {
+            g.work_group_id: g.work_group for g in held if g.role in access.GROUP_ROLES and g.work_group
         }
+        if units := access.unit_ids(user):
+            sent = WorkGroup.objects.filter(dispatching_org_id__in=units).select_related("region")
+            groups |= {g.pk: g for g in sent.only("campaign_id", "dispatching_org_id", "region")}
+        self.groups = list(groups.values())
+        roots = {g.region.code: g.region for g in held if g.role in access.REGION_ROLES and g.region}
         roots |= {g.region.code: g.region for g in self.groups}
         self.roots = list(roots.values())
         self.handler_orgs = access.handler_org_ids(user)
@@ -248,51 +322,107 @@ class LedgerScope:
             q |= Q(region_id__in=self._line_codes()) | Q(pk__in=senders.values("dispatching_org_id"))
         return Organization.objects.filter(q)
 
-    def _handled_codes(self) -> set[str]:
-        """A handler's: the regions of their units' problems and the regions above (as the list had them)."""
-        if self.handled is None:
-            return set()
-        if not hasattr(self, "_handled"):
-            self._handled = set(ledger_regions(self.handled).values_list("code", flat=True))
-        return self._handled
+    def _handled_q(self) -> Q:
+        """A handler's regions: those of their units' problems and the regions above them (an ancestor's code is
+        the region's prefix at its level padded with zeros), answered by the query that reads the regions."""
+        return Q(pk__in=[]) if self.handled is None else _in_region_lines("code", self.handled)
 
     def regions(self) -> QuerySet[Region]:
         """Every region a filter may name: any level of the roots' subtrees, and a handler's regions."""
         if self.admin:
             return Region.objects.all()
-        return Region.objects.filter(self._within("code") | Q(code__in=self._handled_codes()))
+        return Region.objects.filter(self._within("code") | self._handled_q())
 
-    def regions_shown(self, chosen: str | None = None) -> list[Region]:
-        """The regions the drop-down lists: the roots' subtrees down to the counties (a town or village that a
-        dashboard link filters by is listed when chosen), without the common trunk above the first branch
-        (滨州市 when everything is in 滨州市: choosing it changes nothing)."""
-        counties = Q(level__lte=RegionLevel.COUNTY) & (Q() if self.admin else self._within("code"))
-        q = counties | Q(code__in=self._handled_codes())
+    def options(self, chosen: str | None = None) -> LedgerOptions:
+        """The four drop-downs in one query (a UNION ALL of the four small reads, each row tagged with its
+        list): the campaigns' categories and target kinds, the units, and the regions — the roots' subtrees
+        down to the counties, a handler's regions, and the region ``chosen`` (a town or village a dashboard
+        link filters by) when it is in scope."""
+        campaigns = self.campaigns().values("pk")
+        within = Q() if self.admin else self._within("code")
+        q = Q(level__lte=RegionLevel.COUNTY) & within | self._handled_q()
         if chosen:
-            q |= Q(code=chosen[:12])
-        found = list(self.regions().filter(q).only("code", "name", "level").order_by("code"))
-        regions = [r for r in found if r.code != chosen or r.level <= RegionLevel.COUNTY]
-        levels = sorted({r.level for r in regions})
-        while len(levels) > 1 and sum(r.level == levels[0] for r in regions) == 1:
-            levels.pop(0)
-        return [r for r in found if r not in regions or r.level >= levels[0]]
+            q |= Q(code=chosen[:12]) & within  # a handler's own regions are all listed already
+        text, number = CharField(), IntegerField()
+        parts = [  # one list each, tagged
+            Category.objects.filter(campaign_id__in=campaigns).values_list(
+                Value("category", text), Cast("id", text), "name", Value(0, number), "campaign_id", "order"
+            ),
+            TargetKind.objects.filter(campaign_id__in=campaigns).values_list(
+                Value("kind", text), Cast("id", text), "name", Value(0, number), "campaign_id", "order"
+            ),
+            self.units().values_list(
+                Value("unit", text),
+                Cast("id", text),
+                "name",
+                Value(0, number),
+                Value(0, number),
+                Value(0, number),
+            ),
+            Region.objects.filter(q).values_list(
+                Value("region", text), "code", "name", "level", Value(0, number), Value(0, number)
+            ),
+        ]
+        read: dict[str, list] = {"category": [], "kind": [], "unit": [], "region": []}
+        for row in parts[0].order_by().union(*(p.order_by() for p in parts[1:]), all=True):
+            read[row[0]].append(row[1:])
+        regions = [Offered(code, name, level) for code, name, level, *_ in sorted(read["region"])]
+        return LedgerOptions(
+            categories=[Offered(int(k), n) for k, n, *_ in sorted(read["category"], key=_by_campaign)],
+            kinds=[Offered(int(k), n) for k, n, *_ in sorted(read["kind"], key=_by_campaign)],
+            units=[Offered(int(k), n) for k, n, *_ in sorted(read["unit"], key=lambda r: (r[1], r[0]))],
+            regions=regions,
+            regions_shown=_without_trunk(regions, chosen),
+        )
+
+
+def _by_campaign(row: tuple) -> tuple:
+    """A category's or target kind's place: by campaign, then its order, then its name."""
+    _key, name, _level, campaign, rank = row
+    return campaign, rank, name
+
+
+def _without_trunk(found: list[Offered], chosen: str | None) -> list[Offered]:
+    """The regions a drop-down lists, without the common trunk above the first branch (滨州市 when everything
+    is in 滨州市: choosing it changes nothing); a chosen region below the counties does not count as a branch."""
+    regions = [r for r in found if r.key != chosen or r.level <= RegionLevel.COUNTY]
+    levels = sorted({r.level for r in regions})
+    while len(levels) > 1 and sum(r.level == levels[0] for r in regions) == 1:
+        levels.pop(0)
+    return [r for r in found if r not in regions or r.level >= levels[0]]
+
+
+class _AnyOf(Func):
+    """``column = ANY(ARRAY(<subquery>))`` (PostgreSQL): the subquery is read once, before the rows (an InitPlan),
+    and its ids are then a value an index on the column is searched with — in a BitmapOr with the title's
+    trigram index too. ``column IN (<subquery>)`` becomes a hashed SubPlan checked on each row read instead."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 def keyword_filter(problems: QuerySet[Problem], q: str) -> QuerySet[Problem]:
     """The 关键词 filter (``?q=``): the problems whose title or target's name contains ``q``.
 
-    The one place the list's (and the export's) keyword search is decided; ``LIKE '%…%'`` reads every row in
-    scope; the title goes through the trigram index instead (``problems.similar.title_filter``)."""
-    titles = title_filter(Problem.objects.all(), q).values("pk")  # the trigram index (pg_trgm / FTS5)
-    targets = Target.objects.filter(name__contains=q).values(
-        "pk"
-    )  # a few hundred thousand short names at most
-    return problems.filter(Q(pk__in=titles) | Q(target__in=targets))
+    The one place the list's (and the export's) keyword search is decided. The title goes through the trigram
+    index (``problems.similar.title_filter``: pg_trgm's, or SQLite's FTS5 table), checked on the rows in scope as
+    they are read when the word is common and searched first when it is rare; a target's name by
+    ``LIKE '%…%'`` over the targets (a few hundred thousand short names at most)."""
+    targets = Target.objects.filter(name__contains=q).order_by().values("pk")
+    if connections[problems.db].vendor == "postgresql":
+        by_target = problems.filter(_AnyOf(F("target_id"), Subquery(targets)))
+    else:
+        by_target = problems.filter(target__in=targets)
+    return title_filter(problems, q) | by_target
 
 
-def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> QuerySet[Problem]:
+def filter_problems(
+    problems: QuerySet[Problem], form: ProblemFilterForm, lights: dict[Light, Q] | None = None
+) -> QuerySet[Problem]:
     """The 问题台账's filters applied to ``problems`` (already the user's scope). Only the valid ones: a mistyped
-    filter is ignored rather than hiding every row. Public so that an export can show exactly the same rows."""
+    filter is ignored rather than hiding every row. Public so that an export can show exactly the same rows.
+    ``lights``: the page's ``light_conditions`` when it has read the clock already (to show the lights)."""
     if not form.is_bound:
         return problems
     form.is_valid()
@@ -307,12 +437,17 @@ def filter_problems(problems: QuerySet[Problem], form: ProblemFilterForm) -> Que
     if kind := data.get("kind"):
         problems = problems.filter(target__kind=kind)
     if light := data.get("light"):
-        problems = problems.filter(light_q(light))
+        problems = problems.filter(light_q(light) if lights is None else _light_q(light, lights))
     if start := data.get("reported_from"):
         problems = problems.filter(reported_on__gte=start)
     if end := data.get("reported_to"):
         problems = problems.filter(reported_on__lte=end)
     return problems
+
+
+def _light_q(light: str, lights: dict[Light, Q]) -> Q:
+    """``supervision.light_q`` from conditions already built (``none``: none of the others)."""
+    return ~reduce(or_, lights.values()) if light == Light.NONE else lights[Light(light)]
 
 
 def ledger_regions(problems) -> QuerySet[Region]:
@@ -341,12 +476,9 @@ class HandlerSelect(PlainSelect):
 
     The server refuses a handler of another unit anyway (ActionForm.clean, workflow._routing)."""
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+    def option_attrs(self, value: Any) -> dict:
         person = getattr(value, "instance", None)
-        if person is not None:
-            option["attrs"]["data-org"] = person.organization_id or ""
-        return option
+        return {"data-org": person.organization_id or ""} if person is not None else {}
 
 
 def _date_input():
@@ -684,14 +816,26 @@ class ActionForm(forms.Form):
 
 
 # ---- the 问题台账's bulk bar ----------------------------------------------------------------------------------
-def bulk_orgs(problems: list[Problem]) -> QuerySet[Organization]:
+def bulk_orgs(problems: QuerySet[Problem]) -> QuerySet[Organization]:
     """承办单位 offered for a bulk 交办 of these problems: the units of any of their region lines (their
     regions and the regions above) and their groups' sending units. Each problem is checked again on its own."""
-    codes: set[str] = set()
-    for region in Region.objects.filter(code__in={p.region_id for p in problems}).only("code", "level"):
-        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv <= region.level}
-    senders = {p.group.dispatching_org_id for p in problems}
-    return Organization.objects.filter(Q(region_id__in=codes) | Q(pk__in=senders)).order_by("name")
+    senders = problems.values("group__dispatching_org_id")
+    return Organization.objects.filter(_in_region_lines("region_id", problems) | Q(pk__in=senders)).order_by(
+        "name"
+    )
+
+
+def _in_region_lines(field: str, problems: QuerySet[Problem]) -> Q:
+    """``field`` (a region code) is the region of one of ``problems`` or a region above it — whose code is the
+    region's prefix at its level padded with zeros: a condition the database answers in the query that reads
+    ``field``, reading the problems once however many (each problem's region joined with the prefix lengths)."""
+    try:
+        sql, params = problems.order_by().values("region_id").query.sql_with_params()
+    except EmptyResultSet:  # no problems at all (an empty list of ids)
+        return Q(pk__in=[])
+    lengths = " UNION ALL ".join(f"SELECT {n} AS n" for n in sorted(set(PREFIX_LENGTH.values())))
+    line = "substr(p.region_id, 1, l.n) || substr('000000000000', 1, 12 - l.n)"
+    return Q(**{f"{field}__in": RawSQL(f"SELECT {line} FROM ({sql}) p, ({lengths}) l", params)})
 
 
 class IdListField(forms.Field):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<id:pk>/photos/", views.problem_photo, name="problem_photo_add"),
     path("<id:pk>/visit-photos/<id:photo_pk>/", views.problem_visit_photo, name="problem_visit_photo"),
     path("bulk/", views.problem_bulk, name="problem_bulk"),
+    path("bulk/options/", views.problem_bulk_options, name="problem_bulk_options"),
     path("attachments/<id:pk>/", views.problem_attachment, name="problem_attachment"),
     path("supervision/", views.supervision, name="supervision"),
     path("similar/", views_similar.problem_similar, name="problem_similar"),

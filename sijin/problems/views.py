@@ -6,15 +6,14 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, F, Q, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from sijin.accounts import access
@@ -22,7 +21,7 @@ from sijin.accounts.models import Role
 from sijin.core.audit import audit_read
 from sijin.core.models import AuditAction
 from sijin.core.once import FormTokenSpent, form_token, form_token_spend
-from sijin.core.pagination import count_total, keyset_paginate, paginate
+from sijin.core.pagination import keyset_paginate, paginate
 from sijin.core.workdays import workdays_left, workdays_since
 from sijin.directory.models import Organization
 from sijin.fieldwork.models import VisitPhoto
@@ -31,6 +30,7 @@ from .forms import (
     SORTS,
     ActionForm,
     BulkForm,
+    IdListField,
     ProblemFilterForm,
     ProblemPhotoForm,
     bulk_orgs,
@@ -41,6 +41,7 @@ from .models import (
     VOID_STATUSES,
     WORKING_STATUSES,
     Action,
+    Level,
     Light,
     Problem,
     ProblemAttachment,
@@ -56,7 +57,9 @@ from .supervision import (
     may_urge,
     problem_light,
     problem_urge,
+    yellow_until,
 )
+from .tally import unit_first_ids, unit_rows
 from .workflow import (
     TRANSITIONS,
     TRIAGERS,
@@ -69,34 +72,40 @@ from .workflow import (
 PAGE_SIZE = 50
 SUPERVISION_UNITS = 10  # handling units on one 督办 page
 SUPERVISION_ROWS = 5  # rows shown per unit, most overdue first; the 问题台账 has the rest
+# The 问题台账's 状态 and 层级 columns (translated when shown; get_<field>_display rebuilds the choices each call).
+STATUS_LABELS, LEVEL_LABELS = dict(Status.choices), dict(Level.choices)
+LIGHT_LABELS = {light: label for light, label in Light.choices if light != Light.NONE}
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LIST_COLUMNS = (
     "id", "title", "status", "level", "reported_on", "deadline", "resolved_on", "campaign_id",
-    "target__name", "handling_org__name", "category__name",
+    "target__name", "handling_org__name", "category__name", "campaign__yellow_days",
 )  # fmt: skip
 
 
 @login_required
 def problem_list(request):
     """问题台账: the user's problems, filtered and sorted, a keyset page at a time (core.pagination), with the
-    total exact when cheap and estimated when not. A fixed number of queries whatever the rows."""
+    total exact when cheap and estimated when not. Eight queries at most whatever the rows: the request's own
+    four (session, user, grants, and accounts.middleware.request_facts), then one for the filters' four
+    drop-downs, one for the page's rows and their total (on PostgreSQL the planner's estimate first: one more;
+    a page reached by a link has the total already) and one for the working-day clock of the lights (a light
+    filter reads it in two, shared with the lights: nine on PostgreSQL). The bulk bar's units and handlers are
+    read only when it is opened (``problem_bulk_options``)."""
     form = ProblemFilterForm(request.GET or None, user=request.user)
-    problems = filter_problems(Problem.objects.visible_to(request.user), form)
-    rows = (
-        annotate_light(problems)
-        .select_related("target", "handling_org", "category", "group")
-        .only(*LIST_COLUMNS, "region_id", "group__dispatching_org_id")
-    )
-    page = keyset_paginate(request, rows, form.order_by(), PAGE_SIZE, total=lambda: count_total(problems))
-    export_query = request.GET.copy()  # 导出当前筛选: every filter, applied by the export with the same code
-    for name in ("page", "after", "before"):
-        export_query.pop(name, None)
+    today = timezone.localdate()
+    if form.is_bound:
+        form.is_valid()  # the valid filters apply, the others are ignored (filter_problems)
+    lights = light_conditions(today) if getattr(form, "cleaned_data", {}).get("light") else None
+    problems = filter_problems(Problem.objects.visible_to(request.user), form, lights=lights)
+    rows = problems.select_related("target", "handling_org", "category", "campaign").only(*LIST_COLUMNS)
+    if lights is not None:
+        rows = annotate_light(rows, lights=lights)
+    page = keyset_paginate(request, rows, form.order_by(), PAGE_SIZE, counted=True)
     actions = _bulk_actions(request.user)
-    bulk = (
-        BulkForm(actions=actions, orgs=bulk_orgs(list(page)), auto_id="bulk-%s")
-        if actions and len(page)
-        else None
-    )
+    _page_rows(page, today, lights=lights is None, picks=bool(actions))
+    export_query = request.GET.copy()  # 导出当前筛选: every filter, applied by the export with the same code
+    for name in ("page", "after", "before", "bulk"):
+        export_query.pop(name, None)
     return render(
         request,
         "problems/problem_list.html",
@@ -105,19 +114,80 @@ def problem_list(request):
             "page_obj": page,
             "sort": form.ordering(),
             "sorts": SORTS,
-            "bulk": bulk,
-            "bulk_limit": BULK_LIMIT,
-            "form_token": form_token(request) if bulk else "",
+            **_bulk_bar(request, actions, [p.pk for p in page]),
             "export_query": export_query.urlencode(),
             "query": request.GET.urlencode(),
         },
     )
 
 
+def _bulk_bar(request, actions: list[str], ids: list[int]) -> dict:
+    """The bulk bar of a page of ``ids``, for those who have ``actions``. Its 承办单位 and 承办人 (some hundreds
+    of options) are not in the page: the bar fetches them when it opens (``bulk_options``, the address of
+    ``problem_bulk_options``); without JS its button asks for the page again with them in (``?bulk=1``)."""
+    if not actions or not ids:
+        return {"bulk": None}
+    opened = request.GET.get("bulk") == "1"
+    orgs = bulk_orgs(Problem.objects.filter(pk__in=ids)) if opened else Organization.objects.none()
+    options = ""
+    if Action.TRIAGE in actions and not opened:
+        options = f"{reverse('problems:problem_bulk_options')}?{urlencode({'problems': ids}, doseq=True)}"
+    return {
+        "bulk": BulkForm(actions=actions, orgs=orgs, auto_id="bulk-%s"),
+        "bulk_open": opened,
+        "bulk_options": options,
+        "bulk_limit": BULK_LIMIT,
+        "form_token": form_token(request),
+    }
+
+
+def _page_rows(rows, today: date, lights: bool = True, picks: bool = False) -> None:
+    """What each row shows besides its columns, worked out here once rather than by a template include or a
+    ``get_<field>_display`` per row (those were most of the page's time): its status's and level's labels, its
+    light as ``includes/light.html`` shows it, and with ``picks`` its checkbox's label. With ``lights`` its
+    ``light`` too, as ``supervision.problem_light`` decides it — the working-day clock read once per distinct
+    ``yellow_days`` of the page (one campaign, one reading) rather than once per row."""
+    until: dict[int, date] = {}
+    for p in rows:
+        p.status_label = STATUS_LABELS.get(p.status, p.status)
+        p.level_label = LEVEL_LABELS.get(p.level, p.level)
+        if picks:
+            p.pick_label = _("选择“%(title)s”") % {"title": p.title}
+        if lights and p.status in RUNNING_STATUSES and p.deadline is not None and p.deadline >= today:
+            days = p.campaign.yellow_days
+            if days not in until:
+                until[days] = yellow_until(today, days)
+            p.light = Light.YELLOW if p.deadline < until[days] else Light.GREEN
+        elif lights:
+            p.light = problem_light(p, today)  # no clock needed: none, red, or solved on time or late
+        # includes/light.html: a green light on a solved problem reads 按期办结.
+        solved_in_time = p.light == Light.GREEN and p.resolved_on
+        p.light_label = _("按期办结") if solved_in_time else LIGHT_LABELS.get(p.light, "")
+        p.light_colour = Light.colour_of(p.light)
+
+
 def _bulk_actions(user) -> list[str]:
     """The bulk actions offered to this user: 交办 to those who route problems, 催办 to the office."""
     held = access.roles(user)
     return [a for a, who in ((Action.TRIAGE, TRIAGERS), (Action.URGE, URGERS)) if held & who]
+
+
+@login_required
+@require_safe
+def problem_bulk_options(request):
+    """The bulk bar's 承办单位 and 承办人 for the problems of a page (``?problems=…``), fetched when the bar is
+    opened (static/sijin/problem-bulk.js): the units of the problems' region lines and their groups' sending
+    units (``bulk_orgs``), and their people. Only the user's own problems count (``visible_to``); 403 for
+    those who may not 交办."""
+    if Action.TRIAGE not in _bulk_actions(request.user):
+        raise PermissionDenied(_("您无权批量操作问题。"))
+    try:
+        ids = IdListField(required=False).clean(request.GET.getlist("problems"))[:BULK_LIMIT]
+    except ValidationError:
+        raise Http404("所选问题编号不正确") from None
+    problems = Problem.objects.visible_to(request.user).filter(pk__in=ids)
+    bulk = BulkForm(actions=[Action.TRIAGE], orgs=bulk_orgs(problems), auto_id="bulk-%s")
+    return render(request, "problems/problem_list.html#bulk-options", {"bulk": bulk})
 
 
 @login_required
@@ -446,34 +516,32 @@ def _attention(user, today: date, lights: dict[Light, Q] | None = None):
     return Problem.objects.visible_to(user).filter(lights[Light.YELLOW] | lights[Light.RED])
 
 
-def _unit_q(org_ids: list) -> Q:
-    """Problems of these handling units (``None``: the ones the group handles itself, 工作组自办)."""
-    q = Q(handling_org_id__in=[pk for pk in org_ids if pk is not None])
-    return q | Q(handling_org=None) if None in org_ids else q
-
-
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
     """Near-due and overdue problems by handling unit, the units with most overdue first, a page of units at a
     time with the most overdue rows of each (the rest in the 问题台账, filtered by unit and light).
 
     A fixed number of queries whatever the rows: the deadline clock (two), every unit's red and yellow counts
-    and rates (one grouped query, whose sum is the rates overall), the rows shown (their ids ranked per unit
-    by a window, then the rows), and their working days overdue (one query for the holiday overrides,
+    and rates (from the kept tallies by handling unit, problems.tally.unit_rows, or one grouped query over a
+    scope they cannot serve; their sum is the rates overall), the rows shown (their ids: a LIMIT per unit, or a
+    window for few rows, problems.tally.unit_first_ids; then the rows), and their working days overdue (one query for the holiday overrides,
     counted once per distinct deadline)."""
     today = timezone.localdate()
     lights = light_conditions(today)
     visible = Problem.objects.visible_to(request.user)
-    grouped = list(
-        counted(visible)
-        .order_by()
-        .values("handling_org_id", "handling_org__name")
-        .annotate(
-            **rate_counts(today),
-            red=Count("id", filter=lights[Light.RED]),
-            yellow=Count("id", filter=lights[Light.YELLOW]),
-        )
-    )
+    grouped = unit_rows(request.user, today)
+    if grouped is None:  # a scope below the county, or one group's few problems: counted live
+        grouped = [
+            dict(row)
+            for row in counted(visible)
+            .order_by()
+            .values("handling_org_id", "handling_org__name")
+            .annotate(
+                **rate_counts(today),
+                red=Count("id", filter=lights[Light.RED]),
+                yellow=Count("id", filter=lights[Light.YELLOW]),
+            )
+        ]
     chased = sorted(
         (u for u in grouped if u["red"] or u["yellow"]),
         key=lambda u: (-u["red"], -u["yellow"], u["handling_org__name"] or "", u["handling_org_id"] or 0),
@@ -482,19 +550,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     org_ids = [u["handling_org_id"] for u in page]
     by_unit: dict[int | None, list[Problem]] = {pk: [] for pk in org_ids}
     if org_ids:
-        ranked = (
-            _attention(request.user, today, lights)
-            .filter(_unit_q(org_ids))
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("handling_org_id")],
-                    order_by=[F("deadline").asc(), F("id").asc()],
-                )
-            )
-            .filter(rank__lte=SUPERVISION_ROWS)
-            .values_list("pk", flat=True)
-        )
+        ranked = unit_first_ids(_attention(request.user, today, lights), list(page), SUPERVISION_ROWS)
         # The ids first, as a list: as a subquery the planner cannot tell it is a few rows.
         rows = (
             Problem.objects.filter(pk__in=list(ranked))

@@ -104,7 +104,9 @@ def test_its_queries_do_not_grow_with_the_rows(world):
     more_overdue(world, 40)
     with CaptureQueriesContext(connection) as many:
         assert client.get("/problems/supervision/").status_code == 200
-    assert len(many) == len(few) <= 12  # 6 of them are the session, login, grants, 2FA, inbox and menu
+    # At most 6 are per request (session, login, grants, 2FA, inbox, menu); the units' counts are four queries
+    # of the kept tallies (problems.tally.unit_rows).
+    assert len(many) == len(few) <= 14
 
 
 def test_it_lists_the_most_overdue_of_a_unit_and_links_to_the_rest(world):
