@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
     IntegerField,
@@ -39,8 +38,18 @@ from .models import User
 class RequestFacts:
     """What the navbar and the second-factor check ask of the signed-in user, besides the grants."""
 
-    unread: int  # the bell: the user's unread notifications (core.notifications.notification_unread_count)
+    unread: int  # the bell: the user's unread notifications, counted up to BELL_CAP (the bell shows 99+)
     enrolled: bool  # a confirmed second-factor device (django_otp.user_has_device)
+
+
+BELL_CAP = 100  # the bell shows 99+ above 99: an office with 50,000 unread reminders need not count them all
+
+
+class _CountOf(Subquery):
+    """``COUNT(*)`` of a subquery's rows: of a sliced one, a count that stops at the slice's limit."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
 
 
 FACTS = (
@@ -57,13 +66,11 @@ def request_facts(user: User) -> RequestFacts:
     unread = (
         Notification.objects.filter(user_id=OuterRef("pk"), read_at__isnull=True)  # notification_unread_idx
         .order_by()
-        .values("user_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+        .values("pk")[:BELL_CAP]
     )
     devices = [Exists(m.objects.filter(user_id=OuterRef("pk"), confirmed=True)) for m in device_classes()]
     asks: dict[str, Any] = {
-        "unread": Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        "unread": Coalesce(_CountOf(unread), Value(0)),
         "enrolled": ExpressionWrapper(reduce(or_, devices, Q(pk__in=[])), output_field=BooleanField()),
     }
     writes = access.can_write(user) and not hasattr(user, access.WRITES_GROUPS)
