@@ -37,7 +37,7 @@ def test_it_shows_99_plus_above_99(world, n):
     unread_for(world, "handler", n)
     shown = bell(client_for("handler").get("/notifications/").content.decode())
     assert ">99+<" in shown and "通知,99条以上未读" in shown
-    assert "条未读\"" not in shown.replace("99条以上未读", "")
+    assert '条未读"' not in shown.replace("99条以上未读", "")
 
 
 def test_it_counts_no_further_than_the_cap(world):
