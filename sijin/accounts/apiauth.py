@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
@@ -47,14 +47,14 @@ def locked_out(username: str, now: datetime) -> bool:
     return (failures or 0) >= settings.AXES_FAILURE_LIMIT
 
 
-def rate_count(token: ApiToken, now: datetime) -> None:
-    """Count one request of ``token`` in the current fixed window (and note when it was last used); raise
-    RateLimited when the window is full. Two conditional UPDATEs, so that concurrent requests never count
-    past the limit: the first counts within the current window, the second opens a new one."""
+def rate_count(rows: QuerySet, now: datetime) -> None:
+    """Count one request of the key in ``rows`` (one row with window_start, window_count and last_used_at: an
+    API token, an Open311 client) in the current fixed window of SIJIN_API_RATE, and note when it was last
+    used; raise RateLimited when the window is full. Two conditional UPDATEs, so that concurrent requests never
+    count past the limit: the first counts within the current window, the second opens a new one."""
     limit, seconds = settings.SIJIN_API_RATE
     epoch = int(now.timestamp())
     window = datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
-    rows = ApiToken.objects.filter(pk=token.pk)
     counted = rows.filter(window_start=window, window_count__lt=limit).update(
         window_count=F("window_count") + 1, last_used_at=now
     )
@@ -83,7 +83,7 @@ class TokenAuth(HttpBearer):
             raise TokenRefused("API 令牌无效、已撤销或已过期。")
         if locked_out(row.user.username, now):
             raise TokenRefused("该账号已被锁定,令牌暂不可用;请联系安全管理员解锁。")
-        rate_count(row, now)
+        rate_count(ApiToken.objects.filter(pk=row.pk), now)
         request.user = row.user
         request.api_token = row  # type: ignore[attr-defined]
         return row.user

@@ -5,17 +5,15 @@ visit form uses)."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from sijin.accounts import access
-from sijin.accounts.apiauth import RateLimited
+from sijin.accounts.apiauth import rate_count
 from sijin.accounts.models import User
 from sijin.campaigns.models import Campaign, Category, Target
 from sijin.campaigns.services import target_create, undecided_kind_ensure
@@ -67,7 +65,7 @@ def open311_client_revoke(*, actor: User | None, client: Open311Client) -> Open3
 
 
 def client_for_key(key: str) -> Open311Client | None:
-    """The active client whose key this is, with this request counted (``client_rate_count``); None for an
+    """The active client whose key this is, with this request counted (``accounts.apiauth.rate_count``); None for an
     unknown or revoked key, or a client whose system login is disabled."""
     if not key or len(key) > 200:
         return None
@@ -78,30 +76,8 @@ def client_for_key(key: str) -> Open311Client | None:
     )
     if client is None or not client.user.is_active:
         return None
-    client_rate_count(client, timezone.now())
+    rate_count(Open311Client.objects.filter(pk=client.pk), timezone.now())
     return client
-
-
-def client_rate_count(client: Open311Client, now: datetime) -> None:
-    """Count one request of ``client``'s key in the current fixed window of SIJIN_API_RATE (and note when the key
-    was last used), as accounts.apiauth.rate_count counts an API token's; raise RateLimited when the window is
-    full. Two conditional UPDATEs, so that concurrent requests never count past the limit: the first counts
-    within the current window, the second opens a new one."""
-    limit, seconds = settings.SIJIN_API_RATE
-    epoch = int(now.timestamp())
-    window = datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
-    rows = Open311Client.objects.filter(pk=client.pk)
-    counted = rows.filter(window_start=window, window_count__lt=limit).update(
-        window_count=F("window_count") + 1, last_used_at=now
-    )
-    if not counted:
-        counted = rows.filter(Q(window_start__lt=window) | Q(window_start=None)).update(
-            window_start=window, window_count=1, last_used_at=now
-        )
-    if not counted:
-        raise RateLimited(
-            retry_after=max(1, int((window + timedelta(seconds=seconds) - now).total_seconds()))
-        )
 
 
 @dataclass(frozen=True)
