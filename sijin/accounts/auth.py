@@ -19,22 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from sijin.core.audit import audit
+from sijin.core.audit import audit, client_address  # client_address: also AXES_CLIENT_IP_CALLABLE
 from sijin.core.middleware import session_begin
 from sijin.core.models import AuditAction
 
 from .models import User
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The client's address: behind SIJIN_PROXY_COUNT proxies (nginx) the one the outermost proxy saw."""
-    if request is None:
-        return None
-    if count := settings.SIJIN_PROXY_COUNT:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= count:
-            return hops[-count]
-    return request.META.get("REMOTE_ADDR")
 
 
 @receiver(user_logged_in, dispatch_uid="sijin_login")
