@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from sijin.directory.models import PREFIX_LENGTH
+from sijin.directory.models import PREFIX_LENGTH, RegionLevel
 from sijin.directory.regions import code_range_q
 
 from .models import ADMIN_ROLES, BUSINESS_ROLES, SECOND_FACTOR_ROLES, Role, RoleGrant, User
@@ -148,6 +148,30 @@ def _case_q(user: Viewer, handling_org: str) -> Q:
 
 def problem_q(user: Viewer) -> Q:
     return _case_q(user, "handling_org_id")
+
+
+def problem_tally_q(user: Viewer, *, by_unit: bool = False) -> Q | None:
+    """The user's problem scope (``problem_q``) as a condition on the rows of the kept tallies (problems.tally),
+    or None when it cannot be one: a handler sees problems by their handling unit (which only the tallies
+    ``by_unit`` key), and a region grant below the county splits a county. Each branch is the same grant's branch of
+    ``_case_q``."""
+    if is_admin(user):
+        return Q()
+    q = NOTHING
+    for grant in grants(user):
+        if grant.role in REGION_ROLES and grant.region is not None:
+            if len(grant.region.prefix) > PREFIX_LENGTH[RegionLevel.COUNTY]:
+                return None
+            q |= region_within_q("county", grant.region.prefix)
+        elif grant.role == Role.UNIT:
+            q |= Q(group__dispatching_org_id__in=[grant.organization_id])
+        elif grant.role in GROUP_ROLES:
+            q |= Q(group_id__in=[grant.work_group_id])
+        elif grant.role == Role.HANDLER:
+            if not by_unit:
+                return None
+            q |= Q(handling_org_id__in=[grant.organization_id])
+    return q
 
 
 def target_q(user: Viewer) -> Q:

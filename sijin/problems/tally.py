@@ -29,7 +29,6 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber, Substr, TruncWeek
 
 from sijin.accounts import access
-from sijin.accounts.models import Role
 from sijin.campaigns.models import Campaign
 from sijin.directory.models import PREFIX_LENGTH, Organization, RegionLevel
 
@@ -275,30 +274,6 @@ def tally_check() -> list[TallyDifference]:
 # --- reading -------------------------------------------------------------------------------------------------
 
 
-def _scope_q(user: access.Viewer, *, by_unit: bool = False) -> Q | None:
-    """The user's problem scope (accounts.access.problem_q) as a condition on tally rows, or None when it
-    cannot be one: a handler sees problems by their handling unit (which only the tallies ``by_unit`` key),
-    and a region grant below the county splits a county. Each branch is the same grant's branch of
-    ``access._case_q``."""
-    if access.is_admin(user):
-        return Q()
-    q = access.NOTHING
-    for grant in access.grants(user):
-        if grant.role in access.REGION_ROLES and grant.region is not None:
-            if len(grant.region.prefix) > COUNTY_DIGITS:
-                return None
-            q |= access.region_within_q("county", grant.region.prefix)
-        elif grant.role == Role.UNIT:
-            q |= Q(group__dispatching_org_id__in=[grant.organization_id])
-        elif grant.role in access.GROUP_ROLES:
-            q |= Q(group_id__in=[grant.work_group_id])
-        elif grant.role == Role.HANDLER:
-            if not by_unit:
-                return None
-            q |= Q(handling_org_id__in=[grant.organization_id])
-    return q
-
-
 def tally_q(
     user: access.Viewer,
     *,
@@ -308,7 +283,7 @@ def tally_q(
 ) -> Q | None:
     """The tally rows of the problems ``user`` sees in a campaign, a group and a region subtree (each when
     given), or None when that cannot be said on (campaign, group, county)."""
-    if len(region_prefix) > COUNTY_DIGITS or (q := _scope_q(user)) is None:
+    if len(region_prefix) > COUNTY_DIGITS or (q := access.problem_tally_q(user)) is None:
         return None
     if campaign_id is not None:
         q &= Q(campaign_id=campaign_id)
@@ -440,7 +415,7 @@ def unit_rows(user: access.Viewer, today: date, *, groups_live: bool = True) -> 
     from the tallies, from which a city office's 219,046 take 33–76 ms instead of 440–630 ms live)."""
     if groups_live and access.grants(user) and all(g.role in access.GROUP_ROLES for g in access.grants(user)):
         return None
-    q = _scope_q(user, by_unit=True)
+    q = access.problem_tally_q(user, by_unit=True)
     if q is None:
         return None
     not_void = ~Q(status__in=VOID_STATUSES)
