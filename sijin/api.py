@@ -12,10 +12,12 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
 from ninja.openapi.docs import DocsBase
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from sijin.accounts.apiauth import CsrfRefused, RateLimited, SessionAuth, TokenAuth, TokenRefused
@@ -38,6 +40,20 @@ class Docs(DocsBase):
         return render(request, "api/docs.html", {"api": api, "settings": settings})
 
 
+class OneValueParser(Parser):
+    """A parameter that is not a list may be given once: ``?q=a&q=b`` is refused (应为字符串。), not read as
+    its last value, which would let a value the spec rules out (``q`` too long) pass beside a valid one."""
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        for key in data:
+            if key not in list_fields and len(data.getlist(key)) > 1:
+                result[key] = data.getlist(key)
+        return result
+
+
 class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Chinese as it is, not \uXXXX
 
@@ -53,6 +69,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     renderer=Renderer(),
+    parser=OneValueParser(),
     docs=Docs(),
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -60,6 +60,14 @@ def test_it_creates_a_target_through_the_pages_form(world):
     assert (target.group, target.attributes["employees"]["as_typed"]) == (world.group, "120人")
 
 
+def test_a_parameter_given_twice_is_refused_not_read_as_its_last_value(world):
+    client = api(world, "member")
+    r = client.get("/api/v1/targets?q=" + "排" * 101 + "&q=排水")
+    assert r.status_code == 400 and r.json()["errors"] == {"q": ["应为字符串。"]}
+    assert client.get("/api/v1/targets?kind=village&kind=enterprise").status_code == 400
+    assert names(client.get("/api/v1/targets?q=排水")) == {"嘉祥县城区排水改造工程"}
+
+
 def test_it_refuses_bad_target_input_with_field_names(world):
     client = api(world, "member")
     base = {

@@ -2,8 +2,14 @@
 without a server error, with a status, headers and body the spec describes, and refuses input the spec rules
 out. Called in-process (WSGI) with a token of the world's office cadre. Slow: run with ``-m slow``.
 
+The examples are the same every run (``derandomize``), so that CI does not pass or fail by the draw;
+``SIJIN_API_FUZZ=1`` draws new ones each run, to look for more (it once found ``?q=<too long>&q=ok`` read as
+its last value: campaigns/tests/test_api.py keeps that case).
+
 ``positive_data_acceptance`` is left out: input of the right shape is still refused when the business says no
 (a cursor that is not one of ours, a target outside the caller's groups, a date outside the campaign)."""
+
+import os
 
 import pytest
 import schemathesis
@@ -33,7 +39,12 @@ def token(world, settings):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=not os.environ.get("SIJIN_API_FUZZ"),
+)
 def test_the_api_keeps_to_its_spec(case, token):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"}, excluded_checks=[positive_data_acceptance]
