@@ -2,6 +2,7 @@
 measures as offices write them. Each takes recorded fields and invents nothing."""
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
@@ -73,6 +74,15 @@ def period_length(first: date, last: date) -> str:
     if days % 7 == 0:
         return f"{cn_count(days // 7)}周"
     return f"{days}天"
+
+
+def percent(part: int, whole: int) -> str:
+    """A rate we compute, written as every rate of a briefing is (problems.rates: one decimal, half up):
+    53.0%, 7.3%, 0.0%; — when there is nothing to count."""
+    if not whole:
+        return "—"
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value}%"
 
 
 def quote(text: str) -> str:

@@ -27,11 +27,13 @@ from lxml.html import HtmlElement
 from sijin.core.officedoc import (
     BODY_FONT,
     BODY_SIZE,
+    CELL_PADDING,
     CONDENSED_TWIPS,
     HEADING_FONT,
     INDENT,
     LINE,
     RED,
+    RIGID,
     RULE_THICK,
     RULE_THIN,
     SMALL_SIZE,
@@ -214,7 +216,7 @@ def _table(doc: DocxDocument, el: HtmlElement) -> None:
     table = doc.add_table(rows=len(rows), cols=cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = column_widths([[cell.text_content().strip() for cell in cells] for cells in rows])
+    widths = fitted_widths([[cell.text_content().strip() for cell in cells] for cells in rows])
     table.autofit = False
     for i, w in enumerate(widths):
         table.columns[i].width = w
@@ -232,6 +234,83 @@ def _table(doc: DocxDocument, el: HtmlElement) -> None:
             if r > 0 and width(text) <= 12:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _spacer(doc)
+
+
+def fitted_widths(text: list[list[str]]) -> list[Length]:
+    """``column_widths``, unless they wrap a cell into more than two lines where ``tight_widths`` keeps every
+    cell within two. A table of more columns than fit with their headers on one line (a region's table of its
+    groups, eight of them) is otherwise squeezed to one common width: its long column left four characters wide,
+    a name such as 市派驻临沂市兰山区工作组 on four lines. Tables that fit keep the widths they had."""
+    widths = column_widths(text)
+    if max(cell_lines(text, widths), default=1) <= 2:
+        return widths
+    tight = tight_widths(text)
+    return tight if tight is not None and max(cell_lines(text, tight), default=1) <= 2 else widths
+
+
+def cell_lines(text: list[list[str]], widths: list[Length]) -> list[int]:
+    """How many lines each cell below the header takes at ``widths``: characters set one after another and
+    wrapped before the first that does not fit, as Word and LibreOffice break Chinese text."""
+    pad, size = CELL_PADDING.pt * 2 + 1, TABLE_SIZE.pt
+    out = []
+    for row in text[1:]:
+        for cell, w in zip(row, widths, strict=False):
+            room, used, lines = (w.pt - pad) / size, 0.0, 1
+            for c in cell:
+                step = ems(c)
+                if used + step > room and used:
+                    lines, used = lines + 1, 0.0
+                used += step
+            out.append(lines)
+    return out
+
+
+def tight_widths(text: list[list[str]], room: Length = TEXT_WIDTH) -> list[Length] | None:
+    """Widths for a crowded table, or None when it cannot be laid out so: a header may wrap into lines of half
+    its characters (帮扶/对象; one of three or fewer stays whole), a short cell (up to ``RIGID`` ems: numbers,
+    places, units) keeps one line, a long one takes two lines at most. The room left widens the narrowest needs
+    first, up to a common width; a column then wider than its header's lines need (帮扶对/象 is no better than
+    帮扶/对象) gives the difference to the long columns."""
+    pad, size = CELL_PADDING.pt * 2 + 1, TABLE_SIZE.pt
+    cols = max(len(r) for r in text)
+    text = [r + [""] * (cols - len(r)) for r in text]
+    header, body = text[0], text[1:]
+
+    def cell_floor(t: str) -> float:
+        need = ems(t)
+        return need if need <= RIGID else ems(t[: (len(t) + 1) // 2]) + 0.5
+
+    least, full = [], []
+    for c in range(cols):
+        head = header[c]
+        half = head if len(head) <= 3 else head[: (len(head) + 1) // 2]
+        least.append(max([ems(half), *(cell_floor(r[c]) for r in body)]))
+        full.append(max(ems(t[c]) for t in text))
+    total = (room.pt - pad * cols) / size  # in ems, as the needs
+    if sum(least) > total:
+        return None
+    if sum(full) <= total:
+        points = [n * total / sum(full) for n in full]
+    else:
+        low, high = 0.0, max(full)
+        for _ in range(40):  # the common width, by bisection
+            cap = (low + high) / 2
+            fits = sum(max(m, min(f, cap)) for m, f in zip(least, full, strict=True)) <= total
+            low, high = (cap, high) if fits else (low, cap)
+        points = [max(m, min(f, low)) for m, f in zip(least, full, strict=True)]
+        long = [c for c in range(cols) if any(ems(r[c]) > RIGID for r in body)]
+        if long:
+            for c in range(cols):
+                head = header[c]
+                per = max(1, int(points[c] + 0.01))  # characters a line of the header holds
+                lines = -(-len(head) // per)
+                points[c] = min(points[c], max(least[c], ems(head[: -(-len(head) // lines)])))
+            spare = (total - sum(points)) / len(long)
+            for c in long:
+                points[c] += spare
+    widths = [Length(int(Pt(pad + size * p))) for p in points]
+    widths[-1] = Length(room - sum(widths[:-1]))  # what rounding left, to the last column
+    return widths
 
 
 def _spacer(doc: DocxDocument) -> None:

@@ -3,10 +3,12 @@
 ``briefing_text()`` gathers the facts of one scope (a group, a dispatching unit or a region subtree) and a
 period, through the actor's scope (sijin.accounts.access), and returns a title and an editable body: HTML of
 the kind ``body.clean_body`` keeps (sections ``<h2>``, one ``<h3>`` per target, paragraphs, a table of the four
-rates and one of the overdue problems). The section numbers are added when it is shown or laid out.
+rates and one of the overdue problems — a region's by handling unit, then its most overdue few). The section
+numbers are added when it is shown or laid out.
 
 Every sentence is built from recorded fields (names, plans and steps, coordinated units, outcomes as typed,
-feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩). What the data
+feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩); a region's
+sums are its own and exact (累计走访2127次, with how many of its entries were vague). What the data
 does not hold is not said: the 组长, the group's documents, 包保 cadres, measures, first secretaries and reported
 figures (定期报送, set beside what is itemised) appear only once recorded, a dispatching unit not stated is left
 out, and an unnamed target is worded as 一家企业 / 某村 (headed 某企业, 某企业甲 …). A visit of several targets is
@@ -30,14 +32,13 @@ from sijin.accounts.access import Viewer, region_within_q
 from sijin.campaigns.attributes import display_attributes
 from sijin.campaigns.models import GroupTier, Target, TargetKind, WorkGroup
 from sijin.campaigns.naming import target_phrase
-from sijin.core.workdays import workdays_since
+from sijin.core.quantities import format_quantity
 from sijin.directory.models import PREFIX_LENGTH, Organization, Region, RegionLevel
 from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
 from sijin.fieldwork.services import measure_totals, measure_totals_by_target
 from sijin.fieldwork.totals import outcomes_total_text
-from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, WORKING_STATUSES, Action, Light, Problem
+from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, Action, Problem
 from sijin.problems.rates import compute_rates
-from sijin.problems.supervision import light_q
 
 from ..models import MethodStatus, WorkMethod
 from .facts import (
@@ -51,12 +52,21 @@ from .facts import (
     reported_figures,
     unnamed_headings,
 )
+from .overdue import (
+    LateProblem,
+    deadline_shown,
+    late_problems,
+    overdue_by_unit,
+    overdue_days,
+    overdue_problems,
+)
 from .phrases import (
     cn_date,
     cn_day,
     cn_period,
     documents_phrase,
     measure_phrase,
+    percent,
     period_length,
     person_phrase,
     posting_phrase,
@@ -70,19 +80,17 @@ MEASURE_WORDS = {"企业": "家"}
 ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
 RATE_COLUMNS = ("发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率")
 OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期")
+# A region's 通报 counts its overdue problems by handling unit (the first UNITS_SHOWN units a row each, the rest
+# in one) and names only the LATE_SHOWN most overdue: its length does not grow with the problems.
+LATE_UNIT_COLUMNS = ("序号", "承办单位", "超期问题(个)", "最长超期")
+UNITS_SHOWN = 20
+LATE_SHOWN = 10
 # A region's briefing summarises (unless the office asks for the targets one by one): by the areas one level
 # below the region (the cities of a province, the counties of a city) and by group, each a table.
 AREA_COLUMNS = ("地区", "工作组(个)", "帮扶对象(个)", "走访(次)", "发现问题(个)", "已办结(个)", "办结率")
-GROUP_COLUMNS = (
-    "序号",
-    "工作组",
-    "驻点地区",
-    "帮扶对象(个)",
-    "走访(次)",
-    "发现问题(个)",
-    "已办结(个)",
-    "超期问题(个)",
-)
+# Eight columns: short headers and the counts' without a unit, so that they wrap as 帮扶/对象 and leave the group's
+# name room for two lines (word.tight_widths); 走访次数 says its own.
+GROUP_COLUMNS = ("序号", "工作组", "驻地", "帮扶对象", "走访次数", "发现问题", "已办结", "超期问题")
 AREA_NAMES = {RegionLevel.PREFECTURE: "各市", RegionLevel.COUNTY: "各县(市、区)"}
 # The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
 UNDECIDED_HEADING = "其他帮扶对象"
@@ -302,7 +310,8 @@ class _Writer:
             parts.append(",据定期报送," + "、".join(t.phrase for t in reported))
         parts.extend(self.office_reported(after_groups=bool(reported)))
         if VISITS_SOURCE not in sources:
-            parts.extend(self.visits_told() if self.list_targets else self.visits_counted())
+            summed = self.scope_region is not None or not self.list_targets
+            parts.extend(self.visits_counted() if summed else self.visits_told())
         parts.extend(self.targets_told() if self.list_targets else self.targets_counted())
         rates = compute_rates(self.problems)
         if rates.total:
@@ -347,16 +356,23 @@ class _Writer:
         ]
 
     def visits_counted(self) -> list[str]:
-        """The same sentence counted by the database: a query per mode, however many visits."""
-        visits = self.visits.order_by().prefetch_related(None)
-        modes = list(visits.values_list("mode", flat=True).distinct().order_by("mode"))
-        if not modes:
+        """A region's 累计走访N次(集体出动N次、…) by one grouped query, however many visits. The sum is ours, so it
+        is written exact (never 2127余次): entries recorded as vague (10余次) count as their number, and how many
+        they are is said."""
+        rows = list(
+            self.counted_visits()
+            .values("mode")
+            .annotate(n=Sum("occasions"), vague=Count("id", filter=~Q(occasions_qualifier="")))
+            .order_by("mode")
+        )
+        if not rows:
             return []
         labels = dict(Visit._meta.get_field("mode").flatchoices)
-        return [
-            f",累计走访{visit_total(visits)}",
-            "(" + "、".join(f"{labels.get(m, m)}{visit_total(visits.filter(mode=m))}" for m in modes) + ")",
-        ]
+        modes = "、".join(f"{labels.get(r['mode'], r['mode'])}{format_quantity(r['n'], '次')}" for r in rows)
+        vague = sum(r["vague"] for r in rows)
+        if vague:
+            modes += f";其中{vague}条记录为约数,按所记次数计"
+        return [f",累计走访{format_quantity(sum(r['n'] for r in rows), '次')}", f"({modes})"]
 
     def targets_told(self) -> list[str]:
         targets = list(self.targets)
@@ -462,7 +478,7 @@ class _Writer:
                     str(visits.get(code) or 0),
                     str(total),
                     str(solved),
-                    f"{round(100 * solved / total, 1):g}%" if total else "—",
+                    percent(solved, total),
                 ]
             )
         self.table(rows)
@@ -491,7 +507,7 @@ class _Writer:
             self.counted_visits().values("group_id").annotate(n=Sum("occasions")).values_list("group_id", "n")
         )
         late = dict(
-            self.scope_problems.filter(light_q(Light.RED, as_of))
+            late_problems(self.scope_problems, as_of)
             .order_by()
             .values("group_id")
             .annotate(n=Count("id"))
@@ -909,48 +925,55 @@ class _Writer:
             )
 
     def overdue(self) -> None:
-        """通报: every open problem of the scope past its deadline, whenever it was reported.
+        """通报: every open problem of the scope past its deadline, whenever it was reported; a region's counted
+        by handling unit, naming only the most overdue few (``overdue_summary``).
 
         Counted as of the period's end, or today for a period not over yet; days overdue are working days,
         as in the 督办通知单.
         """
         as_of = min(self.end, timezone.localdate())
-        # One query of plain rows (a region's list runs to thousands: no model instances for them).
-        late = list(
-            self.scope_problems.filter(light_q(Light.RED, as_of))
-            .order_by("deadline", "id")
-            .values_list(
-                "deadline",
-                "title",
-                "status",
-                "handling_org__name",
-                "target__name",
-                "target__unnamed",
-                "target__kind_id",
-            )
-        )
         self.heading("超期问题通报")
+        if self.scope_region is not None:
+            self.overdue_summary(as_of)
+            return
+        late = overdue_problems(self.scope_problems, as_of)
         if not late:
             self.para(f"截至{cn_date(as_of)},无超期未办结问题")
             return
-        # In the table a deadline of the year of the 通报 goes without its year, so that it stays on one line.
         self.para(f"截至{cn_date(as_of)},以下{len(late)}个问题超过办结期限仍未办结,予以通报:")
+        self.overdue_table(late, overdue_days([p.deadline for p in late], as_of), as_of)
+
+    def overdue_summary(self, as_of: date) -> None:
+        """A region's 通报: how many are overdue, a row per handling unit (the most overdue first), then the
+        ``LATE_SHOWN`` most overdue problems: three queries however many there are."""
+        units = overdue_by_unit(self.scope_problems, as_of)
+        if not units:
+            self.para(f"截至{cn_date(as_of)},无超期未办结问题")
+            return
+        total = sum(u.count for u in units)
+        late = overdue_problems(self.scope_problems, as_of, limit=LATE_SHOWN)
+        days = overdue_days([u.oldest for u in units] + [p.deadline for p in late], as_of)
+        self.para(f"截至{cn_date(as_of)},共有{total}个问题超过办结期限仍未办结,予以通报。按承办单位统计如下:")
+        rows = [list(LATE_UNIT_COLUMNS)]
+        shown, rest = units[:UNITS_SHOWN], units[UNITS_SHOWN:]
+        for i, u in enumerate(shown, 1):
+            rows.append([str(i), u.unit, str(u.count), days[u.oldest]])
+        if rest:
+            oldest = min(u.oldest for u in rest)
+            rows.append(["", f"其他{len(rest)}个单位", str(sum(u.count for u in rest)), days[oldest]])
+        self.table(rows)
+        if total > len(late):
+            self.para(f"其中超期时间最长的{len(late)}个问题如下:")
+        else:
+            self.para("超期问题如下:")
+        self.overdue_table(late, days, as_of)
+
+    def overdue_table(self, late: list[LateProblem], days: dict[date, str], as_of: date) -> None:
         rows = [list(OVERDUE_COLUMNS)]
-        # The working days overdue, for every deadline at once (one query, not one per problem).
-        overdue_days = workdays_since((row[0] for row in late), as_of)
-        kinds = TargetKind.objects.in_bulk({row[6] for row in late if row[5] or not row[4].strip()})
-        for i, (deadline, title, status, org_name, name, unnamed, kind_id) in enumerate(late, 1):
-            # the overdue list only holds problems with a deadline; a group handles one with no unit itself
-            org = org_name or ("工作组" if status in WORKING_STATUSES else "未交办")
-            who = (
-                target_phrase(Target(name=name, unnamed=unnamed, kind=kinds[kind_id]))
-                if kind_id in kinds
-                else name.strip()
+        for i, p in enumerate(late, 1):
+            rows.append(
+                [str(i), p.target, p.title, p.unit, deadline_shown(p.deadline, as_of), days[p.deadline]]
             )
-            shown = (
-                cn_date(deadline) if deadline.year != as_of.year else f"{deadline.month}月{deadline.day}日"
-            )
-            rows.append([str(i), who, title, org, shown, f"{overdue_days[deadline]}个工作日"])
         self.table(rows)
 
     def rates(self) -> None:
