@@ -140,10 +140,7 @@ def main() -> None:
     else:
         t = time.perf_counter()
         result = synth_load(problems=args.problems, seed=args.seed, end=today, password="bench-only")
-        loaded = f"loaded in {ms(time.perf_counter() - t)}"
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        loaded = f"loaded in {ms(time.perf_counter() - t)}"  # analyzed by synth_load on PostgreSQL
     users = result.users
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
         "bench-admin", password="bench-only"

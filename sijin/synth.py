@@ -286,7 +286,13 @@ def synth_load(
     end = end or timezone.localdate()
     with transaction.atomic():
         loader = _Loader(problems, seed, end, province, password or secrets.token_urlsafe(24), progress)
-        return loader.run()
+        result = loader.run()
+    if connection.vendor == "postgresql":
+        # The planner's statistics of tables that grew from nothing to millions of rows in one transaction:
+        # autovacuum gets to them minutes later, and meanwhile a sweep or a page plans for empty tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return result
 
 
 class _Loader:
