@@ -169,6 +169,10 @@ TEMPLATES = [
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # No JIT compiling: the pages' statements take milliseconds, and compiling one that PostgreSQL guesses
+        # costly (a sum over a city's outcomes) adds 15-70 ms to it. A URL's own ?options=… wins.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {

@@ -104,8 +104,14 @@ class Visit(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["group", "date"], name="visit_group_date_idx")
-        ]  # a group's visits by period
+            models.Index(fields=["group", "date"], name="visit_group_date_idx"),  # a group's visits by period
+            # 工作台's 走访次数 of a scope (fieldwork.totals.scope_visit_total): the sum read from the index alone,
+            # and the latest vague entry found among the few vague ones, newest first.
+            models.Index(fields=["group", "occasions"], name="visit_group_occasions_idx"),
+            models.Index(
+                fields=["-date", "-id"], condition=~models.Q(occasions_qualifier=""), name="visit_vague_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_mode_display()}"
