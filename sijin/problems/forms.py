@@ -79,6 +79,7 @@ class PlainSelect(forms.Select):
             selected = not found and key in chosen
             found = found or selected
             extra = self.option_attrs(option_value)
+            option_attrs: str
             if selected:
                 option_attrs = flatatt({**extra, "selected": True})
             else:  # most options: no attributes, and flatatt's lazy-string machinery is a third of this loop
