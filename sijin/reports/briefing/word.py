@@ -238,14 +238,18 @@ def _table(doc: DocxDocument, el: HtmlElement) -> None:
 
 def fitted_widths(text: list[list[str]]) -> list[Length]:
     """``column_widths``, unless they wrap a cell into more than two lines where ``tight_widths`` keeps every
-    cell within two. A table of more columns than fit with their headers on one line (a region's table of its
-    groups, eight of them) is otherwise squeezed to one common width: its long column left four characters wide,
-    a name such as 市派驻临沂市兰山区工作组 on four lines. Tables that fit keep the widths they had."""
+    cell within two (or, for names too long for two, within the fewest lines it can). A table of more columns
+    than fit with their headers on one line (a region's table of its groups, eight of them) is otherwise
+    squeezed to one common width: its long column left four characters wide, a name such as
+    市派驻临沂市兰山区工作组 on four lines, one such as 济南市人力资源和社会保障局驻章丘区工作组 on six. Tables that
+    fit keep the widths they had."""
     widths = column_widths(text)
-    if max(cell_lines(text, widths), default=1) <= 2:
-        return widths
-    tight = tight_widths(text)
-    return tight if tight is not None and max(cell_lines(text, tight), default=1) <= 2 else widths
+    most = max(cell_lines(text, widths), default=1)
+    for lines in range(2, most):
+        tight = tight_widths(text, lines=lines)
+        if tight is not None and max(cell_lines(text, tight), default=1) <= lines:
+            return tight
+    return widths
 
 
 def cell_lines(text: list[list[str]], widths: list[Length]) -> list[int]:
@@ -265,12 +269,12 @@ def cell_lines(text: list[list[str]], widths: list[Length]) -> list[int]:
     return out
 
 
-def tight_widths(text: list[list[str]], room: Length = TEXT_WIDTH) -> list[Length] | None:
+def tight_widths(text: list[list[str]], room: Length = TEXT_WIDTH, *, lines: int = 2) -> list[Length] | None:
     """Widths for a crowded table, or None when it cannot be laid out so: a header may wrap into lines of half
     its characters (帮扶/对象; one of three or fewer stays whole), a short cell (up to ``RIGID`` ems: numbers,
-    places, units) keeps one line, a long one takes two lines at most. The room left widens the narrowest needs
-    first, up to a common width; a column then wider than its header's lines need (帮扶对/象 is no better than
-    帮扶/对象) gives the difference to the long columns."""
+    places, units) keeps one line, a long one takes ``lines`` lines at most. The room left widens the
+    narrowest needs first, up to a common width; a column then wider than its header's lines need (帮扶对/象 is
+    no better than 帮扶/对象) gives the difference to the long columns."""
     pad, size = CELL_PADDING.pt * 2 + 1, TABLE_SIZE.pt
     cols = max(len(r) for r in text)
     text = [r + [""] * (cols - len(r)) for r in text]
@@ -278,7 +282,7 @@ def tight_widths(text: list[list[str]], room: Length = TEXT_WIDTH) -> list[Lengt
 
     def cell_floor(t: str) -> float:
         need = ems(t)
-        return need if need <= RIGID else ems(t[: (len(t) + 1) // 2]) + 0.5
+        return need if need <= RIGID else ems(t[: -(-len(t) // lines)]) + 0.5
 
     least, full = [], []
     for c in range(cols):

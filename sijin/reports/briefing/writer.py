@@ -3,8 +3,9 @@
 ``briefing_text()`` gathers the facts of one scope (a group, a dispatching unit or a region subtree) and a
 period, through the actor's scope (sijin.accounts.access), and returns a title and an editable body: HTML of
 the kind ``body.clean_body`` keeps (sections ``<h2>``, one ``<h3>`` per target, paragraphs, a table of the four
-rates and one of the overdue problems — a region's by handling unit, then its most overdue few). The section
-numbers are added when it is shown or laid out.
+rates and one of the overdue problems — a region's by handling unit, then its most overdue few; a region's
+tables by area and by group, the latter naming only its groups with most overdue problems when they are many).
+The section numbers are added when it is shown or laid out.
 
 Every sentence is built from recorded fields (names, plans and steps, coordinated units, outcomes as typed,
 feedback quotes); nothing is invented, and vague figures keep their qualifier (10余次, 200余亩); a region's
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import cn2an
@@ -91,6 +93,14 @@ AREA_COLUMNS = ("地区", "工作组(个)", "帮扶对象(个)", "走访(次)", 
 # Eight columns: short headers and the counts' without a unit, so that they wrap as 帮扶/对象 and leave the group's
 # name room for two lines (word.tight_widths); 走访次数 says its own.
 GROUP_COLUMNS = ("序号", "工作组", "驻地", "帮扶对象", "走访次数", "发现问题", "已办结", "超期问题")
+# A region's table of groups lists every group up to GROUPS_IN_FULL of them. Beyond (a province has
+# thousands: a hundred pages of rows), the table by area above it covers them all and this one names only the
+# GROUPS_NAMED with most overdue problems (the 督办's measure: a count of problems past their deadline says who
+# is behind, where a 办结率 does not — one problem of one makes 0% or 100%, and problems not due yet lower
+# it), the lower 办结率 first among equals. A county's briefing has no table by area: its groups are all
+# listed, however many.
+GROUPS_IN_FULL = 20
+GROUPS_NAMED = 10
 AREA_NAMES = {RegionLevel.PREFECTURE: "各市", RegionLevel.COUNTY: "各县(市、区)"}
 # The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
 UNDECIDED_HEADING = "其他帮扶对象"
@@ -123,6 +133,31 @@ def by_day(days) -> list[tuple[date, int]]:
     for day in days:
         counts[day] += 1
     return sorted(counts.items())
+
+
+def moves_said(days: list[tuple[date, int]], year: int, each: str, spread: str) -> list[str]:
+    """3个于6月10日起进驻 for each day (``each`` with the day) up to SHOWN days; beyond, one phrase for them all
+    (2586个于3月2日至3月20日陆续进驻), that a province's overview does not name every day a group arrived."""
+    if len(days) <= SHOWN:
+        return [f"{n}个{each.format(cn_day(day, year))}" for day, n in days]
+    first, last = cn_day(days[0][0], year), cn_day(days[-1][0], year)
+    return [f"{sum(n for _, n in days)}个于{first}至{last}{spread}"]
+
+
+def standout_groups(
+    groups: list[WorkGroup], late: Mapping[int, int], problems: Mapping[int, Mapping[str, Any]]
+) -> list[WorkGroup]:
+    """The groups with overdue problems (``late``: how many, by group id), the most first; among equals the
+    lower 办结率 of the period's problems (``problems``: total and solved by group id) first, a group that found
+    none last; then in the order of the full table (by place and name)."""
+
+    def rank(g: WorkGroup) -> tuple[int, Fraction, str, str, int]:
+        found = problems.get(g.pk, {})
+        total = found.get("total", 0)
+        rate = Fraction(found.get("solved", 0), total) if total else Fraction(2)
+        return (-late.get(g.pk, 0), rate, g.region_id, g.name, g.pk)
+
+    return sorted((g for g in groups if late.get(g.pk)), key=rank)
 
 
 @dataclass(frozen=True)
@@ -168,10 +203,13 @@ def briefing_text(
     organization: Organization | None = None,
     region: Region | None = None,
     list_targets: bool | None = None,
+    groups_in_full: int = GROUPS_IN_FULL,
 ) -> BriefingText:
     """The draft of a briefing. ``list_targets``: tell each target with news in a section of its own — the
     default for a group's and a unit's briefing; a region's (``list_targets`` not given) summarises instead, by
-    area and by group, so that its length and its queries do not grow with the number of targets."""
+    area and by group, so that its length and its queries do not grow with the number of targets.
+    ``groups_in_full``: a region's table of groups lists them all up to this many, then only the few that
+    stand out (``GROUPS_NAMED``)."""
     groups = list(
         scoped_groups(
             actor, group=group, organization=organization, region=region, period=(period_start, period_end)
@@ -186,6 +224,7 @@ def briefing_text(
         organization=organization,
         region=region,
         list_targets=region is None if list_targets is None else list_targets,
+        groups_in_full=groups_in_full,
     ).write()
 
 
@@ -201,9 +240,10 @@ class _Writer:
         organization: Organization | None,
         region: Region | None,
         list_targets: bool = True,
+        groups_in_full: int = GROUPS_IN_FULL,
     ) -> None:
         self.groups, self.start, self.end = groups, start, end
-        self.list_targets = list_targets
+        self.list_targets, self.groups_in_full = list_targets, groups_in_full
         self.scope_group, self.scope_org, self.scope_region = group, organization, region
         ids = [g.id for g in groups]
         # All the scope's problems (the 通报 names old ones still open) and those reported in the period.
@@ -490,22 +530,12 @@ class _Writer:
         return visits.exclude(part_of__in=Subquery(visits.values("pk")))
 
     def by_group(self) -> None:
-        """各工作组工作情况: per group one row; four grouped queries for all the groups."""
+        """各工作组工作情况: per group one row; four grouped queries for all the groups. Beyond ``groups_in_full``
+        groups (and below a table by area), only the ``GROUPS_NAMED`` with most overdue problems, after a
+        sentence that counts them all: the same four queries, the last two for the groups named only."""
         if not self.groups:
             return
         as_of = min(self.end, timezone.localdate())
-        targets = dict(
-            self.targets.order_by().values("group_id").annotate(n=Count("id")).values_list("group_id", "n")
-        )
-        problems = {
-            row["group_id"]: row
-            for row in self.counted_problems()
-            .values("group_id")
-            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
-        }
-        visits = dict(
-            self.counted_visits().values("group_id").annotate(n=Sum("occasions")).values_list("group_id", "n")
-        )
         late = dict(
             late_problems(self.scope_problems, as_of)
             .order_by()
@@ -513,23 +543,55 @@ class _Writer:
             .annotate(n=Count("id"))
             .values_list("group_id", "n")
         )
+        problems = {
+            row["group_id"]: row
+            for row in self.counted_problems()
+            .values("group_id")
+            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
+        }
+        targets, visits = self.targets.order_by(), self.counted_visits()
+        shown = sorted(self.groups, key=lambda g: (g.region_id, g.name, g.pk))
+        summarised = len(self.groups) > self.groups_in_full and self.area_length() is not None
+        if summarised:
+            shown = standout_groups(self.groups, late, problems)[:GROUPS_NAMED]
+            ids = [g.pk for g in shown]
+            targets, visits = targets.filter(group_id__in=ids), visits.filter(group_id__in=ids)
+        target_counts = dict(targets.values("group_id").annotate(n=Count("id")).values_list("group_id", "n"))
+        visit_counts = dict(
+            visits.values("group_id").annotate(n=Sum("occasions")).values_list("group_id", "n")
+        )
         self.heading("各工作组工作情况")
+        if summarised:
+            self.para(self.standouts_said(as_of, sum(1 for n in late.values() if n), len(shown)))
+            if not shown:
+                return
         rows = [list(GROUP_COLUMNS)]
-        for i, g in enumerate(sorted(self.groups, key=lambda g: (g.region_id, g.name, g.pk)), 1):
+        for i, g in enumerate(shown, 1):
             found: Mapping[str, Any] = problems.get(g.pk, {})
             rows.append(
                 [
                     str(i),
                     g.name,
                     g.region.name,
-                    str(targets.get(g.pk, 0)),
-                    str(visits.get(g.pk) or 0),
+                    str(target_counts.get(g.pk, 0)),
+                    str(visit_counts.get(g.pk) or 0),
                     str(found.get("total", 0)),
                     str(found.get("solved", 0)),
                     str(late.get(g.pk, 0)),
                 ]
             )
         self.table(rows)
+
+    def standouts_said(self, as_of: date, lagging: int, named: int) -> str:
+        """全省共有N个工作组,各市汇总情况见上表。截至…,有M个工作组存在超期未办结问题,超期问题最多的10个工作组如下:"""
+        region = self.scope_region
+        assert region is not None
+        areas = AREA_NAMES.get(RegionLevel(region.level + 1), "各地")
+        text = f"{whole_of(region.name)}共有{len(self.groups)}个工作组,{areas}汇总情况见上表。截至{cn_date(as_of)},"
+        if not lagging:
+            return text + "各工作组均无超期未办结问题"
+        text += f"有{lagging}个工作组存在超期未办结问题,"
+        return text + (f"超期问题最多的{named}个工作组如下:" if lagging > named else "如下:")
 
     def groups_one_by_one(self) -> list[str]:
         """A few groups: each with its unit, tier, place, 组长, approach and documents, and when it arrived or
@@ -612,13 +674,15 @@ class _Writer:
             parts.append(
                 f",{sent}{len(members)}个工作组({tier_text})入驻{first_few(regions, '地')},开展{campaign.name}"
             )
-            moves = [
-                f"{n}个于{cn_day(day, self.start.year)}起进驻"
-                for day, n in by_day(g.start for g in members if self.arrived_within(g))
-            ] + [
-                f"{n}个已于{cn_day(day, self.start.year)}结束驻点"
-                for day, n in by_day(g.end for g in members if g.end is not None and self.left_within(g))
-            ]
+            year = self.start.year
+            moves = moves_said(
+                by_day(g.start for g in members if self.arrived_within(g)), year, "于{}起进驻", "陆续进驻"
+            ) + moves_said(
+                by_day(g.end for g in members if g.end is not None and self.left_within(g)),
+                year,
+                "已于{}结束驻点",
+                "陆续结束驻点",
+            )
             if moves:
                 parts.append(",其中" + "、".join(moves))
             approaches = list(dict.fromkeys(g.approach.strip() for g in members if g.approach.strip()))

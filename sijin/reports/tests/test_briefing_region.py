@@ -1,7 +1,8 @@
 """A region's briefing at scale reads as a region office's document: its 通报 counts the overdue problems by
 handling unit and names only the most overdue few (in queries that do not grow with them), its tables are wide
-enough for a group's name, its rates have one form, and a count it sums is never written as approximate. A
-group's briefing keeps its full list (test_briefing.py). On the small world (sijin/testing.py)."""
+enough for a group's name, its rates have one form, a count it sums is never written as approximate, and its
+table of groups, when they are many, names only those with most overdue problems. A group's briefing keeps its
+full list (test_briefing.py). On the small world (sijin/testing.py)."""
 
 import io
 
@@ -10,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from docx import Document
 from lxml import html as lxml_html
 
+from sijin.campaigns import services as campaigns
+from sijin.campaigns.models import WorkGroup
 from sijin.core.officedoc import column_widths
 from sijin.core.workdays import workdays_between
 from sijin.directory.services import organization_ensure
@@ -19,10 +22,17 @@ from sijin.problems.workflow import problem_transition
 from sijin.reports.briefing import Masthead, briefing_text, document_docx
 from sijin.reports.briefing.phrases import percent
 from sijin.reports.briefing.word import cell_lines, fitted_widths
-from sijin.reports.briefing.writer import GROUP_COLUMNS, LATE_SHOWN, UNITS_SHOWN
+from sijin.reports.briefing.writer import (
+    GROUP_COLUMNS,
+    GROUPS_IN_FULL,
+    GROUPS_NAMED,
+    LATE_SHOWN,
+    UNITS_SHOWN,
+)
 from sijin.testing import d
 
 START, END = d(6, 1), d(6, 30)
+JUNE_2 = d(6, 2)
 # The world's own overdue problems on 06-30: 雨污管道接驳点未定 (due 06-18) and 施工便道积水 (due 06-25).
 
 
@@ -149,6 +159,28 @@ def test_it_gives_a_groups_name_two_lines_at_most_in_a_regions_group_table(world
     assert widths.index(max(widths)) == 1
 
 
+def test_it_gives_a_name_too_long_for_two_lines_three():
+    # Names of the synthetic province (sijin synth): two lines cannot be had beside a place name kept whole.
+    rows = [
+        ["1", "济南市人力资源和社会保障局驻章丘区工作组2", "章丘区", "139", "1732", "1378", "755", "2046"],
+        [
+            "2",
+            "潍坊市人民银行支行驻潍坊滨海经济技术开发区工作组17",
+            "潍坊滨海经济技术开发区",
+            "127",
+            "892",
+            "927",
+            "177",
+            "527",
+        ],
+    ]
+    text = [list(GROUP_COLUMNS), *rows]
+    assert max(cell_lines(text, column_widths(text))) == 9  # one common width: the name on nine lines
+    widths = fitted_widths(text)
+    assert max(cell_lines(text, widths)) == 3 and round(sum(w.mm for w in widths)) == 156
+    assert widths.index(max(widths)) == 1
+
+
 def test_it_keeps_the_widths_of_a_table_that_fits():
     # The Binzhou 通报's table: a long target name on three lines, every other cell on one; left as it was.
     text = [
@@ -212,3 +244,149 @@ def test_it_says_nothing_of_vague_entries_when_there_are_none(world):
     world.visits["project"].save(update_fields=["occasions_qualifier"])
     text = overview(region_body(world))
     assert "累计走访13次(集体出动1次、分散走访2次、现场办公10次)" in text and "约数" not in text
+
+
+# ---- 5. many groups: the table of groups names those that stand out -----------------------------------------
+def group_with(world, name: str, *, late: int = 0, reported_on=JUNE_2, region=None) -> WorkGroup:
+    """A group of the world's campaign and unit (in 嘉祥县, or ``region``) with one village and ``late``
+    problems reported on ``reported_on``, handed to 嘉祥县自然资源局 and due one working day later: overdue on
+    06-30, none of them solved."""
+    admin = world.users["admin"]
+    group = campaigns.group_create(
+        actor=admin,
+        campaign=world.campaign,
+        name=name,
+        dispatching_org=world.unit_org,
+        region=region or world.county,
+        tier="city",
+        start=d(5, 1),
+        end=d(6, 30),
+    )
+    target = campaigns.target_create(
+        actor=admin,
+        campaign=world.campaign,
+        kind=world.kinds["village"],
+        name=f"{name}帮扶村",
+        region=group.region,
+        group=group,
+    )
+    for i in range(late):
+        p = problem_report(actor=admin, target=target, title=f"{name}问题{i}", reported_on=reported_on)
+        problem_transition(
+            actor=world.users["office"],
+            problem=p,
+            action="triage",
+            on_date=reported_on,
+            level="county",
+            handling_org=world.other_dept,
+            deadline_days=1,
+        )
+    return group
+
+
+def group_section(world, *, region=None, end=END, **options) -> tuple[list[str], list[list[list[str]]]]:
+    body = briefing_text(
+        world.users["office"], region=region or world.city, period_start=START, period_end=end, **options
+    ).body
+    return section(body, "各工作组工作情况")
+
+
+def test_it_names_the_groups_with_most_overdue_problems_when_a_region_has_many(world):
+    # The world's group: 2 overdue, 6 problems found in June, 2 solved (办结率 33.3%).
+    group_with(world, "甲组", late=3)
+    group_with(world, "乙组", late=2)  # 2 overdue as well, none solved: 0%, before the world's
+    group_with(world, "丙组", late=2, reported_on=d(5, 20))  # found nothing in June: after the world's
+    group_with(world, "丁组", late=1)
+    group_with(world, "戊组")  # nothing overdue: not named
+    text, (table,) = group_section(world, groups_in_full=5)
+    assert text == [
+        "全市共有6个工作组,各县(市、区)汇总情况见上表。截至2025年6月30日,有5个工作组存在超期未办结问题,如下:"
+    ]
+    assert table[0] == list(GROUP_COLUMNS)
+    assert [row[1] for row in table[1:]] == ["甲组", "乙组", world.group.name, "丙组", "丁组"]
+    assert [row[0] for row in table[1:]] == ["1", "2", "3", "4", "5"]
+    # Each row as the full table has it: 1 target, its problems found in June, none solved, its overdue.
+    assert table[1][2:] == [world.county.name, "1", "0", "3", "0", "3"]
+    assert table[4][2:] == [world.county.name, "1", "0", "0", "0", "2"]
+    # The table by area above counts every group.
+    _, (areas,) = section(region_body(world), "各县(市、区)工作情况")
+    assert areas[1][:2] == [world.county.name, "6"]
+
+
+def test_it_lists_every_group_up_to_the_threshold_as_before(world):
+    for name in ("甲组", "乙组", "丙组", "丁组"):
+        group_with(world, name, late=1)
+    group_with(world, "戊组")
+    text, (table,) = group_section(world, groups_in_full=6)
+    assert text == []
+    # By place and name, those with nothing overdue too.
+    names = sorted([world.group.name, "甲组", "乙组", "丙组", "丁组", "戊组"])
+    assert [row[1] for row in table[1:]] == names
+    assert table[names.index("戊组") + 1][-1] == "0"
+
+
+def test_it_names_ten_of_a_regions_many_lagging_groups_at_the_default_threshold(world):
+    assert (GROUPS_IN_FULL, GROUPS_NAMED) == (20, 10)
+    for i in range(GROUPS_IN_FULL):  # 21 groups: 组00 … 组19 with 1 to 4 overdue problems, and the world's
+        group_with(world, f"组{i:02d}", late=1 + i % 4)
+    text, (table,) = group_section(world)
+    assert text == [
+        "全市共有21个工作组,各县(市、区)汇总情况见上表。截至2025年6月30日,有21个工作组存在超期未办结问题,"
+        "超期问题最多的10个工作组如下:"
+    ]
+    # The five of 4, then five of the 3s, each by name (none solved: the same 办结率).
+    assert [row[1] for row in table[1:]] == [f"组{i:02d}" for i in (3, 7, 11, 15, 19, 2, 6, 10, 14, 18)]
+    assert [row[-1] for row in table[1:]] == ["4"] * 5 + ["3"] * 5
+
+
+def test_it_says_so_when_none_of_a_regions_many_groups_is_late(world):
+    group_with(world, "甲组")
+    group_with(world, "乙组")
+    # On 06-15 the world's problems are not due yet (06-18, 06-25).
+    text, tables = group_section(world, end=d(6, 15), groups_in_full=2)
+    assert text == [
+        "全市共有3个工作组,各县(市、区)汇总情况见上表。截至2025年6月15日,各工作组均无超期未办结问题。"
+    ]
+    assert tables == []
+
+
+def test_it_lists_every_group_of_a_county_however_many(world):
+    # A county's briefing has no table by area to cover its groups: they are its summary.
+    group_with(world, "甲组", late=1)
+    group_with(world, "乙组")
+    text, (table,) = group_section(world, region=world.county, groups_in_full=1)
+    assert text == [] and len(table) == 1 + 3
+
+
+def test_it_writes_a_regions_briefing_in_queries_that_do_not_grow_with_its_groups(world):
+    for i in range(6):  # beyond FEW_GROUPS, so that the overview counts the groups in both
+        group_with(world, f"组{i:02d}", late=1, region=world.county if i % 2 else world.other_county)
+    region_body(world)  # the grants read once
+    few = queries(lambda: region_body(world))  # 7 groups, all listed
+    for i in range(6, 30):
+        group_with(world, f"组{i:02d}", late=i % 3, region=world.county if i % 2 else world.other_county)
+    body = ""
+
+    def again() -> None:
+        nonlocal body
+        body = region_body(world)
+
+    assert queries(again) == few  # 31 groups, ten named
+    text, (table,) = section(body, "各工作组工作情况")
+    assert text[0].startswith("全市共有31个工作组") and len(table) == 1 + GROUPS_NAMED
+
+
+def test_it_tells_the_days_groups_arrived_as_one_span_beyond_three(world):
+    for i in range(6):
+        campaigns.group_create(
+            actor=world.users["admin"],
+            campaign=world.campaign,
+            name=f"组{i}",
+            dispatching_org=world.unit_org,
+            region=world.county,
+            tier="city",
+            start=d(6, 10 + i),
+        )
+    text = overview(region_body(world))
+    # The world's group arrived on 06-03 (with the campaign), within the period: 7 groups on 7 days.
+    assert "其中7个于6月3日至6月15日陆续进驻" in text and "6月10日起进驻" not in text
