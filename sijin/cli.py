@@ -16,7 +16,7 @@ COMMANDS = {
     "check": "检查配置与数据库连接",
     "workdays": "工作日计算:add 日期 N / between 日期A 日期B",
     "sweep": "督办巡检:临期催办、超期督办(可重复运行)",
-    "tally": "数据看板计数:check 核对 / rebuild 按问题重新计算",
+    "tally": "数据看板计数:check 核对 / rebuild 按问题与成效重新计算",
     "digest": "通知每日汇总:向选择每日汇总的用户发送前一天的未读通知(可重复运行)",
     "import": "从 Excel 导入帮扶对象或问题",
     "export": "导出 Excel 台账/清单",

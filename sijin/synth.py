@@ -11,7 +11,8 @@ visits, problems, events, outcomes, measures) are inserted directly — COPY on 
 ``executemany`` elsewhere — and audited by ONE summary row, not a row each. The rows keep every rule that
 real data keeps: a problem's region and group are its target's, its deadline follows its assignment, its
 dates follow its events in order, every status change is a step of the workflow table. The dashboard's kept
-tallies (problems.tally) are recounted once after the problems are in, with their triggers off meanwhile.
+tallies (problems.tally: the problems' counts and the 成效 sums) are recounted once after the problems and
+outcomes are in, with their triggers off meanwhile.
 """
 
 import json
@@ -347,7 +348,9 @@ class _Loader:
         self.units()
         self.groups()
         self.targets()
-        with tally_triggers_off():  # the dashboard's tallies recounted once, not kept row by row
+        with (
+            tally_triggers_off()
+        ):  # the tallies (problems' and outcomes') recounted once, not kept row by row
             self.problems_and_visits()
         self.measures()
         _sequences_reset(

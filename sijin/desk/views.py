@@ -31,7 +31,7 @@ from sijin.core.pagination import paginate
 from sijin.directory.models import Person, Region
 from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm, problems_found
 from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
-from sijin.fieldwork.totals import outcome_totals, scope_visit_total
+from sijin.fieldwork.totals import scope_outcome_totals, scope_visit_total
 from sijin.problems.models import (
     SOLVED_STATUSES,
     VOID_STATUSES,
@@ -79,10 +79,8 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("plan", "plan__target")
         .order_by("due", "plan_id", "order")[:20]
     )
-    outcomes = [
-        {"name": row["indicator__name"], "total": row["text"]}
-        for row in outcome_totals(Outcome.objects.filter(target__in=targets))
-    ]
+    # From the kept tally (fieldwork.totals.scope_outcome_totals) where the scope can be said on it.
+    outcomes = [{"name": row["indicator__name"], "total": row["text"]} for row in scope_outcome_totals(user)]
     counted, solved, rates = _problem_numbers(user, problems, today)
     numbers = {
         "groups": WorkGroup.objects.visible_to(user).count(),

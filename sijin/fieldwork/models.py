@@ -407,6 +407,60 @@ def _divide(value: Decimal, n: int) -> Decimal:
     return (value / n).quantize(Decimal("0.0001"))
 
 
+# ---- kept tally (fieldwork.totals.scope_outcome_totals; migration 0009_outcome_tally) ------------------------
+
+
+class OutcomeTally(models.Model):
+    """成效 summed by the work group and county of their target and by indicator: what ``totals.outcome_totals``
+    computes over a scope's outcomes, kept by database triggers on fieldwork_outcome (and on campaigns_target
+    for a target moved to another group or region) in the same transaction as every write, so that the 工作台
+    and the 数据看板 sum a few rows per group instead of every outcome in scope (see problems.tally, whose
+    ``tally_check`` and ``tally_rebuild`` cover this table too).
+
+    An outcome counts once, under its own ``target`` (its beneficiaries add nothing), as ``outcome_totals`` does.
+    ``group`` and ``indicator`` are plain keys (no database constraint, no cascade); ``group`` is 0 for a target
+    without a group (a key without NULLs: a NULL would never meet its row in the upsert) and nullable only so
+    that a scope's OR of conditions joins it LEFT (a region grant with a unit grant keeps those targets). A row
+    whose counts all reached 0 may stay; every read ignores it. County: the first 6 digits of the region code."""
+
+    group = models.ForeignKey(
+        "campaigns.WorkGroup",
+        verbose_name=_("工作组"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    county = models.CharField(_("县级区划"), max_length=6)
+    indicator = models.ForeignKey(
+        "campaigns.Indicator",
+        verbose_name=_("指标"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    # The sum of the amounts (a figure, no rate period): a range adds its low end, a change its value after.
+    total = models.DecimalField(_("合计"), max_digits=30, decimal_places=4, default=0)
+    n = models.IntegerField(_("成效数"), default=0)
+    n_about = models.IntegerField(_("约数"), default=0)  # amounts written 约
+    n_more = models.IntegerField(_("余数"), default=0)  # amounts written 余 or 多
+    n_range = models.IntegerField(_("区间"), default=0)  # amounts written as a range
+    n_rate = models.IntegerField(_("比率"), default=0)  # figures with a rate period (/天): not summed
+    n_text = models.IntegerField(_("无数字"), default=0)  # outcomes without a figure
+
+    class Meta:
+        verbose_name = _("成效计数")
+        verbose_name_plural = _("成效计数")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "county", "indicator"], name="outcometally_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.county} {self.indicator_id}: {self.n}"
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASIC = "basic", _("基本满意")

@@ -8,19 +8,30 @@ How a sum is made, and why:
 - A change (“由9000元增至3万元”) adds its value after the change.
 - An outcome shared by or split among several targets is one row, so the total counts it once.
 - An outcome without a figure (订单已到账) is counted in ``n`` (and ``n_text``) but adds nothing.
+
+The 工作台 and the unfiltered 数据看板 read the same sums of a whole scope from a kept tally (OutcomeTally, kept by
+triggers: migration 0009_outcome_tally) by the target's work group and county and the indicator
+(``scope_outcome_totals``); ``outcome_tally_live`` is its definition in the ORM, which problems.tally's
+``tally_check`` compares it with.
 """
 
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 
+from sijin.accounts import access
+from sijin.campaigns.models import Target
 from sijin.core.quantities import format_quantity, total_qualifier
+from sijin.directory.models import PREFIX_LENGTH, RegionLevel
 
-from .models import Outcome, Visit
+from .models import Outcome, OutcomeTally, Visit
 
 AMOUNT = Q(per="", value__isnull=False)
+INDICATOR = ("indicator__name", "indicator__unit", "indicator__order")
+COUNTS = ("n", "n_about", "n_more", "n_range", "n_rate", "n_text")  # beside ``total``: what a row counts
 
 
 def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[str, Any]]:
@@ -29,36 +40,92 @@ def outcome_totals(outcomes: "QuerySet[Outcome]", *group_by: str) -> list[dict[s
     ``n_text`` outcomes without a figure, both left out of the sum."""
     rows = (
         outcomes.order_by()
-        .values(*group_by, "indicator__name", "indicator__unit", "indicator__order")
-        .annotate(
-            total=Sum("value", filter=AMOUNT),
-            n=Count("id"),
-            n_about=Count("id", filter=AMOUNT & Q(qualifier="约")),
-            n_more=Count("id", filter=AMOUNT & Q(qualifier__in=["余", "多"])),
-            n_range=Count("id", filter=AMOUNT & Q(value_high__isnull=False)),
-            n_rate=Count("id", filter=Q(value__isnull=False) & ~Q(per="")),
-            n_text=Count("id", filter=Q(value__isnull=True)),
-        )
-        .order_by(*group_by, "indicator__order", "indicator__name")
+        .values(*group_by, *INDICATOR)
+        .annotate(total=Sum("value", filter=AMOUNT), **_counts())
+        .order_by(*group_by, "indicator__order", "indicator__name", "indicator__unit")
     )
-    out = []
-    for row in rows:
-        qualifier = total_qualifier(
-            ["约"] * bool(row["n_about"]) + ["余"] * bool(row["n_more"]), has_range=bool(row["n_range"])
-        )
-        total = row["total"] or Decimal(0)
-        figures = row["n"] - row["n_text"]
-        out.append(
+    return [_finished(row) for row in rows]
+
+
+def _counts() -> dict[str, Count]:
+    """The counts of outcomes behind a sum (``COUNTS``), in the ORM; migration 0009_outcome_tally holds the same
+    conditions in SQL for the kept tally."""
+    return {
+        "n": Count("id"),
+        "n_about": Count("id", filter=AMOUNT & Q(qualifier="约")),
+        "n_more": Count("id", filter=AMOUNT & Q(qualifier__in=["余", "多"])),
+        "n_range": Count("id", filter=AMOUNT & Q(value_high__isnull=False)),
+        "n_rate": Count("id", filter=Q(value__isnull=False) & ~Q(per="")),
+        "n_text": Count("id", filter=Q(value__isnull=True)),
+    }
+
+
+def _finished(row: dict[str, Any]) -> dict[str, Any]:
+    """A grouped row (``total`` and ``COUNTS``) with its qualifier, vague count and text."""
+    qualifier = total_qualifier(
+        ["约"] * bool(row["n_about"]) + ["余"] * bool(row["n_more"]), has_range=bool(row["n_range"])
+    )
+    total = row["total"] or Decimal(0)
+    figures = row["n"] - row["n_text"]
+    return {
+        **row,
+        "total": total,
+        "qualifier": qualifier,
+        "n_vague": row["n_about"] + row["n_more"] + row["n_range"],
+        # Only outcomes without a figure: no sum to write (never “0万元”).
+        "text": format_quantity(total, row["indicator__unit"], qualifier) if figures else "",
+    }
+
+
+def scope_outcome_totals(user: access.Viewer) -> list[dict[str, Any]]:
+    """``outcome_totals`` of the outcomes of the targets ``user`` sees (the 工作台's and the unfiltered 数据看板's
+    成效), the same rows: from the kept tally (OutcomeTally: a few rows per work group and indicator) when the
+    user's scope can be said on it (``access.problem_tally_q``: targets are scoped by the same rule as
+    problems), else from the outcomes (a handler, who sees targets through the problems of a unit; a region
+    grant below the county). At 1,000,000 problems on PostgreSQL (146,603 outcomes, 5,998 tally rows) a city
+    office's takes 2–11 ms in the database from the tally, 48–200 ms from the outcomes (a seq scan joined with
+    the city's 27,000 targets)."""
+    q = access.problem_tally_q(user)
+    if q is None:
+        return outcome_totals(Outcome.objects.filter(target__in=Target.objects.visible_to(user)))
+    rows = (
+        OutcomeTally.objects.filter(q)
+        .order_by()
+        .values(*INDICATOR)
+        .annotate(sum_total=Sum("total"), **{f"sum_{c}": Sum(c) for c in COUNTS})
+        .filter(sum_n__gt=0)  # rows whose counts all went back to 0 stay
+        .order_by("indicator__order", "indicator__name", "indicator__unit")
+    )
+    return [
+        _finished(
             {
-                **row,
-                "total": total,
-                "qualifier": qualifier,
-                "n_vague": row["n_about"] + row["n_more"] + row["n_range"],
-                # Only outcomes without a figure: no sum to write (never “0万元”).
-                "text": format_quantity(total, row["indicator__unit"], qualifier) if figures else "",
+                **{k: row[k] for k in INDICATOR},
+                **{k.removeprefix("sum_"): v for k, v in row.items() if k.startswith("sum_")},
             }
         )
-    return out
+        for row in rows
+    ]
+
+
+def outcome_tally_live() -> QuerySet:
+    """The kept tally's rows (OutcomeTally) made now from the outcomes, each column ``k_<column>`` — for
+    problems.tally's ``tally_check`` and ``tally_rebuild``. Every outcome once, under its own target."""
+    return (
+        Outcome.objects.order_by()
+        .values(
+            k_group_id=Coalesce("target__group_id", 0),
+            k_county=Substr("target__region_id", 1, PREFIX_LENGTH[RegionLevel.COUNTY]),
+            k_indicator_id=F("indicator_id"),
+        )
+        .annotate(
+            k_total=Coalesce(
+                Sum("value", filter=AMOUNT),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=30, decimal_places=4),
+            ),
+            **{f"k_{name}": count for name, count in _counts().items()},
+        )
+    )
 
 
 def outcomes_total_text(outcomes: Iterable[Outcome]) -> str:

@@ -5,7 +5,9 @@ campaign, work group and county (the first 6 digits of the region code) and a fe
 not change with the date, and two more keyed by handling unit too (ProblemUnitTally, ProblemUnitDueTally) for
 the 督办 page (``unit_rows``). Database triggers (migration 0012_problem_tally) keep them in the same transaction
 as every write, whatever makes it: services, queryset ``update()``, ``bulk_create``, COPY, deletes. Nothing
-here writes them except ``tally_rebuild`` (a repair, and ``sijin synth`` after a bulk load).
+here writes them except ``tally_rebuild`` (a repair, and ``sijin synth`` after a bulk load). The 成效 sums by
+group, county and indicator (fieldwork.models.OutcomeTally, migration fieldwork 0009_outcome_tally, read by
+fieldwork.totals.scope_outcome_totals) are kept the same way and checked, rebuilt and switched off here too.
 
 The definitions below are the ORM's reading of the same rules the triggers hold in SQL; ``tally_check``
 compares the kept rows with them (``sijin tally check``), and the dashboard's tests compare the dashboard from
@@ -31,6 +33,8 @@ from django.db.models.functions import Coalesce, RowNumber, Substr, TruncWeek
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign
 from sijin.directory.models import PREFIX_LENGTH, Organization, RegionLevel
+from sijin.fieldwork.models import Outcome, OutcomeTally
+from sijin.fieldwork.totals import outcome_tally_live
 
 from .models import (
     RUNNING_STATUSES,
@@ -56,6 +60,7 @@ TALLIES: tuple[type[models.Model], ...] = (
     ProblemWeekTally,
     ProblemDueTally,
     ProblemUnitDueTally,
+    OutcomeTally,  # the 成效 sums (fieldwork.totals; migration fieldwork 0009_outcome_tally)
 )
 
 
@@ -127,6 +132,8 @@ def _live(model: type[models.Model]) -> list[QuerySet]:
                 (unsigned, DueWhat.ACCEPT_BY.value, "accept_by"),
             )
         ]
+    if model is OutcomeTally:
+        return [outcome_tally_live()]
     raise ValueError(model)
 
 
@@ -145,15 +152,16 @@ def _fields(model: type[models.Model]) -> tuple[list[str], list[str]]:
 
 @transaction.atomic
 def tally_rebuild() -> dict[str, int]:
-    """Recompute every tally from the problems (one grouped INSERT … SELECT each); rows per tally.
+    """Recompute every tally from the problems and the outcomes (one grouped INSERT … SELECT each); rows per tally.
 
     For ``sijin synth`` after a bulk load without the triggers, and to repair. The triggers stay as they are;
-    the problems' rows are locked against writes meanwhile, so no change slips between the two."""
+    the problems and the outcomes are locked against writes meanwhile, so no change slips between the two."""
     qn = connection.ops.quote_name
     counts = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {qn(Problem._meta.db_table)} IN SHARE MODE")
+            for counted in (Problem, Outcome):
+                cursor.execute(f"LOCK TABLE {qn(counted._meta.db_table)} IN SHARE MODE")
         for model in TALLIES:
             table = qn(model._meta.db_table)
             cursor.execute(f"DELETE FROM {table}")
@@ -172,7 +180,8 @@ def tally_rebuild() -> dict[str, int]:
     return counts
 
 
-TRIGGER_PREFIX = "problems_tally_"  # every trigger of migration 0012_problem_tally
+# Every trigger of migrations problems 0012_problem_tally and fieldwork 0009_outcome_tally.
+TRIGGER_PREFIXES = ("problems_tally_", "fieldwork_tally_")
 
 
 @contextmanager
@@ -193,12 +202,13 @@ def tally_triggers_off() -> Iterator[None]:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT set_config('sijin.tally_off', 'on', true)")
         else:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, %s) = %s "
-                "ORDER BY name",
-                [len(TRIGGER_PREFIX), TRIGGER_PREFIX],
-            )
-            found = cursor.fetchall()
+            for prefix in TRIGGER_PREFIXES:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, %s) = %s "
+                    "ORDER BY name",
+                    [len(prefix), prefix],
+                )
+                found += cursor.fetchall()
             for name, _sql in found:
                 cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
     yield
@@ -248,7 +258,8 @@ def _rows(rows: Iterable[dict[str, Any]], keys: list[str], counts: list[str]) ->
 
 def tally_check() -> list[TallyDifference]:
     """The differences between the kept tallies and the same counts made now from the problems (none when
-    the tallies are right). Reads every problem: for ``sijin tally check`` and the tests, not for pages."""
+    the tallies are right). Reads every problem and outcome: for ``sijin tally check`` and the tests, not for
+    pages."""
     differences = []
     for model in TALLIES:
         keys, counts = _fields(model)

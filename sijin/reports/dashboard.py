@@ -18,7 +18,9 @@ kinds or categories there are, in one of two ways that give the same rows (``Cou
   tally by group and county, the due tally by group and county from today on (red, yellow, late signing),
   the rate tally by kind × status, the facet tally by category × level, the week tally by week, the outcomes —
   over rows that number the groups times a few dozen, not the problems (at 1,000,000 problems in 1,000
-  groups: some 50,000 rate rows, 100,000 week rows, 20,000 due rows from today on);
+  groups: some 50,000 rate rows, 100,000 week rows, 20,000 due rows from today on); the outcomes, with no
+  filter at all, from their own kept tally by group, county and indicator (fieldwork.totals.
+  scope_outcome_totals), else from the outcomes in scope;
 - otherwise (a handler, a region grant or filter below the county, a period filter) from the problems in
   scope: one query by work group and county (the counts behind the four rates and the red and yellow lights),
   one by kind × status × category × level, one by day (the weekly trend), with the same clock and outcomes.
@@ -50,7 +52,7 @@ from sijin.accounts.access import Viewer
 from sijin.campaigns.models import Campaign, Category, Target, TargetKind, WorkGroup
 from sijin.directory.models import PREFIX_LENGTH, Region, RegionLevel
 from sijin.fieldwork.models import Outcome
-from sijin.fieldwork.totals import outcome_totals
+from sijin.fieldwork.totals import outcome_totals, scope_outcome_totals
 from sijin.problems.forms import ledger_regions
 from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, Level, Light, Problem, Status
 from sijin.problems.rates import Rates, rate_counts
@@ -372,7 +374,12 @@ def dashboard_data(user: Viewer, f: Filters, *, today: date | None = None, live:
             "value": float(row["total"]),
             "count": row["n"],
         }
-        for row in outcome_totals(scoped_outcomes(user, f))
+        for row in (
+            # Unfiltered: from the kept tally (fieldwork.totals) where the scope can be said on it.
+            scope_outcome_totals(user)
+            if f == Filters() and not live
+            else outcome_totals(scoped_outcomes(user, f))
+        )
     ]
     counts = _counts(user, f, problems, today, live)
     by_group = counts.by_group

@@ -14,6 +14,7 @@ from django.db import connection
 
 from sijin.accounts.models import User
 from sijin.campaigns import services as campaigns
+from sijin.fieldwork.models import Outcome, OutcomeTally
 from sijin.problems.models import (
     Problem,
     ProblemDueTally,
@@ -44,6 +45,7 @@ from sijin.testing import d, needs_postgresql
 
 pytestmark = pytest.mark.django_db
 MIGRATION = importlib.import_module("sijin.problems.migrations.0012_problem_tally")
+OUTCOME_MIGRATION = importlib.import_module("sijin.fieldwork.migrations.0009_outcome_tally")
 
 
 def assert_kept() -> None:
@@ -194,8 +196,10 @@ def triggers() -> set[str]:
 
 
 def test_it_has_every_trigger_after_all_migrations():
-    # On SQLite a later migration that rebuilds problems_problem or campaigns_target drops them silently.
+    # On SQLite a later migration that rebuilds problems_problem, fieldwork_outcome or campaigns_target drops
+    # them silently.
     assert MIGRATION.TRIGGERS[connection.vendor] <= triggers()
+    assert OUTCOME_MIGRATION.TRIGGERS[connection.vendor] <= triggers()
     if connection.vendor == "sqlite":  # one per tally and event, the 督办's unit tally among them
         names = {f"problems_tally_{t}_{e}" for t in ("unit", "unitdue") for e in ("ai", "au", "ad")}
         assert names <= MIGRATION.TRIGGERS["sqlite"]
@@ -226,6 +230,7 @@ def test_it_recounts_them_after_a_bulk_load_with_the_triggers_off(world):
     synth_load(problems=200, seed=5, end=date(2025, 6, 30), password="synth-test-pw")
     assert triggers() == before  # back on
     assert kept_n(ProblemTally) == Problem.objects.count()
+    assert kept_n(OutcomeTally) == Outcome.objects.count() > 3  # the world's 3 and the load's
     assert_kept()
     problem = Problem.objects.filter(status=Status.ASSIGNED).first()
     Problem.objects.filter(pk=problem.pk).update(status=Status.ACCEPTED)  # and keeping them again

@@ -1,4 +1,4 @@
-"""``sijin tally check|rebuild``: the 数据看板's kept problem counts (problems.tally).
+"""``sijin tally check|rebuild``: the 数据看板's kept problem counts and 成效 sums (problems.tally).
 
 ``check`` compares them with a count of the problems now and lists the differences (exit status 1 when there
 are any); ``rebuild`` recounts them from the problems (after a bulk load without triggers, or to repair). Both
@@ -16,12 +16,13 @@ NAMES = {
     "problems_problemduetally": "期限计数",
     "problems_problemunittally": "承办单位计数",
     "problems_problemunitduetally": "承办单位期限计数",
+    "fieldwork_outcometally": "成效计数",
 }
 SHOWN = 20  # differences listed; the rest are only counted
 
 
 class Command(BaseCommand):
-    help = "数据看板计数:check 核对计数与问题是否一致 / rebuild 按问题重新计算"
+    help = "数据看板计数:check 核对计数与问题、成效是否一致 / rebuild 按问题与成效重新计算"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["check", "rebuild"], help="check 核对 / rebuild 重建")
@@ -30,11 +31,11 @@ class Command(BaseCommand):
         if options["action"] == "rebuild":
             counts = tally_rebuild()
             parts = "、".join(f"{NAMES.get(table, table)} {n} 行" for table, n in counts.items())
-            self.stdout.write(f"已按问题重新计算数据看板计数:{parts}。")
+            self.stdout.write(f"已按问题与成效重新计算数据看板计数:{parts}。")
             return
         differences = tally_check()
         if not differences:
-            self.stdout.write("数据看板计数与问题一致。")
+            self.stdout.write("数据看板计数与问题、成效一致。")
             return
         for difference in differences[:SHOWN]:
             self.stderr.write(str(difference))
