@@ -564,19 +564,13 @@ def _grantees(condition: Q, attr: str) -> dict[Any, list[User]]:
     return {key: list(users.values()) for key, users in found.items()}
 
 
-def reminders_recipients_sql(problems: str, *, unit: bool = False, offices: bool = False) -> tuple[str, list]:
+def reminders_recipients_sql(problems: str, *, unit: bool = False) -> tuple[str, list]:
     """SQL selecting ``(problem_id, user_id)``, each pair once: who is told of each problem of the table
-    ``problems`` (columns ``id, handler_id, handling_org_id, group_id, region_id``) — ``problems_handlers``;
-    with ``unit`` ``problems_unit_users``; with ``offices`` also ``offices_over`` its region. The sweep's
-    reminders of thousands of problems at once, without a row through Python (test_sweep_bulk.py checks that
-    both forms name the same people).
-
-    An office's subtree is its region's code prefix (``Region.prefix``), whose length is the region level's:
-    for each level the prefix equals the first digits of the problem's region, an equality the database joins
-    on (a hash of the few office grants) instead of comparing every problem with every office."""
+    ``problems`` (columns ``id, handler_id, handling_org_id, group_id``) — ``problems_handlers``; with ``unit``
+    ``problems_unit_users``. The sweep's reminders of thousands of problems at once, without a row through
+    Python (test_sweep_bulk.py checks that both forms name the same people)."""
     qn = connection.ops.quote_name
     user, grant = qn(User._meta.db_table), qn(RoleGrant._meta.db_table)
-    region = qn(RoleGrant._meta.get_field("region").related_model._meta.db_table)  # type: ignore[union-attr]
     named = f"SELECT 1 FROM {user} n WHERE n.person_id = p.handler_id AND n.is_active"
     parts: list[tuple[str, list[Any]]] = [
         # The named handler's login.
@@ -599,17 +593,30 @@ def reminders_recipients_sql(problems: str, *, unit: bool = False, offices: bool
             sorted(GROUP_ROLES),
         ),
     ]
-    if offices:
-        parts += [
-            (
-                f"SELECT p.id, g.user_id FROM {grant} g JOIN {user} u ON u.id = g.user_id "
-                f"JOIN {region} r ON r.code = g.region_id "
-                f"JOIN {problems} p ON substr(p.region_id, 1, %s) = substr(r.code, 1, %s) "
-                "WHERE g.role = %s AND u.is_active AND r.level = %s",
-                [length, length, Role.OFFICE, level],
-            )
-            for level, length in sorted(PREFIX_LENGTH.items())
-        ]
+    return " UNION ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params]
+
+
+def reminders_offices_sql(problems: str) -> tuple[str, list]:
+    """SQL selecting ``(region_id, user_id)``, each pair once: ``offices_over`` each region of the rows of the
+    table (or WITH query) ``problems`` (column ``region_id``) — by region, not by problem: the sweep tells an
+    office of many problems at once, and a batch of thousands of problems lies in far fewer regions.
+
+    An office's subtree is its region's code prefix (``Region.prefix``), whose length is the region level's:
+    for each level the prefix equals the first digits of the problem's region, an equality the database joins
+    on (a hash of the few office grants) instead of comparing every region with every office."""
+    qn = connection.ops.quote_name
+    user, grant = qn(User._meta.db_table), qn(RoleGrant._meta.db_table)
+    region = qn(RoleGrant._meta.get_field("region").related_model._meta.db_table)  # type: ignore[union-attr]
+    parts = [
+        (
+            f"SELECT p.region_id, g.user_id FROM {grant} g JOIN {user} u ON u.id = g.user_id "
+            f"JOIN {region} r ON r.code = g.region_id JOIN (SELECT DISTINCT region_id FROM {problems}) p "
+            "ON substr(p.region_id, 1, %s) = substr(r.code, 1, %s) "
+            "WHERE g.role = %s AND u.is_active AND r.level = %s",
+            [length, length, Role.OFFICE, level],
+        )
+        for level, length in sorted(PREFIX_LENGTH.items())
+    ]
     return " UNION ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params]
 
 

@@ -1,5 +1,7 @@
-"""`sijin sweep`: 催办 at yellow to the handler, 督办 at red to the unit and the office — once per deadline."""
+"""`sijin sweep`: 催办 at yellow to the handler, 督办 at red to the unit and the office — once per deadline; the
+office is told once per sweep however many problems (a digest)."""
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -62,13 +64,14 @@ def test_it_supervises_the_unit_and_the_office_at_red_once(mailboxes):
     assert kinds_for("handler") == ["supervise", "urge"]
     assert kinds_for("office") == ["supervise"]
     assert kinds_for("member") == kinds_for("leader") == kinds_for("unit") == []
-    # One message per address (each lists all of its problems), to the handler, the office and the unit.
-    assert sorted(m.to[0] for m in mail.outbox) == [
-        "handler@jx.example.cn",
-        "office@jn.example.cn",
-        "swj@jx.example.cn",
-    ]
-    assert all(len(m.to) == 1 and m.subject == "【督办】雨污管道接驳点未定" for m in mail.outbox)
+    # One message per address: the handler and the unit are told of the problem, the office of the count.
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects == {
+        "handler@jx.example.cn": "【督办】雨污管道接驳点未定",
+        "swj@jx.example.cn": "【督办】雨污管道接驳点未定",
+        "office@jn.example.cn": "【督办】督办巡检:本辖区新增超期问题 1 件",
+    }
+    assert all(len(m.to) == 1 for m in mail.outbox)
     assert supervision_sweep(today=RED_DAY).supervised == 0
     assert supervision_sweep(today=date(2025, 6, 20)).supervised == 0
     assert ProblemEvent.objects.filter(action="supervise").count() == 1
@@ -149,7 +152,9 @@ def test_it_sends_each_reminder_once_from_two_concurrent_sweeps(world):
     assert len(results) == 2 and sum(r.supervised for r in results) == 40
     events = ProblemEvent.objects.filter(action="supervise")
     assert events.count() == 40 and events.values("problem").distinct().count() == 40
-    assert Notification.objects.filter(kind="supervise", user__username="office").count() == 40
+    # The office is told by each sweep of what that sweep claimed: at most two digests, 40 problems in all.
+    digests = Notification.objects.filter(kind="supervise", user__username="office")
+    assert 1 <= digests.count() <= 2 and sum(digest_count(n) for n in digests) == 40
     assert audit_verify().intact
 
 
@@ -170,16 +175,31 @@ def overdue(world, n: int) -> list[Problem]:
     return Problem.objects.bulk_create(copies)
 
 
+def digest_count(note: Notification) -> int:
+    """The number of problems an office's digest counts (its title: …新增超期问题 1,234 件)."""
+    found = re.fullmatch(r"【督办】督办巡检:本辖区新增超期问题 ([\d,]+) 件", note.title)
+    assert found, note.title
+    return int(found.group(1).replace(",", ""))
+
+
 def test_it_mails_each_address_once_with_all_of_its_problems(mailboxes):
     overdue(mailboxes, 4)
     result = supervision_sweep(today=RED_DAY)
-    assert (result.urged, result.supervised, result.emails) == (0, 5, 3)
+    assert (result.urged, result.supervised, result.emails, result.digests) == (0, 5, 3, 1)
     letters = {m.to[0]: m for m in mail.outbox}
     assert sorted(letters) == ["handler@jx.example.cn", "office@jn.example.cn", "swj@jx.example.cn"]
-    letter = letters["handler@jx.example.cn"]
-    assert letter.subject == "【督办】5件问题已超过办结期限"
-    assert letter.body.count("【督办】") == 5 and "雨污管道接驳点未定3" in letter.body
-    assert f"/problems/{mailboxes.overdue.pk}/" in letter.body
+    for address in ["handler@jx.example.cn", "swj@jx.example.cn"]:
+        letter = letters[address]
+        assert letter.subject == "【督办】5件问题已超过办结期限"
+        assert letter.body.count("【督办】") == 5 and "雨污管道接驳点未定3" in letter.body
+        assert f"/problems/{mailboxes.overdue.pk}/" in letter.body
+    # The office's letter is one line: how many, and where the list is.
+    office = letters["office@jn.example.cn"]
+    assert office.subject == "【督办】督办巡检:本辖区新增超期问题 5 件"
+    assert office.body == (
+        "1. 【督办】2025年06月19日督办巡检:本辖区(济宁市)新增超过办结期限的问题 5 件,已逐件向承办单位督办。"
+        "本辖区全部超期问题见问题台账。\n   /problems/?light=red&sort=deadline"
+    )
 
 
 def test_it_names_both_kinds_in_one_mail(mailboxes):
@@ -200,10 +220,8 @@ def test_it_records_one_event_audit_row_and_notice_per_reminder(mailboxes):
     )
     event = events.get(problem=made[0])
     assert event.on_date == RED_DAY and event.data["deadline"] == made[0].deadline.isoformat()
-    recipients = set(event.data["recipients"])
-    assert recipients == set(
-        User.objects.filter(username__in=["handler", "office"]).values_list("pk", flat=True)
-    )
+    assert event.data["recipients"] == [User.objects.get(username="handler").pk]
+    assert event.data["offices"] == [User.objects.get(username="office").pk]
     # One audit row per batch, naming its problems.
     rows = AuditLog.objects.filter(data__step="supervise").order_by("id")
     assert [len(r.data["problems"]) for r in rows] == [4, 3]
@@ -212,9 +230,17 @@ def test_it_records_one_event_audit_row_and_notice_per_reminder(mailboxes):
     )
     assert all(r.data["on_date"] == "2025-06-19" and r.actor is None for r in rows)
     assert audit_verify().intact
+    # The handler is told of each problem, the office (named on each event) once: 7 problems.
     notes = Notification.objects.filter(kind="supervise", url=f"/problems/{made[0].pk}/")
-    assert sorted(n.user.username for n in notes) == ["handler", "office"]
+    assert [n.user.username for n in notes] == ["handler"]
     assert all(n.title == f"【督办】{made[0].title}" and "已超期" in n.body for n in notes)
+    assert Notification.objects.filter(kind="supervise", user__username="handler").count() == 7
+    digest = Notification.objects.get(user__username="office")
+    assert (digest.kind, digest_count(digest), digest.url) == (
+        "supervise",
+        7,
+        "/problems/?light=red&sort=deadline",
+    )
 
 
 def test_its_queries_grow_with_the_batches_not_the_problems(mailboxes):
@@ -227,11 +253,15 @@ def test_its_queries_grow_with_the_batches_not_the_problems(mailboxes):
     overdue(mailboxes, 30)
     with CaptureQueriesContext(connection) as batched:
         assert supervision_sweep(today=RED_DAY, batch=10).supervised == 30
-    # A batch: its transaction, the lock (PostgreSQL), two work tables made and dropped, the claim, its ids,
-    # who is told, the events, the notifications (two parts), the addresses, and the audit row (the chain's
-    # lock on PostgreSQL, its last hash, the row): a fixed number whatever its size.
+    # A batch: its transaction, the lock and its work_mem (PostgreSQL), the claim, its ids, who is told, the
+    # offices over its regions, the events, the notifications (two parts), the addresses, the offices' counts,
+    # the work tables emptied (one statement on PostgreSQL, three on SQLite), and the audit row (the chain's lock
+    # on PostgreSQL, its last hash, the row): a fixed number whatever its size. The work tables are made once
+    # per sweep, the offices told once (one INSERT however many).
     per_batch = (len(batched) - len(few)) / 2
     assert 0 < per_batch <= 17
+    assert sum("CREATE TEMPORARY TABLE" in q["sql"] for q in batched) == 3
+    assert sum('INSERT INTO "core_notification"' in q["sql"] for q in batched) == 3 * 2 + 1  # + the digest
 
 
 def test_a_second_sweep_does_nothing(mailboxes):

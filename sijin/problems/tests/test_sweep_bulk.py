@@ -18,8 +18,9 @@ from sijin.core.models import AuditLog, EmailMode, Notification, NotificationPre
 from sijin.core.notifications import notification_send_select
 from sijin.directory.models import Person, Region
 from sijin.problems.models import Problem, ProblemEvent, Status
-from sijin.problems.supervision import BLOCK, _batches, problem_urge, supervision_sweep
-from sijin.testing import PASSWORD, needs_postgresql
+from sijin.problems.supervision import problem_urge
+from sijin.problems.sweep import BLOCK, _batches, supervision_sweep
+from sijin.testing import PASSWORD, client_for, needs_postgresql
 
 RED_DAY = date(2025, 6, 19)  # 雨污管道接驳点未定 (due 06-18) is overdue
 YELLOW_DAY = date(2025, 6, 16)
@@ -84,10 +85,14 @@ def crowd(world):
     return world
 
 
-def pairs(sql: str, params: list) -> set[tuple[int, int]]:
+def pairs(sql: str, params: list) -> set[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(p, u) for p, u in cursor.fetchall()}
+        return {(key, u) for key, u in cursor.fetchall()}
+
+
+def pks(*usernames: str) -> list[int]:
+    return sorted(User.objects.filter(username__in=usernames).values_list("pk", flat=True))
 
 
 @pytest.fixture
@@ -109,12 +114,16 @@ def test_it_tells_the_same_people_as_one_problem_at_a_time(crowd, problems_table
     assert pairs(*access.reminders_recipients_sql(problems_table)) == {
         (p.pk, u.pk) for p in problems for u in handlers[p.pk]
     }
-    offices = {p.pk: [u for u, _region in access.offices_over(p.region_id)] for p in problems}
-    assert pairs(*access.reminders_recipients_sql(problems_table, unit=True, offices=True)) == {
-        (p.pk, u.pk) for p in problems for u in [*unit[p.pk], *offices[p.pk]]
+    assert pairs(*access.reminders_recipients_sql(problems_table, unit=True)) == {
+        (p.pk, u.pk) for p in problems for u in unit[p.pk]
+    }
+    # The offices by region: those over each region of the problems.
+    assert pairs(*access.reminders_offices_sql(problems_table)) == {
+        (p.region_id, u.pk) for p in problems for u, _region in access.offices_over(p.region_id)
     }
     # The rules are all there: somebody of every kind is told of something, the inactive nobody.
-    told = {u for _p, u in pairs(*access.reminders_recipients_sql(problems_table, unit=True, offices=True))}
+    told = {u for _p, u in pairs(*access.reminders_recipients_sql(problems_table, unit=True))}
+    told |= {u for _r, u in pairs(*access.reminders_offices_sql(problems_table))}
     names = set(User.objects.filter(pk__in=told).values_list("username", flat=True))
     assert {"handler", "handler2", "member", "group_leader", "office", "province", "county_office"} <= names
     assert "other_county_office" in names  # of 汶上县的问题 alone
@@ -131,11 +140,8 @@ def test_it_writes_the_reminders_words(crowd):
     assert (event.actor, event.from_status, event.to_status) == (None, "in_progress", "in_progress")
     assert event.data == {
         "deadline": "2025-06-18",
-        "recipients": sorted(
-            User.objects.filter(
-                username__in=["handler", "handler2", "office", "province", "county_office"]
-            ).values_list("pk", flat=True)
-        ),
+        "recipients": pks("handler", "handler2"),  # told of the problem
+        "offices": pks("office", "province", "county_office"),  # told in the digest
     }
     own = ProblemEvent.objects.get(action="supervise", problem__title="工作组自办")
     assert own.comment.endswith(",已超期,请承办单位立即办理并报告办理情况。")
@@ -159,15 +165,27 @@ def test_it_tells_each_person_what_one_problem_at_a_time_told(crowd):
     result = supervision_sweep(today=RED_DAY, batch=3)
     events = {e.problem_id: e for e in ProblemEvent.objects.filter(action="supervise")}
     assert result.supervised == len(events) == 8
+    offices = {u.pk: u for p in Problem.objects.all() for u, _region in access.offices_over(p.region_id)}
+    counted: dict[int, int] = {}
     for problem_id, event in events.items():
-        told = sorted(
+        # The event names who is told of the problem itself, and the offices told in the digest.
+        region = Problem.objects.get(pk=problem_id).region_id
+        over = sorted(u.pk for u, _region in access.offices_over(region))
+        notified = sorted(
             Notification.objects.filter(url=f"/problems/{problem_id}/").values_list("user_id", flat=True)
         )
-        assert told == event.data["recipients"]
+        assert (notified, over) == (event.data["recipients"], event.data["offices"])
+        for pk in over:
+            counted[pk] = counted.get(pk, 0) + 1
+    # The offices once each, with the count of their problems.
+    digests = {n.user_id: n for n in Notification.objects.filter(url="/problems/?light=red&sort=deadline")}
+    assert {pk: int(n.title.split()[-2]) for pk, n in digests.items()} == counted
+    assert set(digests) == set(offices) and result.digests == len(offices) == 4
+    assert counted[User.objects.get(username="other_county_office").pk] == 1  # 汶上县的问题 alone
+    assert counted[User.objects.get(username="province").pk] == 8
     unit_less = Problem.objects.get(title="无人的单位")
-    assert events[unit_less.pk].data["recipients"] == sorted(
-        User.objects.filter(username__in=["office", "province", "county_office"]).values_list("pk", flat=True)
-    )
+    assert events[unit_less.pk].data["recipients"] == []
+    assert events[unit_less.pk].data["offices"] == pks("office", "province", "county_office")
 
 
 def test_its_audit_says_which_problems_were_reminded_and_when(crowd):
@@ -287,8 +305,60 @@ def test_two_sweeps_of_two_connections_each_remind_each_problem_once(world):
     assert events.count() == 25 and events.values("problem").distinct().count() == 25
     assert {p.pk // BLOCK for p in made} == {0, 1, 2, 3}
     office = User.objects.get(username="office")
-    assert Notification.objects.filter(kind="supervise", user=office).count() == 25
+    digests = Notification.objects.filter(kind="supervise", user=office)
+    assert 1 <= digests.count() <= 2 and sum(int(n.title.split()[-2]) for n in digests) == 25
     audited = [pk for row in AuditLog.objects.filter(data__step="supervise") for pk in row.data["problems"]]
     assert sorted(audited) == sorted(events.values_list("problem_id", flat=True))
     assert audit_verify().intact
     assert supervision_sweep(today=RED_DAY, workers=2).supervised == 0
+
+
+# ---- the offices: one digest per sweep, however many problems ----------------------------------------------------
+
+
+def test_the_offices_digest_links_to_their_overdue_problems(crowd):
+    supervision_sweep(today=RED_DAY)
+    digest = Notification.objects.get(user__username="county_office")
+    assert (digest.kind, digest.title, digest.read_at) == (
+        "supervise",
+        "【督办】督办巡检:本辖区新增超期问题 7 件",
+        None,
+    )
+    assert digest.body == (
+        "2025年06月19日督办巡检:本辖区(嘉祥县)新增超过办结期限的问题 7 件,已逐件向承办单位督办。"
+        "本辖区全部超期问题见问题台账。"
+    )
+    # The link: the 问题台账 of the office's own scope, overdue problems only (not the closed 大蒜滞销).
+    page = client_for("county_office").get(digest.url)
+    assert page.status_code == 200
+    listed = page.content.decode()
+    assert "雨污管道接驳点未定" in listed and "汶上县的问题" not in listed and "大蒜滞销" not in listed
+    assert "大蒜滞销" in client_for("county_office").get("/problems/").content.decode()
+    assert "汶上县的问题" in client_for("province").get(digest.url).content.decode()
+
+
+def test_an_office_cadre_who_handles_problems_is_told_of_them_and_of_the_count(crowd):
+    handler = user_role_ensure(
+        actor=None, username="handler", password=PASSWORD, role=Role.OFFICE, region=crowd.county
+    )
+    User.objects.filter(pk=handler.pk).update(email="handler@jx.example.cn")
+    supervision_sweep(today=RED_DAY)
+    handled = set(
+        Problem.objects.filter(handling_org=crowd.dept, events__action="supervise").values_list(
+            "pk", flat=True
+        )
+    )
+    assert len(handled) == 5
+    notes = Notification.objects.filter(user=handler, kind="supervise")
+    assert {n.url for n in notes} == {f"/problems/{pk}/" for pk in handled} | {
+        "/problems/?light=red&sort=deadline"
+    }
+    assert notes.get(url__startswith="/problems/?").title == "【督办】督办巡检:本辖区新增超期问题 7 件"
+    event = ProblemEvent.objects.get(action="supervise", problem=crowd.overdue)
+    assert handler.pk in event.data["recipients"] and handler.pk in event.data["offices"]
+    letter = next(m for m in mail.outbox if m.to == ["handler@jx.example.cn"])
+    assert letter.subject == "【督办】5件问题已超过办结期限"
+    assert letter.body.startswith(
+        "1. 【督办】2025年06月19日督办巡检:本辖区(嘉祥县)新增超过办结期限的问题 7 件"
+    )
+    assert letter.body.count("【督办】") == 6
