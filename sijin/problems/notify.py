@@ -1,6 +1,6 @@
 """Who is told of a step of a problem, and what (the in-app notification, mailed and pushed as each user chose:
 sijin/core/notifications.py). ``problem_transition`` calls ``notify_step`` once its event is written; the
-sweep's and the office's 催办/督办 are told in problems.supervision.
+sweep's 催办/督办 are told in problems.sweep, the office's 催办 in problems.supervision.
 
 - 分级交办 / 恢复办理 → the handling unit's handlers (the named handler, else the unit's handlers);
 - a ruling on a 退回 (维持交办, 改派, 撤销 …) → whoever returned it;
