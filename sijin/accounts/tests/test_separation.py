@@ -207,6 +207,7 @@ def offered_to(user: User, world) -> tuple[dict[str, set[str]], dict[str, set[st
     return pages, actions
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_each_of_the_three_opens_exactly_their_own_admin_pages(world, security):
     root_pages, root_actions = offered_to(superuser(), world)
     found = {username: walk(client_for(username), world) for username in THREE}

@@ -4,6 +4,8 @@ the persona may go (200, never 403), and what a role may not do is not offered."
 import re
 from html import unescape
 
+import pytest
+
 from sijin.accounts.models import Role
 from sijin.accounts.services import user_role_ensure
 from sijin.reports.services import briefing_generate
@@ -40,6 +42,7 @@ def offered(html: str) -> set[str]:
     return {unescape(link) for link in links if not SKIP.search(link)}
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_it_offers_only_what_each_persona_may_open(world):
     security_admin()
     briefing_generate(

@@ -84,6 +84,7 @@ def counts(username: str) -> dict[str, int]:
     return found
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_it_answers_every_page_in_as_many_queries_whatever_the_rows(world):
     add_problems(world, 60)  # two pages for everyone
     few = {username: counts(username) for username in PERSONAS}

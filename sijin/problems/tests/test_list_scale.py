@@ -210,6 +210,7 @@ def test_it_answers_in_as_many_queries_whatever_the_rows(world, django_assert_ma
         assert member.get("/problems/").status_code == 200
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_a_region_range_means_exactly_a_code_prefix(world):
     """The office's subtree as ``code >= p AND code < p+1`` holds exactly the codes that start with ``p``, for
     every region's prefix (a trailing 9 carries: 3719 → 372)."""

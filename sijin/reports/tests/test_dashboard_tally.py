@@ -121,6 +121,7 @@ def test_it_equals_the_live_count_with_every_filter(wider, username):
         assert kept == live, name
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_it_moves_the_lights_and_late_signing_with_the_date_alone(wider):
     office = wider.users["office"]
     seen = set()

@@ -106,6 +106,7 @@ def cases(w: World) -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.slow  # several seconds: `make test-slow` and the PostgreSQL run have it
 def test_it_exports_exactly_the_rows_the_list_shows_for_every_filter(wider):
     for persona, query, said in cases(wider):
         client = client_for(persona)
