@@ -521,13 +521,16 @@ class _Loader:
         def visit(group: dict[str, Any], day: date, target_ids: list[int]) -> int:
             pk = visit_ids.take()
             qualifier = "余" if rng.random() < 0.05 else ""
+            mode = rng.choice(VISIT_MODES)
+            occasions = rng.choice((1, 1, 1, 2, 3, 5, 10))
             visits.append(
                 {
                     "id": pk,
                     "group_id": group["id"],
                     "date": day,
-                    "mode": rng.choice(VISIT_MODES),
-                    "occasions": rng.choice((1, 1, 1, 2, 3, 5, 10)),
+                    "mode": mode,
+                    # A round number is what an entry says 余 of (“10余次”, never “1余次”).
+                    "occasions": occasions * 10 if qualifier else occasions,
                     "occasions_qualifier": qualifier,
                     "purpose": "走访了解情况",
                     "created_at": _moment(day, rng),
