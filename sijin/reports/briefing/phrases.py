@@ -155,3 +155,12 @@ def posting_phrase(posting: Posting) -> str:
     place = target_phrase(posting.target) if posting.target is not None else posting.region.name
     term = f"第{cn2an.an2cn(posting.term)}任" if posting.term else ""
     return f"{person_phrase(posting.person)}任{place}{term}{posting.get_role_display()}"
+
+
+# A region named …省 is the whole of it as 全省 (the office's campaign-wide figures).
+WHOLE_ENDINGS = "省市县区州旗盟"
+
+
+def whole_of(name: str) -> str:
+    """全省 for 山东省, 全市 for 焦作市, 全县, 全区 …; the name itself when it ends otherwise."""
+    return f"全{name[-1]}" if name and name[-1] in WHOLE_ENDINGS else name

@@ -18,28 +18,21 @@ counted once, in the overview; under a target only its own repeated visits and l
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
-from typing import Any
 
-import cn2an
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.html import escape
 
 from sijin.accounts.access import Viewer, region_within_q
-from sijin.campaigns.attributes import display_attributes
-from sijin.campaigns.models import GroupTier, Target, TargetKind, WorkGroup
+from sijin.campaigns.models import GroupTier, TargetKind, WorkGroup
 from sijin.campaigns.naming import target_phrase
 from sijin.core.quantities import format_quantity
-from sijin.directory.models import PREFIX_LENGTH, Organization, Region, RegionLevel
-from sijin.fieldwork.models import Checklist, Feedback, Measure, Outcome, SupportPlan, Visit, visit_total
-from sijin.fieldwork.services import measure_totals, measure_totals_by_target
+from sijin.directory.models import Organization, Region
+from sijin.fieldwork.models import Feedback, Outcome, Visit
+from sijin.fieldwork.services import measure_totals
 from sijin.fieldwork.totals import outcomes_total_text
-from sijin.problems.models import SOLVED_STATUSES, VOID_STATUSES, Action, Problem
 from sijin.problems.rates import compute_rates
 
 from ..models import MethodStatus, WorkMethod
@@ -52,12 +45,10 @@ from .facts import (
     office_figures,
     reported_as_of,
     reported_figures,
-    unnamed_headings,
 )
 from .overdue import (
     LateProblem,
     deadline_shown,
-    late_problems,
     overdue_by_unit,
     overdue_days,
     overdue_problems,
@@ -68,18 +59,19 @@ from .phrases import (
     cn_period,
     documents_phrase,
     measure_phrase,
-    percent,
     period_length,
     person_phrase,
     posting_phrase,
     quote,
     sentence,
     unit_name,
+    whole_of,
 )
+from .regional import GROUPS_IN_FULL, RegionSections
+from .targets import TargetSections
 
 # Measure words for counting targets of a kind; anything else is counted with 个.
 MEASURE_WORDS = {"企业": "家"}
-ORDINAL_STEP = re.compile(r"第[一二三四五六七八九十0-9]+步")
 RATE_COLUMNS = ("发现问题(个)", "已办结(个)", "响应率", "办结率", "按期办结率", "满意率")
 OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结期限", "超期")
 # A region's 通报 counts its overdue problems by handling unit (the first UNITS_SHOWN units a row each, the rest
@@ -87,23 +79,7 @@ OVERDUE_COLUMNS = ("序号", "帮扶对象", "问题", "承办单位", "办结�
 LATE_UNIT_COLUMNS = ("序号", "承办单位", "超期问题(个)", "最长超期")
 UNITS_SHOWN = 20
 LATE_SHOWN = 10
-# A region's briefing summarises (unless the office asks for the targets one by one): by the areas one level
-# below the region (the cities of a province, the counties of a city) and by group, each a table.
-AREA_COLUMNS = ("地区", "工作组(个)", "帮扶对象(个)", "走访(次)", "发现问题(个)", "已办结(个)", "办结率")
-# Eight columns: short headers and the counts' without a unit, so that they wrap as 帮扶/对象 and leave the group's
-# name room for two lines (word.tight_widths); 走访次数 says its own.
-GROUP_COLUMNS = ("序号", "工作组", "驻地", "帮扶对象", "走访次数", "发现问题", "已办结", "超期问题")
-# A region's table of groups lists every group up to GROUPS_IN_FULL of them. Beyond (a province has
-# thousands: a hundred pages of rows), the table by area above it covers them all and this one names only the
-# GROUPS_NAMED with most overdue problems (the 督办's measure: a count of problems past their deadline says who
-# is behind, where a 办结率 does not — one problem of one makes 0% or 100%, and problems not due yet lower
-# it), the lower 办结率 first among equals. A county's briefing has no table by area: its groups are all
-# listed, however many.
-GROUPS_IN_FULL = 20
-GROUPS_NAMED = 10
-AREA_NAMES = {RegionLevel.PREFECTURE: "各市", RegionLevel.COUNTY: "各县(市、区)"}
-# The section of targets whose kind is not decided yet (the 待定 kind), and how the overview counts them.
-UNDECIDED_HEADING = "其他帮扶对象"
+# How the overview counts the targets whose kind is not decided yet (the 待定 kind).
 UNDECIDED_COUNTED = "其他对象"
 # Up to this many groups are told one by one in the overview; more are counted by campaign and tier, naming
 # the first SHOWN units, places and approaches and then 等.
@@ -111,13 +87,6 @@ FEW_GROUPS = 5
 SHOWN = 3
 # Reported figures that stand in for the overview's itemised ones (tallies.sources codes).
 VISITS_SOURCE, FOUND_SOURCE = "visits", "problems_found"
-# A region named …省 is the whole of it as 全省 (the office's campaign-wide figures).
-WHOLE_ENDINGS = "省市县区州旗盟"
-
-
-def whole_of(name: str) -> str:
-    """全省 for 山东省, 全市 for 焦作市, 全县, 全区 …; the name itself when it ends otherwise."""
-    return f"全{name[-1]}" if name and name[-1] in WHOLE_ENDINGS else name
 
 
 def first_few(names: list[str], measure: str) -> str:
@@ -142,22 +111,6 @@ def moves_said(days: list[tuple[date, int]], year: int, each: str, spread: str) 
         return [f"{n}个{each.format(cn_day(day, year))}" for day, n in days]
     first, last = cn_day(days[0][0], year), cn_day(days[-1][0], year)
     return [f"{sum(n for _, n in days)}个于{first}至{last}{spread}"]
-
-
-def standout_groups(
-    groups: list[WorkGroup], late: Mapping[int, int], problems: Mapping[int, Mapping[str, Any]]
-) -> list[WorkGroup]:
-    """The groups with overdue problems (``late``: how many, by group id), the most first; among equals the
-    lower 办结率 of the period's problems (``problems``: total and solved by group id) first, a group that found
-    none last; then in the order of the full table (by place and name)."""
-
-    def rank(g: WorkGroup) -> tuple[int, Fraction, str, str, int]:
-        found = problems.get(g.pk, {})
-        total = found.get("total", 0)
-        rate = Fraction(found.get("solved", 0), total) if total else Fraction(2)
-        return (-late.get(g.pk, 0), rate, g.region_id, g.name, g.pk)
-
-    return sorted((g for g in groups if late.get(g.pk)), key=rank)
 
 
 @dataclass(frozen=True)
@@ -228,48 +181,9 @@ def briefing_text(
     ).write()
 
 
-class _Writer:
-    def __init__(
-        self,
-        actor: Viewer,
-        groups: list[WorkGroup],
-        start: date,
-        end: date,
-        *,
-        group: WorkGroup | None,
-        organization: Organization | None,
-        region: Region | None,
-        list_targets: bool = True,
-        groups_in_full: int = GROUPS_IN_FULL,
-    ) -> None:
-        self.groups, self.start, self.end = groups, start, end
-        self.list_targets, self.groups_in_full = list_targets, groups_in_full
-        self.scope_group, self.scope_org, self.scope_region = group, organization, region
-        ids = [g.id for g in groups]
-        # All the scope's problems (the 通报 names old ones still open) and those reported in the period.
-        self.scope_problems = Problem.objects.visible_to(actor).filter(group_id__in=ids)
-        self.problems = self.scope_problems.filter(reported_on__range=(start, end))
-        self.visits = (
-            Visit.objects.visible_to(actor)
-            .filter(group_id__in=ids)
-            .filter(Q(date__range=(start, end)) | Q(date__lte=end, end_date__gte=start))
-            .prefetch_related("targets", "accompanying_leaders__organization")
-            .order_by("date", "id")
-        )
-        self.targets = (
-            Target.objects.visible_to(actor)
-            .filter(group_id__in=ids)
-            .select_related("kind", "campaign")
-            .order_by("kind__order", "id")
-        )
-        self.measures = (
-            Measure.objects.visible_to(actor)
-            .filter(group_id__in=ids, date__range=(start, end))
-            .order_by("date", "id")
-        )
-        self.lines: list[str] = []
-        self.headings: dict[int, str] = {}
-        self._outcomes: list[Outcome] | None = None
+class _Writer(RegionSections, TargetSections):
+    """The briefing's writer: the overview, 工作措施, a region's summary (``RegionSections``) or the targets one by
+    one (``TargetSections``), then 各方评价, the rates, the 通报 and the 工作法."""
 
     # ---- the whole text -------------------------------------------------------------------------------------
     def write(self) -> BriefingText:
@@ -287,48 +201,6 @@ class _Writer:
         self.overdue()
         self.methods()
         return BriefingText(self.title(), "\n".join(self.lines))
-
-    def target_sections(self) -> None:
-        """One section per kind, one subsection per target with news in the period."""
-        self.gather()
-        # A target with nothing to tell in the period gets no heading (its profile alone is no news).
-        targets = [t for t in self.targets if self.has_news(t)]
-        self.headings = unnamed_headings(targets)
-        kinds: list[TargetKind] = []
-        for t in targets:
-            if t.kind not in kinds:
-                kinds.append(t.kind)
-        # The 待定 kind comes last, under a neutral heading.
-        for kind in sorted(kinds, key=lambda k: (k.undecided, k.order)):
-            self.heading(UNDECIDED_HEADING if kind.undecided else kind.slogan or f"进{kind.name}")
-            for target in (t for t in targets if t.kind_id == kind.id):
-                self.target_section(target)
-
-    def title(self) -> str:
-        if self.scope_group is not None:
-            name = self.scope_group.name
-        elif self.scope_org is not None:
-            name = f"{self.scope_org.name}驻点帮扶"
-        else:
-            name = f"{self.scope_region.name}驻点帮扶" if self.scope_region else "驻点帮扶"
-        return f"{name}工作简报({cn_period(self.start, self.end)})"
-
-    def heading(self, text: str) -> None:
-        """A section: numbered 一、二、 when shown or laid out."""
-        self.lines.append(f"<h2>{escape(text)}</h2>")
-
-    def subheading(self, text: str) -> None:
-        """A subsection (one target): numbered (一)(二) within its section."""
-        self.lines.append(f"<h3>{escape(text)}</h3>")
-
-    def para(self, text: str) -> None:
-        if text.strip():
-            self.lines.append(f"<p>{escape(sentence(text))}</p>")
-
-    def table(self, rows: list[list[str]]) -> None:
-        """A table whose first row is its header (plain cells, as the editor keeps them)."""
-        cells = (("".join(f"<td>{escape(c)}</td>" for c in row)) for row in rows)
-        self.lines.append("<table><tbody>" + "".join(f"<tr>{r}</tr>" for r in cells) + "</tbody></table>")
 
     # ---- overview -------------------------------------------------------------------------------------------
     def overview(self) -> None:
@@ -452,146 +324,6 @@ class _Writer:
         return parts
 
     # ---- a region's summary: by area and by group, each one grouped query per kind of record -----------------
-    def area_length(self) -> int | None:
-        """The code length of the areas one level below the briefing's region, down to counties; None when the
-        region is a county or below (its groups are the summary)."""
-        region = self.scope_region
-        if region is None or region.level >= RegionLevel.COUNTY:
-            return None
-        return PREFIX_LENGTH[RegionLevel(region.level + 1)]
-
-    def counted_problems(self) -> QuerySet[Problem]:
-        """The period's problems as the rates count them (merged and cancelled ones left out)."""
-        return self.problems.exclude(status__in=VOID_STATUSES).order_by()
-
-    def by_area(self) -> None:
-        """各县(市、区)工作情况: per area one row of groups, targets, visits, problems and their 办结率."""
-        length = self.area_length()
-        if length is None:
-            return
-
-        def area(field: str) -> Substr:
-            return Substr(field, 1, length)
-
-        groups: dict[str, int] = defaultdict(int)
-        for g in self.groups:
-            groups[g.region_id[:length]] += 1
-        targets = dict(
-            self.targets.order_by()
-            .annotate(area=area("region_id"))
-            .values("area")
-            .annotate(n=Count("id"))
-            .values_list("area", "n")
-        )
-        problems = {
-            row["area"]: row
-            for row in self.counted_problems()
-            .annotate(area=area("region_id"))
-            .values("area")
-            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
-        }
-        visits = dict(
-            self.counted_visits()
-            .annotate(area=area("group__region_id"))
-            .values("area")
-            .annotate(n=Sum("occasions"))
-            .values_list("area", "n")
-        )
-        codes = sorted(set(groups) | set(targets) | set(problems) | set(visits))
-        if not codes:
-            return
-        names = dict(
-            Region.objects.filter(code__in=[c.ljust(12, "0") for c in codes]).values_list("code", "name")
-        )
-        region = self.scope_region
-        assert region is not None
-        self.heading(f"{AREA_NAMES.get(RegionLevel(region.level + 1), '各地')}工作情况")
-        rows = [list(AREA_COLUMNS)]
-        for code in codes:
-            found: Mapping[str, Any] = problems.get(code, {})
-            total, solved = found.get("total", 0), found.get("solved", 0)
-            rows.append(
-                [
-                    names.get(code.ljust(12, "0"), code),
-                    str(groups.get(code, 0)),
-                    str(targets.get(code, 0)),
-                    str(visits.get(code) or 0),
-                    str(total),
-                    str(solved),
-                    percent(solved, total),
-                ]
-            )
-        self.table(rows)
-
-    def counted_visits(self) -> QuerySet[Visit]:
-        """The period's visits each counted once (``visit_count``'s rule: a time of an entry in the period adds
-        nothing), for sums by group or area."""
-        visits = self.visits.order_by().prefetch_related(None)
-        return visits.exclude(part_of__in=Subquery(visits.values("pk")))
-
-    def by_group(self) -> None:
-        """各工作组工作情况: per group one row; four grouped queries for all the groups. Beyond ``groups_in_full``
-        groups (and below a table by area), only the ``GROUPS_NAMED`` with most overdue problems, after a
-        sentence that counts them all: the same four queries, the last two for the groups named only."""
-        if not self.groups:
-            return
-        as_of = min(self.end, timezone.localdate())
-        late = dict(
-            late_problems(self.scope_problems, as_of)
-            .order_by()
-            .values("group_id")
-            .annotate(n=Count("id"))
-            .values_list("group_id", "n")
-        )
-        problems = {
-            row["group_id"]: row
-            for row in self.counted_problems()
-            .values("group_id")
-            .annotate(total=Count("id"), solved=Count("id", filter=Q(status__in=SOLVED_STATUSES)))
-        }
-        targets, visits = self.targets.order_by(), self.counted_visits()
-        shown = sorted(self.groups, key=lambda g: (g.region_id, g.name, g.pk))
-        summarised = len(self.groups) > self.groups_in_full and self.area_length() is not None
-        if summarised:
-            shown = standout_groups(self.groups, late, problems)[:GROUPS_NAMED]
-            ids = [g.pk for g in shown]
-            targets, visits = targets.filter(group_id__in=ids), visits.filter(group_id__in=ids)
-        target_counts = dict(targets.values("group_id").annotate(n=Count("id")).values_list("group_id", "n"))
-        visit_counts = dict(
-            visits.values("group_id").annotate(n=Sum("occasions")).values_list("group_id", "n")
-        )
-        self.heading("各工作组工作情况")
-        if summarised:
-            self.para(self.standouts_said(as_of, sum(1 for n in late.values() if n), len(shown)))
-            if not shown:
-                return
-        rows = [list(GROUP_COLUMNS)]
-        for i, g in enumerate(shown, 1):
-            found: Mapping[str, Any] = problems.get(g.pk, {})
-            rows.append(
-                [
-                    str(i),
-                    g.name,
-                    g.region.name,
-                    str(target_counts.get(g.pk, 0)),
-                    str(visit_counts.get(g.pk) or 0),
-                    str(found.get("total", 0)),
-                    str(found.get("solved", 0)),
-                    str(late.get(g.pk, 0)),
-                ]
-            )
-        self.table(rows)
-
-    def standouts_said(self, as_of: date, lagging: int, named: int) -> str:
-        """全省共有N个工作组,各市汇总情况见上表。截至…,有M个工作组存在超期未办结问题,超期问题最多的10个工作组如下:"""
-        region = self.scope_region
-        assert region is not None
-        areas = AREA_NAMES.get(RegionLevel(region.level + 1), "各地")
-        text = f"{whole_of(region.name)}共有{len(self.groups)}个工作组,{areas}汇总情况见上表。截至{cn_date(as_of)},"
-        if not lagging:
-            return text + "各工作组均无超期未办结问题"
-        text += f"有{lagging}个工作组存在超期未办结问题,"
-        return text + (f"超期问题最多的{named}个工作组如下:" if lagging > named else "如下:")
 
     def groups_one_by_one(self) -> list[str]:
         """A few groups: each with its unit, tier, place, 组长, approach and documents, and when it arrived or
@@ -757,74 +489,7 @@ class _Writer:
         last = min(self.end, max(g.end or self.end for g in self.groups))
         return period_length(first, last)
 
-    @staticmethod
-    def visit_count(visits: list[Visit]) -> str:
-        return visit_total(visits)
-
-    def outcome_rows(self) -> list[Outcome]:
-        if self._outcomes is None:
-            self._outcomes = list(
-                Outcome.objects.filter(
-                    target__in=self.targets.values("id"), date__range=(self.start, self.end)
-                )
-                .select_related("indicator")
-                .order_by("indicator__order", "id")
-            )
-        return self._outcomes
-
     # ---- what is told under the targets, fetched once per kind of record (not once per target) --------------
-    def gather(self) -> None:
-        ids = [t.pk for t in self.targets]
-        self.visits_of: dict[int, list[tuple[Visit, list[Target]]]] = defaultdict(list)
-        for v in self.visits:
-            covered = list(v.targets.all())
-            for t in covered:
-                self.visits_of[t.pk].append((v, covered))
-        self.problems_of: dict[int, list[Problem]] = defaultdict(list)
-        for p in (
-            self.problems.filter(target_id__in=ids)
-            .select_related("handling_org", "handler", "category")
-            .prefetch_related("events")
-            .order_by("reported_on", "id")
-        ):
-            self.problems_of[p.target_id].append(p)
-        self.plans_of: dict[int, list[SupportPlan]] = defaultdict(list)
-        for plan in SupportPlan.objects.filter(target_id__in=ids).prefetch_related("steps").order_by("id"):
-            self.plans_of[plan.target_id].append(plan)
-        self.checklists_of: dict[int, list[Checklist]] = defaultdict(list)
-        for c in Checklist.objects.filter(
-            target_id__in=ids, group__in=self.groups, created_on__range=(self.start, self.end)
-        ).order_by("id"):
-            if c.target_id is not None:
-                self.checklists_of[c.target_id].append(c)
-        self.methods_of: dict[int, list[WorkMethod]] = defaultdict(list)
-        for m in WorkMethod.objects.filter(target_id__in=ids, group__in=self.groups).order_by("id"):
-            if m.target_id is not None:
-                self.methods_of[m.target_id].append(m)
-        self.outcomes_of: dict[int, list[Outcome]] = defaultdict(list)
-        for o in self.outcome_rows():
-            self.outcomes_of[o.target_id].append(o)
-        on_targets = self.measures.filter(target_id__in=ids)
-        self.measure_notes: dict[tuple[int, int], list[str]] = defaultdict(list)
-        for target_id, type_id, note in on_targets.values_list("target_id", "type_id", "note"):
-            if note.strip():
-                self.measure_notes[(target_id, type_id)].append(re.sub("[。;;]+$", "", note.strip()))
-        self.measures_of = measure_totals_by_target(on_targets)
-
-    def has_news(self, target: Target) -> bool:
-        """Whether anything is told of the target in the period besides its profile."""
-        return any(
-            records.get(target.pk)
-            for records in (
-                self.visits_of,
-                self.problems_of,
-                self.plans_of,
-                self.checklists_of,
-                self.methods_of,
-                self.outcomes_of,
-                self.measures_of,
-            )
-        )
 
     def outcome_totals(self) -> list[str]:
         by_indicator: dict[int, list[Outcome]] = defaultdict(list)
@@ -833,140 +498,6 @@ class _Writer:
         return [f"{rows[0].indicator.name}{outcomes_total_text(rows)}" for rows in by_indicator.values()]
 
     # ---- one target -----------------------------------------------------------------------------------------
-    def target_section(self, target: Target) -> None:
-        types = {item["label"]: item["type"] for item in target.kind.schema}
-        attrs = display_attributes(target.kind.schema, target.attributes)
-        profile = ",".join(
-            f"{label}{'为' if types.get(label) == 'text' else ''}{value}" for label, value in attrs
-        )
-        name = target_phrase(target)
-        self.subheading(self.headings.get(target.pk, name))
-        self.para(profile)
-        self.target_visits(target)
-        self.target_measures(target)
-        problems = self.problems_of.get(target.pk, [])
-        if problems:
-            found = "、".join(quote(p.title) for p in problems)
-            self.para(f"工作组在{name}发现{found}等{len(problems)}个问题")
-        for plan in self.plans_of.get(target.pk, []):
-            self.plan(target, plan)
-        for p in problems:
-            self.problem(p)
-        self.target_checklists(target)
-        for m in self.methods_of.get(target.pk, []):
-            self.para(f"工作组帮助制定了{quote(m.title)}工作法" + (f":{m.summary}" if m.summary else ""))
-        outcomes = self.outcomes_of.get(target.pk, [])
-        if outcomes:
-            self.para(
-                f"{name}取得成效:"
-                + "、".join(
-                    (
-                        f"{o.indicator.name}{o.display_value}"
-                        if o.value is not None
-                        else o.display_value or o.note
-                    )
-                    + (f"({o.note})" if o.note and o.value is not None else "")
-                    for o in outcomes
-                )
-            )
-
-    def target_visits(self, target: Target) -> None:
-        """The visits worth telling under a target: those of leaders, and repeated visits to it alone. A visit
-        of several targets is counted once, in the overview, and not told again under each of them."""
-        for v, covered in self.visits_of.get(target.pk, []):
-            leaders = list(v.accompanying_leaders.all())
-            if leaders:
-                who = "、".join(
-                    f"{p.organization.name if p.organization else ''}{p.name}{p.title}" for p in leaders
-                )
-                self.para(f"{cn_date(v.date)},{who}到{target_phrase(target)}{v.get_mode_display()}")
-            elif len(covered) == 1 and (v.occasions > 1 or v.occasions_qualifier):
-                self.para(f"工作组先后{v.occasions_display}{v.purpose or v.get_mode_display()}")
-
-    def target_measures(self, target: Target) -> None:
-        """工作组为某村召开协调会2次(协调部门3个):…: the measures recorded on the target, by type."""
-        totals = self.measures_of.get(target.pk, [])
-        if not totals:
-            return
-        chunks = []
-        for total in totals:
-            notes = self.measure_notes.get((target.pk, total.type_id), [])
-            chunks.append(measure_phrase(total) + (f":{','.join(notes)}" if notes else ""))
-        self.para(f"工作组为{target_phrase(target)}" + ";".join(chunks))
-
-    def plan(self, target: Target, plan: SupportPlan) -> None:
-        steps = list(plan.steps.all())
-        named = f"{quote(plan.name)}帮扶方案" if plan.name else "帮扶方案"
-        text = f"工作组为{target_phrase(target)}制定了{named}"
-        if plan.goal:
-            text += f",{plan.goal}"
-        if steps:
-            labels = []
-            for s in steps:
-                if s.group_label not in labels:
-                    labels.append(s.group_label)
-            if len(labels) > 1 or (labels[0] and labels[0] != plan.name):
-                chunks = [
-                    f"{label}:" + "、".join(self.step_text(s) for s in steps if s.group_label == label)
-                    for label in labels
-                ]
-                text += ",即" + ";".join(chunks)
-            elif all(ORDINAL_STEP.fullmatch(s.title) for s in steps):
-                text += f",分{cn2an.an2cn(len(steps))}步推进"
-            else:
-                text += f",共{len(steps)}步:" + "、".join(self.step_text(s) for s in steps)
-        self.para(text)
-
-    @staticmethod
-    def step_text(step) -> str:
-        status = {"done": "(已完成)", "doing": "(推进中)"}.get(step.status, "")
-        return f"{step.title}{status}"
-
-    def problem(self, p: Problem) -> None:
-        with_whom = (
-            f",协调{p.coordinated_with}"
-            if p.coordinated_with and p.coordinated_with not in (p.resolution or "")
-            else ""
-        )
-        # 自行办理: the group took it on itself, with no handling unit.
-        by_group = p.handling_org_id is None and any(e.action == Action.SELF_HANDLE for e in p.events.all())
-        if p.status in SOLVED_STATUSES:
-            how = "经工作组直接协调办理," if by_group else ""
-            text = (
-                f"{quote(p.title)}问题{how}已解决{with_whom}:{p.resolution}"
-                if p.resolution
-                else f"{quote(p.title)}问题{how}已解决{with_whom}"
-            )
-            if p.measures and not all(m.strip() in p.resolution for m in re.split("[;;]", p.measures)):
-                text = f"{sentence(text)}办理措施:{p.measures}"
-            self.para(text)
-            return
-        text = f"{quote(p.title)}问题"
-        if p.handling_org:
-            text += f"交{p.handling_org.name}办理({p.get_level_display()})"
-            if p.deadline:
-                text += f",办结期限{cn_date(p.deadline)}"
-        elif by_group or p.handled_by_group:
-            text += "由工作组直接协调办理"
-            if p.deadline:
-                text += f",办结期限{cn_date(p.deadline)}"
-        text += f"{with_whom},目前{p.get_status_display()}"
-        progress = [e.comment for e in p.events.all() if e.action == "progress" and e.comment]
-        if progress:
-            text += ":" + ";".join(c.rstrip("。") for c in progress)
-        if p.measures:
-            text = f"{sentence(text)}办理措施:{p.measures}"
-        self.para(text)
-
-    def target_checklists(self, target: Target) -> None:
-        lists = self.checklists_of.get(target.pk, [])
-        if not lists:
-            return
-        names = "、".join(quote(c.name) for c in lists)
-        text = f"工作组形成{names}{len(lists)}项清单"
-        if any(c.supervised for c in lists):
-            text += ",及时督促整改"
-        self.para(text)
 
     # ---- feedback, 通报, 工作法 -------------------------------------------------------------------------------
     def feedback(self) -> None:

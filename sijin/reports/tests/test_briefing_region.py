@@ -21,14 +21,9 @@ from sijin.problems.services import problem_report
 from sijin.problems.workflow import problem_transition
 from sijin.reports.briefing import Masthead, briefing_text, document_docx
 from sijin.reports.briefing.phrases import percent
+from sijin.reports.briefing.regional import GROUP_COLUMNS, GROUPS_IN_FULL, GROUPS_NAMED
 from sijin.reports.briefing.word import cell_lines, fitted_widths
-from sijin.reports.briefing.writer import (
-    GROUP_COLUMNS,
-    GROUPS_IN_FULL,
-    GROUPS_NAMED,
-    LATE_SHOWN,
-    UNITS_SHOWN,
-)
+from sijin.reports.briefing.writer import LATE_SHOWN, UNITS_SHOWN
 from sijin.testing import d
 
 START, END = d(6, 1), d(6, 30)
