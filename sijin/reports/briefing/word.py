@@ -164,11 +164,15 @@ def _masthead(doc: DocxDocument, m: Masthead) -> None:
 
 # ---- the body -----------------------------------------------------------------------------------------------
 def _body(doc: DocxDocument, root: HtmlElement) -> None:
-    for el in blocks(root):
+    els = list(blocks(root))
+    for el, after in zip(els, [*els[1:], None], strict=True):
         if el.tag in ("h2", "h3", "p"):
             runs = _runs(el)
             if "".join(t for t, _, _ in runs).strip():
-                _paragraph(doc, el.tag, runs)
+                p = _paragraph(doc, el.tag, runs)
+                if after is not None and after.tag == "table":
+                    # The line that introduces a table (…统计如下:) is never left alone at a page's foot.
+                    p.paragraph_format.keep_with_next = True
         elif el.tag in ("ol", "ul"):
             _list(doc, el, depth=0)
         elif el.tag == "table":

@@ -335,6 +335,19 @@ def test_it_tabulates_the_rates_and_the_overdue_problems(printed):
     assert round(sum(w.mm for w in widths)) == 156 and widths.index(min(widths)) == 0
 
 
+def test_it_keeps_the_line_before_a_table_with_it(printed):
+    """…统计如下: is never left alone at a page's foot, its table on the next page."""
+    doc = Document(io.BytesIO(printed[1]))
+    body = list(doc.element.body.iterchildren())
+    before = [body[body.index(t._tbl) - 1] for t in doc.tables]
+    assert before and all(el.tag == qn("w:p") for el in before)
+    kept = {p._p: p.paragraph_format.keep_with_next for p in doc.paragraphs}
+    assert [kept[el] for el in before] == [True] * len(doc.tables)
+    # Other paragraphs of the text flow freely from page to page.
+    text = [p for p in doc.paragraphs if p.style.name == "简报正文" and p.text.strip() and p._p not in before]
+    assert len(text) > 5 and not any(p.paragraph_format.keep_with_next for p in text)
+
+
 def test_it_closes_with_the_report_lines_between_rules(printed):
     doc = Document(io.BytesIO(printed[1]))
     record = [p for p in doc.paragraphs if p.style.name == "简报版记"]
