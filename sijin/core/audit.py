@@ -18,7 +18,7 @@ Three things keep the log honest:
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +32,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from .bulk import bulk_insert
+from .bulk import bulk_insert, insert_rows
 from .models import AuditAction, AuditLog
 from .xlsx import header_cells, text_cell
 
@@ -78,29 +78,78 @@ def audit_many(
     action: AuditAction,
     entries: "list[tuple[models.Model | None, str, dict[str, Any]]]",
 ) -> list[AuditLog]:
-    """Record many writes of one kind at once, (object, summary, data) each — the sweep's reminders: the same
-    rows and chain as one ``audit`` call per entry, under one lock and in one INSERT per batch."""
+    """Record many writes of one kind at once, (object, summary, data) each: the same rows and chain as one
+    ``audit`` call per entry, under one lock and in one statement."""
     action = AuditAction(action)
+    actor_id = actor.pk if actor is not None else None
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        prev, at = _last_hash(), timezone.now()
-        rows = []
-        for obj, summary, data in entries:
-            row = AuditLog(
-                actor_id=actor.pk if actor is not None else None,
+        at, chained = _chained(
+            actor_id,
+            action,
+            (
+                (
+                    obj._meta.label_lower if obj is not None else "",
+                    str(obj.pk) if obj is not None else "",
+                    s,
+                    d,
+                )
+                for obj, s, d in entries
+            ),
+        )
+        rows = [
+            AuditLog(
+                actor_id=actor_id,
                 action=action,
-                object_type=obj._meta.label_lower if obj is not None else "",
-                object_id=str(obj.pk) if obj is not None else "",
-                summary=summary[:500],
-                data={k: _plain(v) for k, v in data.items()},
+                object_type=object_type,
+                object_id=object_id,
+                summary=summary,
+                data=data,
                 prev_hash=prev,
+                hash=hash_,
                 at=at,
             )
-            row.hash = prev = row_hash(row)
-            rows.append(row)
-        # In order, in one statement per batch (COPY on PostgreSQL): the ids grow along the chain as
-        # ``audit_verify`` walks it.
+            for object_type, object_id, summary, data, prev, hash_ in chained
+        ]
         return list(bulk_insert(rows, batch_size=500))
+
+
+def audit_rows(
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    model: type[models.Model],
+    entries: "Iterable[tuple[Any, str, dict[str, Any]]]",
+) -> list[int]:
+    """``audit_many`` for many objects of one model, each given by its key: (key, summary, data). The same rows
+    and chain, written from plain values (``core.bulk.insert_rows``) with no object or audit row instance made —
+    an import's 10,000 problems and their steps. Returns the rows' ids, in order."""
+    action = AuditAction(action)
+    actor_id = actor.pk if actor is not None else None
+    object_type = model._meta.label_lower
+    with transaction.atomic(savepoint=False):
+        at, chained = _chained(actor_id, action, ((object_type, str(k), s, d) for k, s, d in entries))
+        return insert_rows(
+            AuditLog,
+            ["actor_id", "action", "object_type", "object_id", "summary", "data", "prev_hash", "hash", "at"],
+            [(actor_id, action, *row, at) for row in chained],
+        )
+
+
+def _chained(
+    actor_id: Any, action: AuditAction, entries: "Iterable[tuple[str, str, str, dict[str, Any]]]"
+) -> tuple[datetime, list[tuple[str, str, str, dict[str, Any], str, str]]]:
+    """Lock the chain (in the caller's transaction) and link ``entries`` — (object type, object id, summary,
+    data) — to its end: one moment for all, and (object type, object id, summary, data, prev_hash, hash) each,
+    the summary cut and the data made plain as ``audit`` makes them."""
+    _lock_chain()
+    prev, at = _last_hash(), timezone.now()
+    when = _moment(at)
+    chained = []
+    for object_type, object_id, summary, data in entries:
+        summary, data = summary[:500], {k: _plain(v) for k, v in data.items()}
+        hash_ = _hash(prev, when, actor_id, action, object_type, object_id, summary, data)
+        chained.append((object_type, object_id, summary, data, prev, hash_))
+        prev = hash_
+    return at, chained
 
 
 def audit_read(
@@ -165,17 +214,35 @@ def row_hash(row: Any) -> str:
     """sha256 over the previous row's hash and this row's canonical content (a ``AuditLog`` or a historical
     model of it in a migration): time in UTC to the microsecond, actor id, action, object, summary, and the
     data as JSON with sorted keys."""
-    content = [
-        row.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    return _hash(
+        row.prev_hash,
+        _moment(row.at),
         row.actor_id,
         row.action,
         row.object_type,
         row.object_id,
         row.summary,
-        _canonical(row.data),
-    ]
+        row.data,
+    )
+
+
+def _moment(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _hash(
+    prev_hash: str,
+    moment: str,
+    actor_id: Any,
+    action: str,
+    object_type: str,
+    object_id: str,
+    summary: str,
+    data: Any,
+) -> str:
+    content = [moment, actor_id, action, object_type, object_id, summary, _canonical(data)]
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
