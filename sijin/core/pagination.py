@@ -87,7 +87,10 @@ def planner_estimate(queryset: QuerySet) -> int | None:
     keeps no statistics to make one from."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    explained = queryset.order_by().values("pk").explain(format="json")
+    if not explained:  # a query that can find nothing (an empty scope) is never sent: nothing to explain
+        return 0
+    plan = json.loads(explained)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

@@ -3,20 +3,21 @@
 import html
 import zipfile
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 from typing import Any, NamedTuple
 
 from django import forms
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import BooleanField, CharField, F, Func, IntegerField, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIteratorValue
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import format_lazy
@@ -103,10 +104,28 @@ def offer(field: Any, queryset: QuerySet) -> None:
     server-side cursor: three round trips). The queryset still validates a submitted value."""
     field.queryset = queryset
     empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.choices = empty + [
-        (ModelChoiceIteratorValue(field.prepare_value(obj), obj), field.label_from_instance(obj))
-        for obj in queryset
-    ]
+    field.choices = ReadChoices(
+        empty
+        + [
+            (ModelChoiceIteratorValue(field.prepare_value(obj), obj), field.label_from_instance(obj))
+            for obj in queryset
+        ]
+    )
+
+
+class ReadChoices(BaseChoiceIterator):
+    """Options already in the shape Django's choices take — (value, label) pairs, no groups — passed on as
+    they are. A plain list is checked and copied item by item each time a field is given it, and again by its
+    widget: for the 问题台账's some hundreds of options that cost more than reading them."""
+
+    def __init__(self, choices: list[tuple[Any, Any]]):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
 
 
 class Offered(NamedTuple):
@@ -128,7 +147,7 @@ class OfferedChoiceField(forms.ModelChoiceField):
         """List ``offered``; take any of ``accepted`` (default: those listed)."""
         self.offered = {str(o.key): o for o in (offered if accepted is None else accepted)}
         empty = [("", self.empty_label)] if self.empty_label is not None else []
-        self.choices = empty + [(o.key, self.label_of(o)) for o in offered]
+        self.choices = ReadChoices(empty + [(o.key, self.label_of(o)) for o in offered])
 
     def label_of(self, option: Offered) -> str:
         return option.name
@@ -271,7 +290,8 @@ class LedgerScope:
     only their units' problems: those few are read directly (an index on the unit).
 
     The grants bring the regions and a group leader's or member's groups (``access.grants``); a dispatching
-    unit's groups are read (one query); the four drop-downs are then one query (``options``).
+    unit's groups are read (one query); the four drop-downs are then one query (``options``). Two scopes with
+    the same ``key`` ask the same query: its SQL is kept once built (``_options_statement``).
     """
 
     def __init__(self, user: access.Viewer):
@@ -291,6 +311,22 @@ class LedgerScope:
         self.handled = (
             Problem.objects.filter(handling_org_id__in=self.handler_orgs) if self.handler_orgs else None
         )
+
+    def key(self) -> tuple:
+        """Everything the drop-downs' query is built from (its rows are read afresh each time): equal keys, the
+        same SQL."""
+        return (
+            self.admin,
+            tuple(sorted((r.code, r.level) for r in self.roots)),
+            tuple(sorted((g.pk, g.campaign_id) for g in self.groups)),
+            tuple(sorted(self.handler_orgs)),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LedgerScope) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key())
 
     def _within(self, field: str) -> Q:
         q = Q(pk__in=[])
@@ -342,6 +378,24 @@ class LedgerScope:
         list): the campaigns' categories and target kinds, the units, and the regions — the roots' subtrees
         down to the counties, a handler's regions, and the region ``chosen`` (a town or village a dashboard
         link filters by) when it is in scope."""
+        statement = _options_statement(self, chosen[:12] if chosen else None, connection.alias)
+        read: dict[str, list] = {"category": [], "kind": [], "unit": [], "region": []}
+        if statement is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*statement)
+                for row in cursor.fetchall():
+                    read[row[0]].append(row[1:])
+        regions = [Offered(code, name, level) for code, name, level, *_ in sorted(read["region"])]
+        return LedgerOptions(
+            categories=[Offered(int(k), n) for k, n, *_ in sorted(read["category"], key=_by_campaign)],
+            kinds=[Offered(int(k), n) for k, n, *_ in sorted(read["kind"], key=_by_campaign)],
+            units=[Offered(int(k), n) for k, n, *_ in sorted(read["unit"], key=lambda r: (r[1], r[0]))],
+            regions=regions,
+            regions_shown=_without_trunk(regions, chosen),
+        )
+
+    def options_query(self, chosen: str | None) -> QuerySet:
+        """``options``' query: rows of (list, key, name, level, campaign, order)."""
         campaigns = self.campaigns().values("pk")
         within = Q() if self.admin else self._within("code")
         q = Q(level__lte=RegionLevel.COUNTY) & within | self._handled_q()
@@ -367,17 +421,19 @@ class LedgerScope:
                 Value("region", text), "code", "name", "level", Value(0, number), Value(0, number)
             ),
         ]
-        read: dict[str, list] = {"category": [], "kind": [], "unit": [], "region": []}
-        for row in parts[0].order_by().union(*(p.order_by() for p in parts[1:]), all=True):
-            read[row[0]].append(row[1:])
-        regions = [Offered(code, name, level) for code, name, level, *_ in sorted(read["region"])]
-        return LedgerOptions(
-            categories=[Offered(int(k), n) for k, n, *_ in sorted(read["category"], key=_by_campaign)],
-            kinds=[Offered(int(k), n) for k, n, *_ in sorted(read["kind"], key=_by_campaign)],
-            units=[Offered(int(k), n) for k, n, *_ in sorted(read["unit"], key=lambda r: (r[1], r[0]))],
-            regions=regions,
-            regions_shown=_without_trunk(regions, chosen),
-        )
+        return parts[0].order_by().union(*(p.order_by() for p in parts[1:]), all=True)
+
+
+@lru_cache(maxsize=512)
+def _options_statement(scope: LedgerScope, chosen: str | None, alias: str) -> tuple[str, tuple] | None:
+    """The SQL of ``scope.options_query(chosen)`` (None: it can find nothing, as for a user without a scope),
+    built once per scope key (``LedgerScope.key``), region asked for and database: building its four querysets
+    and compiling them took twice as long as running it, on every page of the 问题台账."""
+    try:
+        sql, params = scope.options_query(chosen).query.get_compiler(alias).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
 
 
 def _by_campaign(row: tuple) -> tuple:
@@ -832,9 +888,10 @@ def bulk_orgs(problems: QuerySet[Problem]) -> QuerySet[Organization]:
 def _in_region_lines(field: str, problems: QuerySet[Problem]) -> Q:
     """``field`` (a region code) is the region of one of ``problems`` or a region above it — whose code is the
     region's prefix at its level padded with zeros: a condition the database answers in the query that reads
-    ``field``, reading the problems once however many (each problem's region joined with the prefix lengths)."""
+    ``field``, reading the problems once however many (each of their distinct regions joined with the prefix
+    lengths: a handler's 8,780 problems at 1,000,000 lie in a handful of regions)."""
     try:
-        sql, params = problems.order_by().values("region_id").query.sql_with_params()
+        sql, params = problems.order_by().values("region_id").distinct().query.sql_with_params()
     except EmptyResultSet:  # no problems at all (an empty list of ids)
         return Q(pk__in=[])
     lengths = " UNION ALL ".join(f"SELECT {n} AS n" for n in sorted(set(PREFIX_LENGTH.values())))

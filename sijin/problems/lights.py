@@ -12,7 +12,7 @@ Importers use them through problems.supervision, as before the module was split.
 
 import operator
 from datetime import date
-from functools import reduce
+from functools import cached_property, reduce
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -36,11 +36,17 @@ def _thresholds(today: date) -> dict[int, tuple[date, list[int]]]:
     return {days: (yellow_until(today, days), ids) for days, ids in groups.items()}
 
 
-def _conditions(today: date) -> dict[Light, Q]:
-    running = Q(status__in=RUNNING_STATUSES, deadline__isnull=False)
+def _before_green(thresholds: dict[int, tuple[date, list[int]]]) -> Q:
+    """Due before the first green deadline of its campaign (``_thresholds``)."""
     before_green = Q(pk__in=[])
-    for until, ids in _thresholds(today).values():
+    for until, ids in thresholds.values():
         before_green |= Q(campaign_id__in=ids, deadline__lt=until)
+    return before_green
+
+
+def _conditions(today: date, thresholds: dict[int, tuple[date, list[int]]] | None = None) -> dict[Light, Q]:
+    running = Q(status__in=RUNNING_STATUSES, deadline__isnull=False)
+    before_green = _before_green(_thresholds(today) if thresholds is None else thresholds)
     solved = Q(status__in=SOLVED_STATUSES, deadline__isnull=False, resolved_on__isnull=False)
     return {
         Light.RED: running & Q(deadline__lt=today),
@@ -55,6 +61,29 @@ def light_conditions(today: date | None = None) -> dict[Light, Q]:
     """Every light's filter condition at once (``none`` aside), for a page that needs several: the clock is
     read once (two queries) instead of once per ``light_q``."""
     return _conditions(today or timezone.localdate())
+
+
+class LightClock:
+    """The lights of one day, for a page that needs them in more than one shape: the campaigns' thresholds
+    are read once, when first needed (two queries), for both ``conditions`` and ``chased``."""
+
+    def __init__(self, today: date | None = None):
+        self.today = today or timezone.localdate()
+
+    @cached_property
+    def thresholds(self) -> dict[int, tuple[date, list[int]]]:
+        return _thresholds(self.today)
+
+    def conditions(self) -> dict[Light, Q]:
+        """``light_conditions``."""
+        return _conditions(self.today, self.thresholds)
+
+    def chased(self) -> Q:
+        """Yellow or red — the two conditions of ``conditions`` joined — as one simpler condition: running and
+        due before its campaign's first green deadline (a deadline already past is before it too). The
+        running problems' index by unit and deadline (problem_run_org_deadline_idx) then bounds the deadline,
+        and PostgreSQL plans it in half the time (the 督办 page plans it once for each of its ten units)."""
+        return Q(status__in=RUNNING_STATUSES) & _before_green(self.thresholds)
 
 
 def light_q(light: str, today: date | None = None) -> Q:

@@ -1,12 +1,13 @@
 """问题台账, the problem page with its actions, evidence, and 督办 (near-due and overdue problems by handling
 unit, with the printable 督办通知单 .docx). Thin: access, form, service, render."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from .forms import (
     bulk_orgs,
     filter_problems,
 )
+from .lights import LightClock
 from .models import (
     RUNNING_STATUSES,
     VOID_STATUSES,
@@ -72,9 +74,16 @@ from .workflow import (
 PAGE_SIZE = 50
 SUPERVISION_UNITS = 10  # handling units on one 督办 page
 SUPERVISION_ROWS = 5  # rows shown per unit, most overdue first; the 问题台账 has the rest
+# url_of_ids: an id no row has (core.converters.IdConverter takes up to 18 digits).
+ID_MARKER = 918_273_645_546_372_819
 # The 问题台账's 状态 and 层级 columns (translated when shown; get_<field>_display rebuilds the choices each call).
 STATUS_LABELS, LEVEL_LABELS = dict(Status.choices), dict(Level.choices)
 LIGHT_LABELS = {light: label for light, label in Light.choices if light != Light.NONE}
+# What the 督办 page shows of a problem and what may_urge (access.acting_roles) asks of it.
+SUPERVISION_COLUMNS = (
+    "id", "title", "status", "level", "deadline", "resolved_on", "accepted_on", "accept_by", "region_id",
+    "group_id", "handling_org_id", "target__name", "handling_org__name", "group__dispatching_org_id",
+)  # fmt: skip
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LIST_COLUMNS = (
     "id", "title", "status", "level", "reported_on", "deadline", "resolved_on", "campaign_id",
@@ -143,16 +152,19 @@ def _bulk_bar(request, actions: list[str], ids: list[int]) -> dict:
 
 def _page_rows(rows, today: date, lights: bool = True, picks: bool = False) -> None:
     """What each row shows besides its columns, worked out here once rather than by a template include or a
-    ``get_<field>_display`` per row (those were most of the page's time): its status's and level's labels, its
-    light as ``includes/light.html`` shows it, and with ``picks`` its checkbox's label. With ``lights`` its
-    ``light`` too, as ``supervision.problem_light`` decides it — the working-day clock read once per distinct
-    ``yellow_days`` of the page (one campaign, one reading) rather than once per row."""
+    ``get_<field>_display`` per row (those were most of the page's time): its address, its status's and level's
+    labels, its light as ``includes/light.html`` shows it, and with ``picks`` its checkbox's label. With
+    ``lights`` its ``light`` too, as ``supervision.problem_light`` decides it — the working-day clock read once
+    per distinct ``yellow_days`` of the page (one campaign, one reading) rather than once per row."""
     until: dict[int, date] = {}
+    detail = url_of_ids("problems:problem_detail")
+    pick = _("选择“%(title)s”")
     for p in rows:
+        p.url = detail(p.pk)
         p.status_label = STATUS_LABELS.get(p.status, p.status)
         p.level_label = LEVEL_LABELS.get(p.level, p.level)
         if picks:
-            p.pick_label = _("选择“%(title)s”") % {"title": p.title}
+            p.pick_label = pick % {"title": p.title}
         if lights and p.status in RUNNING_STATUSES and p.deadline is not None and p.deadline >= today:
             days = p.campaign.yellow_days
             if days not in until:
@@ -164,6 +176,13 @@ def _page_rows(rows, today: date, lights: bool = True, picks: bool = False) -> N
         solved_in_time = p.light == Light.GREEN and p.resolved_on
         p.light_label = _("按期办结") if solved_in_time else LIGHT_LABELS.get(p.light, "")
         p.light_colour = Light.colour_of(p.light)
+
+
+def url_of_ids(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for the many rows of a page from one ``reverse`` (a few microseconds a row
+    instead of some twenty): the URL with a marker id, cut where the marker stands (an id is its digits)."""
+    head, _marker, tail = reverse(name, args=[ID_MARKER]).partition(str(ID_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _bulk_actions(user) -> list[str]:
@@ -510,10 +529,9 @@ def problem_urge_view(request, pk):
 
 
 # ---- 督办 ------------------------------------------------------------------------------------------------------
-def _attention(user, today: date, lights: dict[Light, Q] | None = None):
+def _attention(user, clock: LightClock):
     """The user's visible near-due (yellow) and overdue (red) problems."""
-    lights = lights or light_conditions(today)
-    return Problem.objects.visible_to(user).filter(lights[Light.YELLOW] | lights[Light.RED])
+    return Problem.objects.visible_to(user).filter(clock.chased())
 
 
 @login_required
@@ -521,16 +539,18 @@ def supervision(request: HttpRequest) -> HttpResponse:
     """Near-due and overdue problems by handling unit, the units with most overdue first, a page of units at a
     time with the most overdue rows of each (the rest in the 问题台账, filtered by unit and light).
 
-    A fixed number of queries whatever the rows: the deadline clock (two), every unit's red and yellow counts
-    and rates (from the kept tallies by handling unit, problems.tally.unit_rows, or one grouped query over a
-    scope they cannot serve; their sum is the rates overall), the rows shown (their ids: a LIMIT per unit, or a
-    window for few rows, problems.tally.unit_first_ids; then the rows), and their working days overdue (one query for the holiday overrides,
-    counted once per distinct deadline)."""
+    A fixed number of queries whatever the rows: the deadline clock (two, once: lights.LightClock), every
+    unit's red and yellow counts and rates (from the kept tallies by handling unit, problems.tally.unit_rows,
+    or one grouped query over a scope they cannot serve; their sum is the rates overall), the rows shown (their
+    ids: a LIMIT per unit, or a window for few rows, problems.tally.unit_first_ids; then the rows, with only the
+    columns shown and asked by ``may_urge``), and their working days overdue (one query for the holiday
+    overrides, counted once per distinct deadline). Each row is written out by ``{% supervision_row %}``."""
     today = timezone.localdate()
-    lights = light_conditions(today)
+    clock = LightClock(today)
     visible = Problem.objects.visible_to(request.user)
     grouped = unit_rows(request.user, today)
     if grouped is None:  # a scope below the county, or one group's few problems: counted live
+        lights = clock.conditions()
         grouped = [
             dict(row)
             for row in counted(visible)
@@ -550,22 +570,28 @@ def supervision(request: HttpRequest) -> HttpResponse:
     org_ids = [u["handling_org_id"] for u in page]
     by_unit: dict[int | None, list[Problem]] = {pk: [] for pk in org_ids}
     if org_ids:
-        ranked = unit_first_ids(_attention(request.user, today, lights), list(page), SUPERVISION_ROWS)
+        ranked = unit_first_ids(_attention(request.user, clock), list(page), SUPERVISION_ROWS)
         # The ids first, as a list: as a subquery the planner cannot tell it is a few rows.
         rows = (
             Problem.objects.filter(pk__in=list(ranked))
-            .annotate(light=Case(When(lights[Light.RED], then=Value("red")), default=Value("yellow")))
             .select_related("handling_org", "target", "group")
+            .only(*SUPERVISION_COLUMNS)
             .order_by("deadline", "id")
         )
         for row in rows:
+            # Red or yellow, as ranked: red once its deadline has passed (lights.LightClock).
+            overdue = row.deadline is not None and row.deadline < today
+            row.light = Light.RED if overdue else Light.YELLOW  # type: ignore[attr-defined]
             by_unit[row.handling_org_id].append(row)
     late = workdays_since((p.deadline for ps in by_unit.values() for p in ps if p.deadline), today)
+    detail, urge = url_of_ids("problems:problem_detail"), url_of_ids("problems:problem_urge")
     for ps in by_unit.values():
         for p in ps:
+            p.url, p.urge_url = detail(p.pk), urge(p.pk)  # type: ignore[attr-defined]
             overdue = p.deadline is not None and p.light == Light.RED  # type: ignore[attr-defined]
             p.days_overdue = late[p.deadline] if overdue else 0  # type: ignore[attr-defined,index]
             p.may_urge = may_urge(request.user, p)  # type: ignore[attr-defined]
+            p.status_label = STATUS_LABELS.get(p.status, p.status)  # type: ignore[attr-defined]
     ledger = reverse("problems:problem_list")
     units = [
         {
@@ -612,7 +638,7 @@ def _ledger_url(ledger: str, org_id: int | None, light: str) -> str:
 def supervision_notice(request: HttpRequest, org_id: int) -> HttpResponse:
     today = timezone.localdate()
     problems = list(
-        _attention(request.user, today)
+        _attention(request.user, LightClock(today))
         .filter(handling_org_id=org_id)
         .select_related("handling_org", "target", "campaign", "group__dispatching_org")
         .order_by("deadline", "id")
