@@ -6,14 +6,15 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, WorkGroup
 from sijin.directory.models import Organization, Region, RegionLevel
-from sijin.problems.forms import RegionChoiceField
+from sijin.problems.forms import Offered, OfferedRegionField, PlainSelect, offer
 
-from .dashboard import picker_regions
+from .dashboard import picker_options
 
 
 class PeriodForm(forms.Form):
@@ -57,31 +58,49 @@ class ImportForm(forms.Form):
         self.fields["campaign"].queryset = import_campaigns(user)  # type: ignore[attr-defined]
 
 
+class _SelectBoundField(BoundField):
+    """A field whose ``PlainSelect`` the page styles as the select it is (``includes/field.html`` goes by
+    ``widget_type``, which Django derives from the widget's class name)."""
+
+    @property
+    def widget_type(self) -> str:
+        return "select" if isinstance(self.field.widget, PlainSelect) else super().widget_type
+
+
 class DashboardForm(PeriodForm):
+    """The 数据看板's filters. Its drop-downs are read once each and written out as plain options (a city office
+    is offered some hundreds of groups): one query for each list, none to render it."""
+
+    bound_field_class = _SelectBoundField
     campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("行动"), empty_label=_("全部")
+        queryset=None, required=False, label=_("行动"), empty_label=_("全部"), widget=PlainSelect
     )
     # A plain select of the regions in scope, indented as a tree (a full-width space per level); with script,
     # static/sijin/region-picker.js turns it into cascading 省→市→县 selects.
-    region = RegionChoiceField(
+    region = OfferedRegionField(
         queryset=Region.objects.none(),
         required=False,
         label=_("区划"),
         empty_label=_("全部(我的范围)"),
-        widget=forms.Select(attrs={"data-region-picker": ""}),
+        widget=PlainSelect(attrs={"data-region-picker": ""}),
         error_messages={"invalid_choice": _("该区划不在您的范围内。")},
     )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
-        self.fields["campaign"].queryset = (  # type: ignore[attr-defined]
-            Campaign.objects.filter(groups__in=WorkGroup.objects.visible_to(user))
-            .distinct()
-            .order_by("-start")
+        group: Any = self.fields["group"]
+        group.widget = PlainSelect()
+        offer(group, group.queryset)
+        offer(
+            self.fields["campaign"],
+            Campaign.objects.filter(pk__in=WorkGroup.objects.visible_to(user).values("campaign_id")).order_by(
+                "-start"
+            ),
         )
-        region_field: Any = self.fields["region"]
-        region_field.queryset = picker_regions(user)
-        region_field.top_level = min((r.level for r in region_field.queryset), default=RegionLevel.PROVINCE)
+        regions = picker_options(user)
+        region: Any = self.fields["region"]
+        region.top_level = min((r.level for r in regions), default=RegionLevel.PROVINCE)
+        region.offer_read([Offered(r.code, r.name, r.level) for r in regions])
 
 
 class BriefingNewForm(forms.Form):
