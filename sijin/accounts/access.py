@@ -178,6 +178,19 @@ def target_q(user: Viewer) -> Q:
     return _case_q(user, "problems__handling_org_id")
 
 
+def target_ids(user: Viewer) -> QuerySet:
+    """The ids of the targets ``user`` sees (``target_q``), each once, as a one-column queryset to count or to
+    filter by. A handler's (every grant a handler's) are the ``target_id`` of the unit's problems, read from
+    those problems alone (index-only, from the index on (handling_org, target): problems migration 0016),
+    where ``Target.objects.visible_to`` joins the targets to the problems and keeps each once, which the
+    planner does by reading every target (at 1,000,000 problems a unit's 8,780 problems: 1 ms instead of 38–51)."""
+    orgs = _ids(user, {Role.HANDLER}, "organization_id")
+    if orgs and not is_admin(user) and all(g.role == Role.HANDLER for g in grants(user)):
+        handled = _model("problems.Problem").objects.filter(handling_org_id__in=orgs)
+        return handled.order_by().values("target_id").distinct()
+    return _visible("campaigns.Target", user).order_by().values("pk")
+
+
 def target_needs_distinct(user: Viewer) -> bool:
     """A handler's condition on targets crosses a to-many relation (problems): keep each target once."""
     return bool(_ids(user, {Role.HANDLER}, "organization_id")) and not is_admin(user)

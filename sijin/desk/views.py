@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,17 +30,23 @@ from sijin.core.once import FormTokenSpent, form_token, form_token_fresh, form_t
 from sijin.core.pagination import paginate
 from sijin.directory.models import Person, Region
 from sijin.fieldwork.forms import ProblemFoundFormSet, VisitForm, problems_found
-from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, Visit, visit_total
+from sijin.fieldwork.models import Checklist, Outcome, PlanStep, StepStatus, visit_total
 from sijin.fieldwork.totals import scope_outcome_totals, scope_visit_total
 from sijin.problems.models import (
     SOLVED_STATUSES,
     VOID_STATUSES,
+    DueWhat,
     Problem,
+    ProblemDueTally,
+    ProblemTally,
+    ProblemUnitDueTally,
+    ProblemUnitTally,
+    Status,
 )
 from sijin.problems.rates import Rates, compute_rates, rate_counts
 from sijin.problems.services import visit_report
 from sijin.problems.supervision import annotate_light, light_conditions, light_q
-from sijin.problems.tally import group_rows, tally_q
+from sijin.problems.tally import tally_q
 from sijin.reports.models import WorkMethod
 
 from . import todos
@@ -53,7 +59,8 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
     """My to-dos and my numbers. A fixed number of queries whatever the scope, each reading a bounded number
     of rows where it can: the deadline clock once, the to-dos in one query (at most a hundred of each kind:
     ``todos.board``) and the thirty listed in one, the problems and their rates from the kept tallies
-    (``_problem_numbers``), and the visits summed by the database."""
+    (``_problem_numbers``) and the visits' (``scope_visit_total``), a handler's targets from its unit's
+    problems alone (``access.target_ids``)."""
     user = request.user
     today = timezone.localdate()
     lights = light_conditions(today)
@@ -62,14 +69,21 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
     kind = kind if kind in todos.KINDS else ""
     board = todos.board(user, today, kind)
     waiting = dict(board.ids)
-    listed = problems.filter(pk__in=waiting).select_related("target", "handling_org")
+    # Only what the rows show (desk/workbench.html, includes/light.html): not the target's attributes.
+    listed = (
+        problems.filter(pk__in=waiting)
+        .select_related("target", "handling_org")
+        .only("title", "status", "deadline", "resolved_on", "target__name", "handling_org__name")
+    )
     by_pk = {p.pk: p for p in annotate_light(listed, today, lights)}
     my_problems = [by_pk[pk] for pk, _kind in board.ids if pk in by_pk]
+    # Labels said once here, not by ``get_status_display`` per row (which translates every status each time).
+    kind_labels = {k: str(label) for k, (label, _statuses) in todos.KINDS.items()}
     for p in my_problems:
         p.waiting = waiting[p.pk]  # type: ignore[attr-defined]
-        p.waiting_label = todos.KINDS[p.waiting][0]  # type: ignore[attr-defined]
+        p.waiting_label = kind_labels[p.waiting]  # type: ignore[attr-defined]
+        p.status_label = Status.label_of(p.status)  # type: ignore[attr-defined]
     targets = Target.objects.visible_to(user)
-    visits = Visit.objects.visible_to(user)
     # Plan steps are the group's work: a handler, who sees a target only through a problem, gets none.
     steps = (
         PlanStep.objects.filter(
@@ -84,8 +98,8 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
     counted, solved, rates = _problem_numbers(user, problems, today)
     numbers = {
         "groups": WorkGroup.objects.visible_to(user).count(),
-        "targets": targets.values("pk").count(),  # a handler's are DISTINCT: on the id alone
-        "visits": scope_visit_total(visits),
+        "targets": access.target_ids(user).count(),  # a handler's from the unit's problems alone
+        "visits": scope_visit_total(user),
         "problems": counted,
         "solved": solved,
     }
@@ -106,23 +120,32 @@ def workbench(request: AuthenticatedRequest) -> HttpResponse:
             "rates": rates,
             "outcomes": outcomes,
             "today": today,
-            # 最近动态: read newest first from the updated_at index (problems 0009_list_indexes).
-            "recent": problems.order_by("-updated_at").only("id", "title", "status", "updated_at")[:10],
+            "recent": _recent(problems),
         },
     )
+
+
+def _recent(problems: QuerySet[Problem]) -> list[Problem]:
+    """最近动态: read newest first from the updated_at index (problems 0009_list_indexes)."""
+    recent = list(problems.order_by("-updated_at").only("id", "title", "status", "updated_at")[:10])
+    for p in recent:
+        p.status_label = Status.label_of(p.status)  # type: ignore[attr-defined]
+    return recent
 
 
 def _problem_numbers(user, problems: QuerySet[Problem], today: date) -> tuple[int, int, Rates]:
     """How many problems the user sees, how many of them are solved, and their rates.
 
-    From the kept tallies (problems.tally), as the dashboard reads them, when the user's scope can be said on
-    them (an office or leader over a county or more, a unit, a group, the admin): a few rows per group and
-    county, not the problems — an office's are hundreds of thousands at a province's scale. Otherwise (a
-    handler: a unit's problems) by status, in one grouped query: every problem once, so the rows add up to
-    the count, the solved and, without the void ones as the rates count, the rates."""
+    From the kept tallies (problems.tally) when the user's scope can be said on them: by work group and county
+    (an office or leader over a county or more, a unit, a group, the admin), else by handling unit too (a
+    handler) — a few rows per status, not the problems: an office's are hundreds of thousands at a province's
+    scale, a handler's unit's thousands. Otherwise (a region grant below the county) by status, in one grouped
+    query: every problem once, so the rows add up to the count, the solved and, without the void ones as the
+    rates count, the rates."""
     if (q := tally_q(user)) is not None:
-        rows = group_rows(q, today)
-        return sum(r["n"] for r in rows), sum(r["solved"] for r in rows), Rates.summed(rows)
+        return _tallied(ProblemTally, ProblemDueTally, q, today)
+    if (q := access.problem_tally_q(user, by_unit=True)) is not None:
+        return _tallied(ProblemUnitTally, ProblemUnitDueTally, q, today)
     grouped = problems.order_by().values("status").annotate(**rate_counts(today))
     by_status = cast(list[dict[str, Any]], list(grouped))  # the annotations' keys: not in the stubs' row type
     return (
@@ -130,6 +153,45 @@ def _problem_numbers(user, problems: QuerySet[Problem], today: date) -> tuple[in
         sum(row["total"] for row in by_status if row["status"] in SOLVED_STATUSES),
         Rates.summed(row for row in by_status if row["status"] not in VOID_STATUSES),
     )
+
+
+TALLIED = (
+    "n",
+    "accepted",
+    "accepted_in_time",
+    "unsigned",
+    "with_deadline",
+    "on_time",
+    "verified",
+    "satisfied",
+)
+
+
+def _tallied(tally: type[Model], due: type[Model], q: Q, today: date) -> tuple[int, int, Rates]:
+    """``_problem_numbers`` from a rate tally (ProblemTally, ProblemUnitTally) summed by status and its due
+    tally's signing deadlines from today on, in two queries of a few rows: the page shows neither lights nor
+    groups, so neither the campaigns' yellow days nor a row per group and county (``group_rows``) is read.
+    Each count as ``problems.rates.rate_counts`` makes it live; 应签收 (``due_to_accept``) is the signed ones
+    and the unsigned ones whose 签收时限 has passed: every unsigned one less those due from today on."""
+    sums = {f"sum_{c}": Sum(c) for c in TALLIED}
+    rows = tally._default_manager.filter(q).order_by().values("status").annotate(**sums)
+    by_status = {row["status"]: {c: row[f"sum_{c}"] or 0 for c in TALLIED} for row in rows}
+    ahead = (
+        due._default_manager.filter(q, what=DueWhat.ACCEPT_BY, day__gte=today).aggregate(n=Sum("n"))["n"] or 0
+    )
+    counted = [row for status, row in by_status.items() if status not in VOID_STATUSES]
+    solved = [row for status, row in by_status.items() if status in SOLVED_STATUSES]
+    rates = Rates(
+        total=sum(row["n"] for row in counted),
+        solved=sum(row["n"] for row in solved),
+        due_to_accept=sum(row["accepted"] + row["unsigned"] for row in counted) - ahead,
+        accepted_in_time=sum(row["accepted_in_time"] for row in counted),
+        solved_with_deadline=sum(row["with_deadline"] for row in solved),
+        solved_on_time=sum(row["on_time"] for row in solved),
+        verified=sum(row["verified"] for row in counted),
+        satisfied=sum(row["satisfied"] for row in counted),
+    )
+    return sum(row["n"] for row in by_status.values()), rates.solved, rates
 
 
 # ---- 工作组 ----------------------------------------------------------------------------------------------------

@@ -461,6 +461,34 @@ class OutcomeTally(models.Model):
         return f"{self.group_id} {self.county} {self.indicator_id}: {self.n}"
 
 
+class VisitTally(models.Model):
+    """走访 summed by work group: the ``occasions`` of a group's visits and how many entries hold them, kept by
+    database triggers on fieldwork_visit (migration 0010_visit_tally) in the same transaction as every write,
+    so that the 工作台's 走访次数 (``totals.scope_visit_total``) sums a row per group instead of every visit in
+    scope (a city office's 76,000 at 1,000,000 problems). ``problems.tally``'s ``tally_check`` and
+    ``tally_rebuild`` cover it. ``group`` is a plain key (no database constraint, no cascade); a row whose
+    counts reached 0 may stay."""
+
+    group = models.ForeignKey(
+        "campaigns.WorkGroup",
+        verbose_name=_("工作组"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    occasions = models.BigIntegerField(_("走访次数"), default=0)  # each entry's occasions, summed
+    n = models.IntegerField(_("走访记录数"), default=0)
+
+    class Meta:
+        verbose_name = _("走访计数")
+        verbose_name_plural = _("走访计数")
+        constraints = [models.UniqueConstraint(fields=["group"], name="visittally_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.occasions} ({self.n})"
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASIC = "basic", _("基本满意")

@@ -7,7 +7,9 @@ the 督办 page (``unit_rows``). Database triggers (migration 0012_problem_tally
 as every write, whatever makes it: services, queryset ``update()``, ``bulk_create``, COPY, deletes. Nothing
 here writes them except ``tally_rebuild`` (a repair, and ``sijin synth`` after a bulk load). The 成效 sums by
 group, county and indicator (fieldwork.models.OutcomeTally, migration fieldwork 0009_outcome_tally, read by
-fieldwork.totals.scope_outcome_totals) are kept the same way and checked, rebuilt and switched off here too.
+fieldwork.totals.scope_outcome_totals) and the 走访 sums by group (fieldwork.models.VisitTally, migration fieldwork
+0010_visit_tally, read by fieldwork.totals.scope_visit_total) are kept the same way and checked, rebuilt and
+switched off here too.
 
 The definitions below are the ORM's reading of the same rules the triggers hold in SQL; ``tally_check``
 compares the kept rows with them (``sijin tally check``), and the dashboard's tests compare the dashboard from
@@ -33,8 +35,8 @@ from django.db.models.functions import Coalesce, RowNumber, Substr, TruncWeek
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign
 from sijin.directory.models import PREFIX_LENGTH, Organization, RegionLevel
-from sijin.fieldwork.models import Outcome, OutcomeTally
-from sijin.fieldwork.totals import outcome_tally_live
+from sijin.fieldwork.models import Outcome, OutcomeTally, Visit, VisitTally
+from sijin.fieldwork.totals import outcome_tally_live, visit_tally_live
 
 from .models import (
     RUNNING_STATUSES,
@@ -61,6 +63,7 @@ TALLIES: tuple[type[models.Model], ...] = (
     ProblemDueTally,
     ProblemUnitDueTally,
     OutcomeTally,  # the 成效 sums (fieldwork.totals; migration fieldwork 0009_outcome_tally)
+    VisitTally,  # the 走访 sums by group (fieldwork.totals.scope_visit_total; migration fieldwork 0010_visit_tally)
 )
 
 
@@ -134,6 +137,8 @@ def _live(model: type[models.Model]) -> list[QuerySet]:
         ]
     if model is OutcomeTally:
         return [outcome_tally_live()]
+    if model is VisitTally:
+        return [visit_tally_live()]
     raise ValueError(model)
 
 
@@ -160,7 +165,7 @@ def tally_rebuild() -> dict[str, int]:
     counts = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for counted in (Problem, Outcome):
+            for counted in (Problem, Outcome, Visit):
                 cursor.execute(f"LOCK TABLE {qn(counted._meta.db_table)} IN SHARE MODE")
         for model in TALLIES:
             table = qn(model._meta.db_table)
@@ -180,7 +185,7 @@ def tally_rebuild() -> dict[str, int]:
     return counts
 
 
-# Every trigger of migrations problems 0012_problem_tally and fieldwork 0009_outcome_tally.
+# Every trigger of migrations problems 0012_problem_tally and fieldwork 0009_outcome_tally and 0010_visit_tally.
 TRIGGER_PREFIXES = ("problems_tally_", "fieldwork_tally_")
 
 

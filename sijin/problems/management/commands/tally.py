@@ -35,7 +35,7 @@ class Command(BaseCommand):
             return
         differences = tally_check()
         if not differences:
-            self.stdout.write("数据看板计数与问题、成效一致。")
+            self.stdout.write("数据看板计数与问题、成效、走访一致。")
             return
         for difference in differences[:SHOWN]:
             self.stderr.write(str(difference))
