@@ -510,27 +510,6 @@ def _light_q(light: str, lights: dict[Light, Q]) -> Q:
     return ~reduce(or_, lights.values()) if light == Light.NONE else lights[Light(light)]
 
 
-def ledger_regions(problems) -> QuerySet[Region]:
-    """The regions of these problems and their ancestors, without the common trunk above the first branch.
-
-    An ancestor's code is the region's prefix at that level padded with zeros (the statistical code rule
-    that region subtrees rely on), so two queries cover any number of problems.
-    """
-    codes = set(problems.order_by().values_list("region_id", flat=True).distinct())
-    for region in Region.objects.filter(code__in=codes).only("code", "level"):
-        codes |= {region.code[: PREFIX_LENGTH[lv]].ljust(12, "0") for lv in RegionLevel if lv < region.level}
-    regions = list(Region.objects.filter(code__in=codes).only("code", "name", "level"))
-    levels = sorted({r.level for r in regions})
-    # 山东省 › 滨州市 › 惠民县 when every problem is in 惠民县: filtering by those changes nothing.
-    while len(levels) > 1 and sum(r.level == levels[0] for r in regions) == 1:
-        levels.pop(0)
-    return (
-        Region.objects.filter(code__in=[r.code for r in regions if r.level >= levels[0]])
-        if regions
-        else (Region.objects.none())
-    )
-
-
 class HandlerSelect(PlainSelect):
     """承办人 options carry their unit (``data-org``): problem-routing.js offers only the chosen unit's people.
 
