@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,18 +35,13 @@ from sijin.fieldwork.totals import scope_outcome_totals, scope_visit_total
 from sijin.problems.models import (
     SOLVED_STATUSES,
     VOID_STATUSES,
-    DueWhat,
     Problem,
-    ProblemDueTally,
-    ProblemTally,
-    ProblemUnitDueTally,
-    ProblemUnitTally,
     Status,
 )
 from sijin.problems.rates import Rates, compute_rates, rate_counts
 from sijin.problems.services import visit_report
 from sijin.problems.supervision import annotate_light, light_conditions, light_q
-from sijin.problems.tally import tally_q
+from sijin.problems.tally import scope_rates, tally_q
 from sijin.reports.models import WorkMethod
 
 from . import todos
@@ -143,9 +138,11 @@ def _problem_numbers(user, problems: QuerySet[Problem], today: date) -> tuple[in
     query: every problem once, so the rows add up to the count, the solved and, without the void ones as the
     rates count, the rates."""
     if (q := tally_q(user)) is not None:
-        return _tallied(ProblemTally, ProblemDueTally, q, today)
+        n, rates = scope_rates(q, today)
+        return n, rates.solved, rates
     if (q := access.problem_tally_q(user, by_unit=True)) is not None:
-        return _tallied(ProblemUnitTally, ProblemUnitDueTally, q, today)
+        n, rates = scope_rates(q, today, by_unit=True)
+        return n, rates.solved, rates
     grouped = problems.order_by().values("status").annotate(**rate_counts(today))
     by_status = cast(list[dict[str, Any]], list(grouped))  # the annotations' keys: not in the stubs' row type
     return (
@@ -153,45 +150,6 @@ def _problem_numbers(user, problems: QuerySet[Problem], today: date) -> tuple[in
         sum(row["total"] for row in by_status if row["status"] in SOLVED_STATUSES),
         Rates.summed(row for row in by_status if row["status"] not in VOID_STATUSES),
     )
-
-
-TALLIED = (
-    "n",
-    "accepted",
-    "accepted_in_time",
-    "unsigned",
-    "with_deadline",
-    "on_time",
-    "verified",
-    "satisfied",
-)
-
-
-def _tallied(tally: type[Model], due: type[Model], q: Q, today: date) -> tuple[int, int, Rates]:
-    """``_problem_numbers`` from a rate tally (ProblemTally, ProblemUnitTally) summed by status and its due
-    tally's signing deadlines from today on, in two queries of a few rows: the page shows neither lights nor
-    groups, so neither the campaigns' yellow days nor a row per group and county (``group_rows``) is read.
-    Each count as ``problems.rates.rate_counts`` makes it live; 应签收 (``due_to_accept``) is the signed ones
-    and the unsigned ones whose 签收时限 has passed: every unsigned one less those due from today on."""
-    sums = {f"sum_{c}": Sum(c) for c in TALLIED}
-    rows = tally._default_manager.filter(q).order_by().values("status").annotate(**sums)
-    by_status = {row["status"]: {c: row[f"sum_{c}"] or 0 for c in TALLIED} for row in rows}
-    ahead = (
-        due._default_manager.filter(q, what=DueWhat.ACCEPT_BY, day__gte=today).aggregate(n=Sum("n"))["n"] or 0
-    )
-    counted = [row for status, row in by_status.items() if status not in VOID_STATUSES]
-    solved = [row for status, row in by_status.items() if status in SOLVED_STATUSES]
-    rates = Rates(
-        total=sum(row["n"] for row in counted),
-        solved=sum(row["n"] for row in solved),
-        due_to_accept=sum(row["accepted"] + row["unsigned"] for row in counted) - ahead,
-        accepted_in_time=sum(row["accepted_in_time"] for row in counted),
-        solved_with_deadline=sum(row["with_deadline"] for row in solved),
-        solved_on_time=sum(row["on_time"] for row in solved),
-        verified=sum(row["verified"] for row in counted),
-        satisfied=sum(row["satisfied"] for row in counted),
-    )
-    return sum(row["n"] for row in by_status.values()), rates.solved, rates
 
 
 # ---- 工作组 ----------------------------------------------------------------------------------------------------

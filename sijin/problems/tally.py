@@ -51,6 +51,7 @@ from .models import (
     ProblemUnitTally,
     ProblemWeekTally,
 )
+from .rates import Rates
 from .supervision import yellow_until
 
 COUNTY_DIGITS = PREFIX_LENGTH[RegionLevel.COUNTY]
@@ -322,6 +323,44 @@ def _yellow_before(today: date) -> Q:
     return q
 
 
+def _rate_sums() -> dict[str, Sum]:
+    """The sums of a rate tally's rows (ProblemTally, ProblemUnitTally) behind the ``problems.rates.Rates``
+    counts, each ``sum_<count>``, with the signed (``accepted``), unsigned and running ones that 应签收 and the red
+    light are made from against the due tally. Named apart from the tally's own columns, which an annotation may
+    neither shadow nor reuse."""
+    not_void = ~Q(status__in=VOID_STATUSES)
+    solved = Q(status__in=SOLVED_STATUSES)
+    return {
+        "sum_total": Sum("n", filter=not_void),
+        "sum_solved": Sum("n", filter=solved),
+        "sum_accepted": Sum("accepted", filter=not_void),
+        "sum_accepted_in_time": Sum("accepted_in_time", filter=not_void),
+        "sum_solved_with_deadline": Sum("with_deadline", filter=solved),
+        "sum_solved_on_time": Sum("on_time", filter=solved),
+        "sum_verified": Sum("verified", filter=not_void),
+        "sum_satisfied": Sum("satisfied", filter=not_void),
+        "sum_unsigned": Sum("unsigned", filter=not_void),
+        "sum_running": Sum("with_deadline", filter=Q(status__in=RUNNING_STATUSES)),
+    }
+
+
+def scope_rates(q: Q, today: date, *, by_unit: bool = False) -> tuple[int, Rates]:
+    """How many problems a scope holds (the void ones too) and their rates, from a rate tally summed whole and
+    its due tally's signing days from today on: two queries of one row each, where ``group_rows`` and
+    ``unit_rows`` give a row per group or unit with the lights (the 工作台 shows neither). ``q``: the scope on
+    the tallies (``tally_q``, or ``access.problem_tally_q(user, by_unit=True)`` with ``by_unit``)."""
+    tally, due = (ProblemUnitTally, ProblemUnitDueTally) if by_unit else (ProblemTally, ProblemDueTally)
+    found = tally.objects.filter(q).aggregate(sum_n=Sum("n"), **_rate_sums())  # type: ignore[attr-defined]
+    counts = {k.removeprefix("sum_"): v or 0 for k, v in found.items()}
+    ahead = due.objects.filter(q, what=DueWhat.ACCEPT_BY, day__gte=today).aggregate(  # type: ignore[attr-defined]
+        n=Sum("n")
+    )["n"]
+    signed, unsigned = counts.pop("accepted"), counts.pop("unsigned")
+    n = counts.pop("n")
+    counts.pop("running")
+    return n, Rates(**counts, due_to_accept=signed + unsigned - (ahead or 0))
+
+
 def group_rows(q: Q, today: date) -> list[dict[str, Any]]:
     """Problems by work group and county (``p``) with their red and yellow lights and the counts behind the
     rates (``problems.rates.Rates`` fields): the rows the dashboard's live query gives, from three queries
@@ -329,26 +368,11 @@ def group_rows(q: Q, today: date) -> list[dict[str, Any]]:
 
     Red is the running problems with a deadline less those due from today on, late signing the unsigned
     problems less those with a 签收时限 from today on: the past days, most of the due tally, are never read."""
-    not_void = ~Q(status__in=VOID_STATUSES)
-    solved = Q(status__in=SOLVED_STATUSES)
-    # Named apart from the tally's own columns, which an annotation may neither shadow nor reuse.
     sums = (
         ProblemTally.objects.filter(q)
         .order_by()
         .values("group_id", p=F("county"))
-        .annotate(
-            sum_n=Sum("n"),
-            sum_total=Sum("n", filter=not_void),
-            sum_solved=Sum("n", filter=solved),
-            sum_accepted=Sum("accepted", filter=not_void),
-            sum_accepted_in_time=Sum("accepted_in_time", filter=not_void),
-            sum_solved_with_deadline=Sum("with_deadline", filter=solved),
-            sum_solved_on_time=Sum("on_time", filter=solved),
-            sum_verified=Sum("verified", filter=not_void),
-            sum_satisfied=Sum("satisfied", filter=not_void),
-            sum_unsigned=Sum("unsigned", filter=not_void),
-            sum_running=Sum("with_deadline", filter=Q(status__in=RUNNING_STATUSES)),
-        )
+        .annotate(sum_n=Sum("n"), **_rate_sums())
     )
     ahead: dict[tuple[int, str], dict[str, int]] = {}
     for found in (
@@ -434,26 +458,8 @@ def unit_rows(user: access.Viewer, today: date, *, groups_live: bool = True) -> 
     q = access.problem_tally_q(user, by_unit=True)
     if q is None:
         return None
-    not_void = ~Q(status__in=VOID_STATUSES)
-    solved = Q(status__in=SOLVED_STATUSES)
-    sums = (
-        ProblemUnitTally.objects.filter(q)
-        .order_by()
-        .values("handling_org_id")
-        .annotate(
-            sum_total=Sum("n", filter=not_void),
-            sum_solved=Sum("n", filter=solved),
-            sum_accepted=Sum("accepted", filter=not_void),
-            sum_accepted_in_time=Sum("accepted_in_time", filter=not_void),
-            sum_solved_with_deadline=Sum("with_deadline", filter=solved),
-            sum_solved_on_time=Sum("on_time", filter=solved),
-            sum_verified=Sum("verified", filter=not_void),
-            sum_satisfied=Sum("satisfied", filter=not_void),
-            sum_unsigned=Sum("unsigned", filter=not_void),
-            sum_running=Sum("with_deadline", filter=Q(status__in=RUNNING_STATUSES)),
-        )
-    )
-    rows = [cast(dict[str, Any], row) for row in sums if row["sum_total"]]
+    sums = ProblemUnitTally.objects.filter(q).order_by().values("handling_org_id").annotate(**_rate_sums())
+    rows = [row for row in cast(list[dict[str, Any]], list(sums)) if row["sum_total"]]
     if not rows:
         return []
     ahead: dict[int, dict[str, int]] = {}
