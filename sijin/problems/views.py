@@ -78,7 +78,6 @@ SUPERVISION_ROWS = 5  # rows shown per unit, most overdue first; the 问题台�
 ID_MARKER = 918_273_645_546_372_819
 # The 问题台账's 状态 and 层级 columns (translated when shown; get_<field>_display rebuilds the choices each call).
 STATUS_LABELS, LEVEL_LABELS = dict(Status.choices), dict(Level.choices)
-LIGHT_LABELS = {light: label for light, label in Light.choices if light != Light.NONE}
 # What the 督办 page shows of a problem and what may_urge (access.acting_roles) asks of it.
 SUPERVISION_COLUMNS = (
     "id", "title", "status", "level", "deadline", "resolved_on", "accepted_on", "accept_by", "region_id",
@@ -153,7 +152,7 @@ def _bulk_bar(request, actions: list[str], ids: list[int]) -> dict:
 def _page_rows(rows, today: date, lights: bool = True, picks: bool = False) -> None:
     """What each row shows besides its columns, worked out here once rather than by a template include or a
     ``get_<field>_display`` per row (those were most of the page's time): its address, its status's and level's
-    labels, its light as ``includes/light.html`` shows it, and with ``picks`` its checkbox's label. With
+    labels, and with ``picks`` its checkbox's label. With
     ``lights`` its ``light`` too, as ``supervision.problem_light`` decides it — the working-day clock read once
     per distinct ``yellow_days`` of the page (one campaign, one reading) rather than once per row."""
     until: dict[int, date] = {}
@@ -172,10 +171,6 @@ def _page_rows(rows, today: date, lights: bool = True, picks: bool = False) -> N
             p.light = Light.YELLOW if p.deadline < until[days] else Light.GREEN
         elif lights:
             p.light = problem_light(p, today)  # no clock needed: none, red, or solved on time or late
-        # includes/light.html: a green light on a solved problem reads 按期办结.
-        solved_in_time = p.light == Light.GREEN and p.resolved_on
-        p.light_label = _("按期办结") if solved_in_time else LIGHT_LABELS.get(p.light, "")
-        p.light_colour = Light.colour_of(p.light)
 
 
 def url_of_ids(name: str) -> Callable[[int], str]:

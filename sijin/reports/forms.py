@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from sijin.accounts import access
@@ -58,20 +57,10 @@ class ImportForm(forms.Form):
         self.fields["campaign"].queryset = import_campaigns(user)  # type: ignore[attr-defined]
 
 
-class _SelectBoundField(BoundField):
-    """A field whose ``PlainSelect`` the page styles as the select it is (``includes/field.html`` goes by
-    ``widget_type``, which Django derives from the widget's class name)."""
-
-    @property
-    def widget_type(self) -> str:
-        return "select" if isinstance(self.field.widget, PlainSelect) else super().widget_type
-
-
 class DashboardForm(PeriodForm):
     """The 数据看板's filters. Its drop-downs are read once each and written out as plain options (a city office
     is offered some hundreds of groups): one query for each list, none to render it."""
 
-    bound_field_class = _SelectBoundField
     campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("行动"), empty_label=_("全部"), widget=PlainSelect
     )

@@ -36,14 +36,7 @@ def ledger_row(p, bulk) -> SafeString:
         else ""
     )
     category, org = p.category, p.handling_org
-    if p.light_label:
-        label = escape(str(p.light_label))
-        light = (
-            f'<span class="sj-light sj-light-{escape(p.light)}" title="{label}"><span\n'
-            f'      class="sj-dot bg-{p.light_colour}" aria-hidden="true"></span>{label}</span>'
-        )
-    else:
-        light = '<span\n      class="sj-light text-body-secondary">—</span>'
+    light = _light_html(p.light, p.resolved_on)
     return mark_safe(  # every value above and below is escaped or an id, a date or a colour name
         "<tr>\n"
         f"    {pick}\n"
@@ -61,8 +54,14 @@ def ledger_row(p, bulk) -> SafeString:
     )
 
 
-def _light_html(light: str, done: object) -> str:
-    """``includes/light.html`` of a light (``done``: the problem was solved), its HTML to the byte."""
+@register.simple_tag
+def light_badge(light: str | None, done: object) -> SafeString:
+    """A deadline light (``includes/light.html``; ``done``: the problem was solved, so a green light reads
+    按期办结): the one way every page writes it, the rows of the 问题台账 and 督办 included."""
+    return mark_safe(_light_html(light, done))  # its label escaped, the rest our own words
+
+
+def _light_html(light: str | None, done: object) -> str:
     if light == Light.GREEN and done:
         label = escape(gettext("按期办结"))
         return (

@@ -80,13 +80,13 @@ def test_the_ledger_shows_each_light_and_label(world):
     copy_of(world.overdue, "远未到期的问题", deadline=today + timedelta(days=60))
     rows = ledger_rows(client_for("office").get("/problems/").content.decode())
     overdue = rows[world.overdue.title]
-    assert 'sj-light sj-light-red" title="超期"><span\n      class="sj-dot bg-danger"' in overdue
+    assert re.search(r'sj-light sj-light-red" title="超期">\s*<span class="sj-dot bg-danger"', overdue)
     assert ">办理中</span>" in overdue and world.dept.name in overdue and ">县级<" in overdue
     assert 'sj-light-green" title="按期办结"' in rows["按期办结的问题"]
     assert 'sj-light-closed_late" title="逾期办结"' in rows["逾期办结的问题"]
     assert 'sj-light-green" title="正常"' in rows["远未到期的问题"]
     reported = rows[world.problems["reported"].title]  # no deadline, no unit, no level yet
-    assert '<span\n      class="sj-light text-body-secondary">—</span>' in reported
+    assert '<span class="sj-light text-body-secondary">—</span>' in reported
     assert reported.count(">—</td>") == 3 and ">已上报</span>" in reported
 
 
@@ -100,12 +100,23 @@ def test_the_supervision_page_shows_red_and_yellow_with_the_days_overdue(world):
     assert re.search(r'text-danger fw-semibold">\s*\d+个工作日</span>', body)  # the red ones
 
 
-@pytest.mark.parametrize("light", [*Light.values, "", None])
-@pytest.mark.parametrize("done", [None, "2025-06-01"])
-def test_the_written_out_light_is_the_include_to_the_byte(light, done):
-    assert _light_html(light, done) == render_to_string(
-        "includes/light.html", {"light": light, "resolved": done}
-    )
+@pytest.mark.parametrize(
+    ("light", "done", "shown"),
+    [
+        ("green", None, 'sj-light-green" title="正常">'),
+        ("green", "2025-06-01", 'sj-light-green" title="按期办结">'),
+        ("yellow", None, 'sj-light-yellow" title="临期">'),
+        ("red", None, 'sj-light-red" title="超期">'),
+        ("closed_late", "2025-06-01", 'sj-light-closed_late" title="逾期办结">'),
+        ("none", None, 'text-body-secondary">—<'),
+        ("", None, 'text-body-secondary">—<'),
+        (None, None, 'text-body-secondary">—<'),
+    ],
+)
+def test_every_page_writes_a_light_one_way(light, done, shown):
+    """includes/light.html (the 工作台, a problem's page) is the ledger's and 督办's light: one function."""
+    written = render_to_string("includes/light.html", {"light": light, "resolved": done})
+    assert shown in written and written == _light_html(light, done)
 
 
 def test_the_rows_speak_english(world):
