@@ -16,25 +16,23 @@ triggers: migration 0009_outcome_tally) by the target's work group and county an
 (VisitTally, migration 0010_visit_tally: ``scope_visit_total``; ``visit_tally_live`` its definition).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Count,
     DecimalField,
-    Expression,
     F,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, Substr
 
 from sijin.accounts import access
+from sijin.core.expressions import AmongIds
 from sijin.core.quantities import format_quantity, total_qualifier
 from sijin.directory.models import PREFIX_LENGTH, RegionLevel
 
@@ -88,33 +86,6 @@ def _finished(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _AmongIds(Expression):
-    """``column IN (ids)`` — on PostgreSQL ``column = ANY(ARRAY(ids))``: the ids are read once, first, and the
-    rows then found from the column's index, where the planner makes ``IN`` a join that reads every row of the
-    table (every outcome) to keep a few."""
-
-    conditional = True
-
-    def __init__(self, column: str, ids: QuerySet) -> None:
-        super().__init__(output_field=BooleanField())
-        self.column: Any = F(column)
-        self.ids: Any = Subquery(ids)
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.column, self.ids]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        self.column, self.ids = exprs
-
-    def as_sql(self, compiler: Any, connection: Any, template: str = "{} IN {}") -> tuple[str, tuple]:
-        column, column_params = compiler.compile(self.column)
-        ids, ids_params = compiler.compile(self.ids)  # "(SELECT …)"
-        return template.format(column, ids), (*column_params, *ids_params)
-
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
-        return self.as_sql(compiler, connection, template="{} = ANY(ARRAY{})")
-
-
 def scope_outcome_totals(user: access.Viewer) -> list[dict[str, Any]]:
     """``outcome_totals`` of the outcomes of the targets ``user`` sees (the 工作台's and the unfiltered 数据看板's
     成效), the same rows: from the kept tally (OutcomeTally: a few rows per work group and indicator) when the
@@ -127,7 +98,7 @@ def scope_outcome_totals(user: access.Viewer) -> list[dict[str, Any]]:
     where the outcomes joined with the targets took 60–150 ms."""
     q = access.problem_tally_q(user)
     if q is None:
-        return outcome_totals(Outcome.objects.filter(_AmongIds("target_id", access.target_ids(user))))
+        return outcome_totals(Outcome.objects.filter(AmongIds("target_id", access.target_ids(user))))
     rows = (
         OutcomeTally.objects.filter(q)
         .order_by()

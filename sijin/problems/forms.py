@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 from django import forms
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, connections
-from django.db.models import BooleanField, CharField, F, Func, IntegerField, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import CharField, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIteratorValue
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from sijin.accounts import access
 from sijin.campaigns.models import Campaign, Category, Indicator, MeasureType, Target, TargetKind, WorkGroup
 from sijin.campaigns.services import check_date
+from sijin.core.expressions import AmongIds
 from sijin.core.forms import MultipleFileField
 from sijin.core.quantities import parse_quantity
 from sijin.directory.models import PREFIX_LENGTH, Organization, Person, Region, RegionLevel
@@ -452,16 +453,6 @@ def _without_trunk(found: list[Offered], chosen: str | None) -> list[Offered]:
     return [r for r in found if r not in regions or r.level >= levels[0]]
 
 
-class _AnyOf(Func):
-    """``column = ANY(ARRAY(<subquery>))`` (PostgreSQL): the subquery is read once, before the rows (an InitPlan),
-    and its ids are then a value an index on the column is searched with — in a BitmapOr with the title's
-    trigram index too. ``column IN (<subquery>)`` becomes a hashed SubPlan checked on each row read instead."""
-
-    arg_joiner = " = ANY(ARRAY"
-    template = "%(expressions)s)"
-    output_field = BooleanField()
-
-
 def keyword_filter(problems: QuerySet[Problem], q: str) -> QuerySet[Problem]:
     """The 关键词 filter (``?q=``): the problems whose title or target's name contains ``q``.
 
@@ -470,11 +461,7 @@ def keyword_filter(problems: QuerySet[Problem], q: str) -> QuerySet[Problem]:
     they are read when the word is common and searched first when it is rare; a target's name by
     ``LIKE '%…%'`` over the targets (a few hundred thousand short names at most)."""
     targets = Target.objects.filter(name__contains=q).order_by().values("pk")
-    if connections[problems.db].vendor == "postgresql":
-        by_target = problems.filter(_AnyOf(F("target_id"), Subquery(targets)))
-    else:
-        by_target = problems.filter(target__in=targets)
-    return title_filter(problems, q) | by_target
+    return title_filter(problems, q) | problems.filter(AmongIds("target_id", targets))
 
 
 def filter_problems(
